@@ -1,0 +1,24 @@
+"""Entry point: no arguments start the desktop app, arguments run the headless CLI."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    gui_flags = {"--verbose", "-v"}
+    if args and not set(args) <= gui_flags and not _is_openable(args):
+        from foleydesk.cli import main as cli_main
+
+        return cli_main(args)
+    from foleydesk.ui.launch import run_gui  # Qt is imported only on this path
+
+    return run_gui(args)
+
+
+def _is_openable(args: list[str]) -> bool:
+    """`foleydesk clip.mp4` or `foleydesk scene.foleydesk` opens the app on that file."""
+    rest = [a for a in args if not a.startswith("-")]
+    return len(rest) == 1 and rest[0].lower().endswith(
+        (".foleydesk", ".mp4", ".mov", ".mkv", ".webm", ".m4v", ".mxf", ".avi", ".ts"))

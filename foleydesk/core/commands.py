@@ -1,0 +1,202 @@
+"""Undoable edits. The UI wraps each in a QUndoCommand; the CLI runs them directly.
+
+A command captures what it needs to reverse itself when it is first done, so redo and undo
+are exact and never depend on the state at the time of undo.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from foleydesk.core.model import Cue, Marker, Take
+from foleydesk.core.project import Project
+
+CUE_FIELDS = {"lane_id", "in_frame", "out_frame", "label", "colour", "prompt", "negative_prompt",
+              "kind", "provider_id", "params", "chosen_take_id"}
+TAKE_FIELDS = {"gain_db", "offset_samples", "fade_in_samples", "fade_out_samples"}
+
+
+class Command(Protocol):
+    text: str
+
+    def redo(self, project: Project) -> None: ...
+
+    def undo(self, project: Project) -> None: ...
+
+
+@dataclass
+class AddCue:
+    """Make a cue; on redo after undo it comes back with the same id."""
+
+    cue: Cue
+    text: str = "Add cue"
+    created: Cue | None = None
+
+    def redo(self, project: Project) -> None:
+        if self.created is None:
+            self.created = project.add_cue(self.cue)
+        else:
+            project.restore_cue(self.created, [])
+
+    def undo(self, project: Project) -> None:
+        assert self.created is not None
+        project.remove_cue(self.created.id)
+
+
+@dataclass
+class DeleteCue:
+    cue_id: int
+    text: str = "Delete cue"
+    removed: tuple[Cue, list[Take]] | None = None
+
+    def redo(self, project: Project) -> None:
+        self.removed = project.remove_cue(self.cue_id)
+
+    def undo(self, project: Project) -> None:
+        assert self.removed is not None
+        project.restore_cue(*self.removed)
+
+
+@dataclass
+class EditCue:
+    """Change any cue fields (prompt, label, lane, range...); move and trim are this too."""
+
+    cue_id: int
+    changes: dict[str, Any]
+    text: str = "Edit cue"
+    before: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.changes) - CUE_FIELDS
+        if unknown:
+            raise ValueError(f"not cue fields: {sorted(unknown)}")
+
+    def redo(self, project: Project) -> None:
+        cue = project.cue(self.cue_id)
+        self.before = {name: getattr(cue, name) for name in self.changes}
+        project.update_cue(self.cue_id, **self.changes)
+
+    def undo(self, project: Project) -> None:
+        project.update_cue(self.cue_id, **self.before)
+
+
+def move_cue(project: Project, cue_id: int, delta_frames: int) -> EditCue:
+    cue = project.cue(cue_id)
+    return EditCue(cue_id, {"in_frame": cue.in_frame + delta_frames,
+                            "out_frame": cue.out_frame + delta_frames}, "Move cue")
+
+
+def trim_cue(cue_id: int, in_frame: int | None = None, out_frame: int | None = None) -> EditCue:
+    changes: dict[str, Any] = {}
+    if in_frame is not None:
+        changes["in_frame"] = in_frame
+    if out_frame is not None:
+        changes["out_frame"] = out_frame
+    return EditCue(cue_id, changes, "Trim cue")
+
+
+def choose_take(cue_id: int, take_id: int | None) -> EditCue:
+    return EditCue(cue_id, {"chosen_take_id": take_id}, "Choose take")
+
+
+@dataclass
+class EditTake:
+    """Gain, nudge and fades of a take."""
+
+    take_id: int
+    changes: dict[str, Any]
+    text: str = "Edit take"
+    before: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.changes) - TAKE_FIELDS
+        if unknown:
+            raise ValueError(f"not take fields: {sorted(unknown)}")
+
+    def redo(self, project: Project) -> None:
+        take = project.takes[self.take_id]
+        self.before = {name: getattr(take, name) for name in self.changes}
+        project.update_take(self.take_id, **self.changes)
+
+    def undo(self, project: Project) -> None:
+        project.update_take(self.take_id, **self.before)
+
+
+@dataclass
+class DeleteTake:
+    """Forget a take record (its file stays in the media folder: what was paid for stays)."""
+
+    take_id: int
+    text: str = "Delete take"
+    removed: Take | None = None
+    was_chosen: bool = False
+
+    def redo(self, project: Project) -> None:
+        take = project.takes[self.take_id]
+        cue = project.cues.get(take.cue_id)
+        self.was_chosen = cue is not None and cue.chosen_take_id == take.id
+        self.removed = project.remove_take(self.take_id)
+
+    def undo(self, project: Project) -> None:
+        assert self.removed is not None
+        with project.transaction():
+            project.restore_take(self.removed)
+            if self.was_chosen:
+                project.update_cue(self.removed.cue_id, chosen_take_id=self.removed.id)
+
+
+@dataclass
+class AddMarker:
+    marker: Marker
+    text: str = "Add marker"
+    created: Marker | None = None
+
+    def redo(self, project: Project) -> None:
+        if self.created is None:
+            self.created = project.add_marker(self.marker)
+        else:
+            project.restore_marker(self.created)
+
+    def undo(self, project: Project) -> None:
+        assert self.created is not None
+        project.remove_marker(self.created.id)
+
+
+class UndoStack:
+    """A plain undo history for headless use; the UI uses QUndoStack over the same commands."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._done: list[Command] = []
+        self._undone: list[Command] = []
+
+    def push(self, command: Command) -> Command:
+        with self.project.transaction():
+            command.redo(self.project)
+        self._done.append(command)
+        self._undone.clear()
+        return command
+
+    def can_undo(self) -> bool:
+        return bool(self._done)
+
+    def can_redo(self) -> bool:
+        return bool(self._undone)
+
+    def undo(self) -> None:
+        command = self._done.pop()
+        with self.project.transaction():
+            command.undo(self.project)
+        self._undone.append(command)
+
+    def redo(self) -> None:
+        command = self._undone.pop()
+        with self.project.transaction():
+            command.redo(self.project)
+        self._done.append(command)
+
+
+def copy_cue(cue: Cue, **changes: Any) -> Cue:
+    return dataclasses.replace(cue, **changes)

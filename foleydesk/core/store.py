@@ -1,0 +1,285 @@
+"""The project file: one SQLite database (WAL), one transaction per edit, versioned schema.
+
+Rows map one-to-one onto the model's dataclasses: a column per field, dicts as JSON, Fractions
+as "num/den" text, so a crash can never leave half an edit behind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import Enum
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, TypeVar, get_type_hints
+
+from foleydesk.core.model import Cue, Job, Lane, Marker, SourceMedia, Take
+from foleydesk.errors import UserError
+
+SCHEMA_VERSION = 1
+APPLICATION_ID = 0x466F6C79  # "Foly": marks the SQLite file as ours
+
+Record = TypeVar("Record")
+
+TABLES: dict[str, type[Any]] = {
+    "lanes": Lane,
+    "cues": Cue,
+    "takes": Take,
+    "jobs": Job,
+    "markers": Marker,
+}
+
+
+def _sql_type(py_type: Any) -> str:
+    if py_type in (int, bool):
+        return "INTEGER"
+    if py_type is float:
+        return "REAL"
+    return "TEXT"
+
+
+def _schema_v1() -> list[str]:
+    statements = [
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "CREATE TABLE source (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL)",
+    ]
+    for table, cls in TABLES.items():
+        hints = get_type_hints(cls)
+        cols = []
+        for f in dataclasses.fields(cls):
+            if f.name == "id":
+                cols.append("id INTEGER PRIMARY KEY")
+            else:
+                cols.append(f"{f.name} {_sql_type(hints[f.name])}")
+        statements.append(f"CREATE TABLE {table} ({', '.join(cols)})")
+    statements += [
+        "CREATE INDEX takes_by_cue ON takes (cue_id)",
+        "CREATE INDEX jobs_by_cue ON jobs (cue_id)",
+        "CREATE INDEX jobs_by_state ON jobs (state)",
+    ]
+    return statements
+
+
+# version reached -> statements that bring the previous version there.
+MIGRATIONS: dict[int, Callable[[], list[str]]] = {1: _schema_v1}
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, Fraction):
+        return f"{value.numerator}/{value.denominator}"
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True)
+    return value
+
+
+def _decode(py_type: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = getattr(py_type, "__origin__", None)
+    if py_type is Fraction:
+        return Fraction(value)
+    if py_type is bool:
+        return bool(value)
+    if isinstance(py_type, type) and issubclass(py_type, Enum):
+        return py_type(value)
+    if origin in (dict, list) or py_type in (dict, list):
+        return json.loads(value)
+    if py_type is float:
+        return float(value)
+    if py_type is int:
+        return int(value)
+    args = getattr(py_type, "__args__", ())
+    if args:  # Optional[X]: decode as X
+        inner = [a for a in args if a is not type(None)]
+        if len(inner) == 1:
+            return _decode(inner[0], value)
+    return value
+
+
+def to_row(record: Any) -> dict[str, Any]:
+    return {f.name: _encode(getattr(record, f.name)) for f in dataclasses.fields(record)}
+
+
+def from_row(cls: type[Record], row: sqlite3.Row) -> Record:
+    hints = get_type_hints(cls)
+    kwargs = {f.name: _decode(hints[f.name], row[f.name]) for f in dataclasses.fields(cls)
+              if f.name in row.keys()}
+    return cls(**kwargs)
+
+
+def source_to_json(source: SourceMedia) -> str:
+    return json.dumps(to_row(source), sort_keys=True)
+
+
+def source_from_json(text: str) -> SourceMedia:
+    data = json.loads(text)
+    hints = get_type_hints(SourceMedia)
+    names = {f.name for f in dataclasses.fields(SourceMedia)}
+    return SourceMedia(**{k: _decode(hints[k], v) for k, v in data.items() if k in names})
+
+
+class ProjectStore:
+    """SQL access for one project file. Thread-safe; every public write is one transaction."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._db = connection
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.RLock()
+        self._depth = 0
+        self.path = path
+
+    # -- opening --------------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: Path) -> ProjectStore:
+        if path.exists():
+            raise UserError(f"{path} already exists.", "Choose another name or open it instead.")
+        db = _connect(path)
+        store = cls(db, path)
+        try:
+            with store.transaction():
+                store._migrate(0)
+                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        except BaseException:
+            db.close()
+            for leftover in (path, path.with_name(path.name + "-wal"),
+                             path.with_name(path.name + "-shm")):
+                leftover.unlink(missing_ok=True)
+            raise
+        return store
+
+    @classmethod
+    def open(cls, path: Path) -> ProjectStore:
+        if not path.is_file():
+            raise UserError(f"No project at {path}.", "Check the path, or create one with 'new'.")
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+        if head != b"SQLite format 3\x00":
+            raise UserError(f"{path.name} is not a FoleyDesk project.",
+                            "Open a .foleydesk file, or a video to start a new project.")
+        db = _connect(path)
+        try:
+            app_id = db.execute("PRAGMA application_id").fetchone()[0]
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise UserError(f"{path.name} is damaged and cannot be read ({exc}).",
+                            "Restore it from a backup.") from exc
+        if app_id != APPLICATION_ID:
+            db.close()
+            raise UserError(f"{path.name} is an SQLite file but not a FoleyDesk project.",
+                            "Open a .foleydesk file.")
+        if version > SCHEMA_VERSION:
+            db.close()
+            raise UserError(
+                f"{path.name} was saved by a newer FoleyDesk (project format {version}; this one "
+                f"reads up to {SCHEMA_VERSION}).",
+                "Update FoleyDesk to open it; it was left untouched.",
+            )
+        store = cls(db, path)
+        if version < SCHEMA_VERSION:
+            with store.transaction():
+                store._migrate(version)
+        return store
+
+    def _migrate(self, from_version: int) -> None:
+        for version in range(from_version + 1, SCHEMA_VERSION + 1):
+            for statement in MIGRATIONS[version]():
+                self._db.execute(statement)
+            self._db.execute(f"PRAGMA user_version = {version}")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- transactions ---------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic unit; nested uses join the outer one."""
+        with self._lock:
+            if self._depth == 0:
+                self._db.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._db.execute("ROLLBACK")
+                raise
+            self._depth -= 1
+            if self._depth == 0:
+                self._db.execute("COMMIT")
+
+    # -- meta and source --------------------------------------------------------------------------
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction():
+            self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def load_source(self) -> SourceMedia | None:
+        with self._lock:
+            row = self._db.execute("SELECT data FROM source WHERE id = 1").fetchone()
+        return source_from_json(row[0]) if row else None
+
+    def save_source(self, source: SourceMedia) -> None:
+        with self.transaction():
+            self._db.execute("INSERT OR REPLACE INTO source (id, data) VALUES (1, ?)",
+                             (source_to_json(source),))
+
+    # -- records --------------------------------------------------------------------------------
+
+    def load_all(self, table: str) -> list[Any]:
+        cls = TABLES[table]
+        with self._lock:
+            rows = self._db.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
+        return [from_row(cls, row) for row in rows]
+
+    def insert(self, table: str, record: Any) -> int:
+        """Insert a record; id 0 asks SQLite for a fresh id, which is returned."""
+        row = to_row(record)
+        if not row.get("id"):
+            row.pop("id")
+        names = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        with self.transaction():
+            cursor = self._db.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})",
+                                      tuple(row.values()))
+        return int(row.get("id") or cursor.lastrowid or 0)
+
+    def update(self, table: str, record: Any) -> None:
+        row = to_row(record)
+        record_id = row.pop("id")
+        assignments = ", ".join(f"{name} = ?" for name in row)
+        with self.transaction():
+            self._db.execute(f"UPDATE {table} SET {assignments} WHERE id = ?",
+                             (*row.values(), record_id))
+
+    def delete(self, table: str, record_id: int) -> None:
+        with self.transaction():
+            self._db.execute(f"DELETE FROM {table} WHERE id = ?", (record_id,))
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    try:
+        db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = FULL")
+    except sqlite3.DatabaseError as exc:
+        raise UserError(f"{path.name} cannot be opened as a project ({exc}).",
+                        "Check that the file is a .foleydesk project and not damaged.") from exc
+    return db

@@ -1,0 +1,1 @@
+"""FoleyDesk interchange layer (Qt-free)."""

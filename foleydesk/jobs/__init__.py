@@ -1,0 +1,1 @@
+"""FoleyDesk jobs layer (Qt-free)."""

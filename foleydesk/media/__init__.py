@@ -1,0 +1,1 @@
+"""FoleyDesk media layer (Qt-free)."""

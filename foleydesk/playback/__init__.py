@@ -1,0 +1,1 @@
+"""FoleyDesk playback layer (Qt-free)."""

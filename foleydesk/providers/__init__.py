@@ -1,0 +1,1 @@
+"""FoleyDesk providers layer (Qt-free)."""
