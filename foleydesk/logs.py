@@ -53,7 +53,8 @@ def setup_logging(verbose: bool = False) -> None:
         path = log_file()
         path.parent.mkdir(parents=True, exist_ok=True)
         handler: logging.Handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+            path, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+        )
         handler.setFormatter(fmt)
         handler.addFilter(RedactingFilter())
         root.addHandler(handler)

@@ -38,8 +38,13 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
     p = cue_sub.add_parser("add", help="add a cue; prints its id")
     p.add_argument("project", type=Path)
-    p.add_argument("--in", dest="in_point", required=True, metavar="T",
-                   help="seconds (4.5), frames (108f) or the source timecode (00:00:04:12)")
+    p.add_argument(
+        "--in",
+        dest="in_point",
+        required=True,
+        metavar="T",
+        help="seconds (4.5), frames (108f) or the source timecode (00:00:04:12)",
+    )
     p.add_argument("--out", dest="out_point", required=True, metavar="T")
     _cue_fields(p)
     add_json_flag(p)
@@ -76,79 +81,130 @@ def _cue_fields(p: argparse.ArgumentParser) -> None:
 
 # -- time input ------------------------------------------------------------------------------------
 
+
 def parse_position(text: str, source: SourceMedia) -> int:
     """A user's position -> source frame index. Timecode is the source's own (start included);
     seconds count from the first frame and snap to the nearest frame."""
     if looks_like_timecode(text):
-        return time_to_frame(source.timecode.time_of(text, source.start_timecode_frames),
-                             source.frame_rate, Rounding.NEAREST)
+        return time_to_frame(
+            source.timecode.time_of(text, source.start_timecode_frames),
+            source.frame_rate,
+            Rounding.NEAREST,
+        )
     frames = _FRAMES_RE.match(text)
     if frames:
         return int(frames.group(1))
     if _SECONDS_RE.match(text):
         seconds = Fraction(text.strip().rstrip("s").strip())
         return time_to_frame(seconds, source.frame_rate, Rounding.NEAREST)
-    raise UserError(f"'{text}' is not a time.",
-                    "Use seconds (4.5), frames (108f) or timecode (00:00:04:12).")
+    raise UserError(
+        f"'{text}' is not a time.", "Use seconds (4.5), frames (108f) or timecode (00:00:04:12)."
+    )
 
 
 # -- descriptions ----------------------------------------------------------------------------------
 
+
 def position_json(frame: int, source: SourceMedia) -> dict[str, Any]:
     t = Fraction(frame) / source.frame_rate
-    return {"frame": frame, "seconds": float(t), "seconds_exact": f"{t.numerator}/{t.denominator}",
-            "timecode": source.timecode.to_label(source.start_timecode_frames + frame)}
+    return {
+        "frame": frame,
+        "seconds": float(t),
+        "seconds_exact": f"{t.numerator}/{t.denominator}",
+        "timecode": source.timecode.to_label(source.start_timecode_frames + frame),
+    }
 
 
 def cue_json(project: Project, cue: Cue) -> dict[str, Any]:
     lane = project.lanes[cue.lane_id]
     source = project.source
     return {
-        "id": cue.id, "lane": project.sorted_lanes().index(lane) + 1, "lane_name": lane.name,
-        "label": cue.label, "kind": cue.kind.value, "prompt": cue.prompt,
-        "negative_prompt": cue.negative_prompt, "provider": cue.provider_id,
-        "params": cue.params, "colour": cue.colour,
-        "in": position_json(cue.in_frame, source), "out": position_json(cue.out_frame, source),
+        "id": cue.id,
+        "lane": project.sorted_lanes().index(lane) + 1,
+        "lane_name": lane.name,
+        "label": cue.label,
+        "kind": cue.kind.value,
+        "prompt": cue.prompt,
+        "negative_prompt": cue.negative_prompt,
+        "provider": cue.provider_id,
+        "params": cue.params,
+        "colour": cue.colour,
+        "in": position_json(cue.in_frame, source),
+        "out": position_json(cue.out_frame, source),
         "duration": {"frames": cue.frame_count, "seconds": float(cue.duration(source.frame_rate))},
-        "chosen_take": cue.chosen_take_id, "takes": [t.id for t in project.takes_for(cue.id)],
+        "chosen_take": cue.chosen_take_id,
+        "takes": [t.id for t in project.takes_for(cue.id)],
     }
 
 
 def source_json(source: SourceMedia, found: Path | None) -> dict[str, Any]:
     return {
-        "path": source.path, "found_at": str(found) if found else None,
-        "container": source.container, "duration": float(source.duration),
+        "path": source.path,
+        "found_at": str(found) if found else None,
+        "container": source.container,
+        "duration": float(source.duration),
         "duration_exact": f"{source.duration.numerator}/{source.duration.denominator}",
         "frame_rate": format_rate(source.frame_rate),
         "frame_rate_exact": f"{source.frame_rate.numerator}/{source.frame_rate.denominator}",
-        "frame_count": source.frame_count, "width": source.width, "height": source.height,
-        "start_timecode": source.start_timecode(), "drop_frame": source.drop_frame,
-        "vfr": source.vfr, "has_audio": source.has_audio,
-        "audio_sample_rate": source.audio_sample_rate, "audio_channels": source.audio_channels,
+        "frame_count": source.frame_count,
+        "width": source.width,
+        "height": source.height,
+        "start_timecode": source.start_timecode(),
+        "drop_frame": source.drop_frame,
+        "vfr": source.vfr,
+        "has_audio": source.has_audio,
+        "audio_sample_rate": source.audio_sample_rate,
+        "audio_channels": source.audio_channels,
     }
 
 
 def project_json(project: Project) -> dict[str, Any]:
     return {
-        "project": str(project.path), "media_folder": str(project.media_dir),
+        "project": str(project.path),
+        "media_folder": str(project.media_dir),
         "source": source_json(project.source, project.source_path),
-        "lanes": [{"number": n, "id": lane.id, "name": lane.name, "kind": lane.kind.value}
-                  for n, lane in enumerate(project.sorted_lanes(), 1)],
+        "lanes": [
+            {"number": n, "id": lane.id, "name": lane.name, "kind": lane.kind.value}
+            for n, lane in enumerate(project.sorted_lanes(), 1)
+        ],
         "cues": [cue_json(project, cue) for cue in project.sorted_cues()],
-        "takes": [{"id": t.id, "cue": t.cue_id, "provider": t.provider_id, "status": t.status.value,
-                   "file": str(project.take_path(t)) if t.file else None, "sha256": t.sha256,
-                   "seed": t.seed, "job": t.job_id} for t in project.takes.values()],
-        "jobs": [{"id": j.id, "cue": j.cue_id, "provider": j.provider_id, "state": j.state.value,
-                  "task_id": j.task_id, "take": j.take_id, "status_text": j.status_text,
-                  "error": j.error, "cost_estimate": j.cost_estimate}
-                 for j in project.jobs.values()],
+        "takes": [
+            {
+                "id": t.id,
+                "cue": t.cue_id,
+                "provider": t.provider_id,
+                "status": t.status.value,
+                "file": str(project.take_path(t)) if t.file else None,
+                "sha256": t.sha256,
+                "seed": t.seed,
+                "job": t.job_id,
+            }
+            for t in project.takes.values()
+        ],
+        "jobs": [
+            {
+                "id": j.id,
+                "cue": j.cue_id,
+                "provider": j.provider_id,
+                "state": j.state.value,
+                "task_id": j.task_id,
+                "take": j.take_id,
+                "status_text": j.status_text,
+                "error": j.error,
+                "cost_estimate": j.cost_estimate,
+            }
+            for j in project.jobs.values()
+        ],
     }
 
 
 def print_source_lines(source: SourceMedia) -> None:
     size = f"{source.width}x{source.height}"
-    audio = (f"{source.audio_channels} ch at {source.audio_sample_rate} Hz"
-             if source.has_audio else "none")
+    audio = (
+        f"{source.audio_channels} ch at {source.audio_sample_rate} Hz"
+        if source.has_audio
+        else "none"
+    )
     print(f"duration:        {seconds_text(source.duration)} s ({source.frame_count} frames)")
     print(f"frame rate:      {format_rate(source.frame_rate)}{' (VFR)' if source.vfr else ''}")
     print(f"start timecode:  {source.start_timecode()}")
@@ -158,12 +214,15 @@ def print_source_lines(source: SourceMedia) -> None:
 
 def open_project(path: Path) -> Project:
     if path.suffix != PROJECT_SUFFIX:
-        raise UserError(f"{path.name} is not a project file.",
-                        f"Pass the {PROJECT_SUFFIX} file (create one with 'foleydesk new VIDEO').")
+        raise UserError(
+            f"{path.name} is not a project file.",
+            f"Pass the {PROJECT_SUFFIX} file (create one with 'foleydesk new VIDEO').",
+        )
     return Project.open(path)
 
 
 # -- commands --------------------------------------------------------------------------------------
+
 
 def cmd_new(args: argparse.Namespace) -> int:
     from foleydesk.media.probe import probe, source_media_from_info
@@ -192,8 +251,10 @@ def cmd_info(args: argparse.Namespace) -> int:
             where = project.source_path or "NOT FOUND (relink it)"
             print(f"source:          {where}")
             print_source_lines(project.source)
-            print(f"cues:            {len(project.cues)}, takes: {len(project.takes)}, "
-                  f"jobs: {len(project.jobs)} ({len(project.unfinished_jobs())} unfinished)")
+            print(
+                f"cues:            {len(project.cues)}, takes: {len(project.takes)}, "
+                f"jobs: {len(project.jobs)} ({len(project.unfinished_jobs())} unfinished)"
+            )
             _print_cue_table(project)
         return 0
     from foleydesk.media.probe import probe, source_media_from_info
@@ -211,11 +272,18 @@ def cmd_cue_add(args: argparse.Namespace) -> int:
     with open_project(args.project) as project:
         kind = CueKind(args.kind) if args.kind else CueKind.FOLEY
         lane = project.lane_by_number(args.lane) if args.lane else project.default_lane(kind)
-        cue = Cue(0, lane.id, parse_position(args.in_point, project.source),
-                  parse_position(args.out_point, project.source),
-                  label=args.label or "", prompt=args.prompt or "",
-                  negative_prompt=args.negative or "", kind=kind, provider_id=args.provider,
-                  colour="")
+        cue = Cue(
+            0,
+            lane.id,
+            parse_position(args.in_point, project.source),
+            parse_position(args.out_point, project.source),
+            label=args.label or "",
+            prompt=args.prompt or "",
+            negative_prompt=args.negative or "",
+            kind=kind,
+            provider_id=args.provider,
+            colour="",
+        )
         command = UndoStack(project).push(AddCue(cue))
         assert isinstance(command, AddCue) and command.created is not None
         created = command.created
@@ -240,15 +308,19 @@ def _print_cue_table(project: Project) -> None:
     if not cues:
         print("no cues")
         return
-    print(f"{'id':>4}  {'lane':<9} {'in':<12} {'out':<12} {'secs':>7}  {'takes':>5}  label / prompt")
+    print(
+        f"{'id':>4}  {'lane':<9} {'in':<12} {'out':<12} {'secs':>7}  {'takes':>5}  label / prompt"
+    )
     for cue in cues:
         data = cue_json(project, cue)
         text = cue.label or cue.prompt
         if cue.label and cue.prompt:
             text = f"{cue.label}: {cue.prompt}"
-        print(f"{cue.id:>4}  {data['lane_name']:<9} {data['in']['timecode']:<12} "
-              f"{data['out']['timecode']:<12} {data['duration']['seconds']:>7.3f}  "
-              f"{len(data['takes']):>5}  {text}")
+        print(
+            f"{cue.id:>4}  {data['lane_name']:<9} {data['in']['timecode']:<12} "
+            f"{data['out']['timecode']:<12} {data['duration']['seconds']:>7.3f}  "
+            f"{len(data['takes']):>5}  {text}"
+        )
 
 
 def cmd_cue_set(args: argparse.Namespace) -> int:
@@ -259,8 +331,12 @@ def cmd_cue_set(args: argparse.Namespace) -> int:
             changes["in_frame"] = parse_position(args.in_point, project.source)
         if args.out_point is not None:
             changes["out_frame"] = parse_position(args.out_point, project.source)
-        for arg, name in (("prompt", "prompt"), ("negative", "negative_prompt"),
-                          ("label", "label"), ("provider", "provider_id")):
+        for arg, name in (
+            ("prompt", "prompt"),
+            ("negative", "negative_prompt"),
+            ("label", "label"),
+            ("provider", "provider_id"),
+        ):
             if getattr(args, arg) is not None:
                 changes[name] = getattr(args, arg)
         if args.kind:
@@ -268,8 +344,11 @@ def cmd_cue_set(args: argparse.Namespace) -> int:
         if args.lane:
             changes["lane_id"] = project.lane_by_number(args.lane).id
         if not changes:
-            raise UserError("Nothing to change.", "Give at least one of --in, --out, --prompt, "
-                            "--negative, --label, --kind, --lane, --provider.")
+            raise UserError(
+                "Nothing to change.",
+                "Give at least one of --in, --out, --prompt, "
+                "--negative, --label, --kind, --lane, --provider.",
+            )
         UndoStack(project).push(EditCue(cue.id, changes))
         if args.json:
             print_json(cue_json(project, project.cue(cue.id)))

@@ -13,8 +13,19 @@ from typing import Any, Protocol
 from foleydesk.core.model import Cue, Marker, Take
 from foleydesk.core.project import Project
 
-CUE_FIELDS = {"lane_id", "in_frame", "out_frame", "label", "colour", "prompt", "negative_prompt",
-              "kind", "provider_id", "params", "chosen_take_id"}
+CUE_FIELDS = {
+    "lane_id",
+    "in_frame",
+    "out_frame",
+    "label",
+    "colour",
+    "prompt",
+    "negative_prompt",
+    "kind",
+    "provider_id",
+    "params",
+    "chosen_take_id",
+}
 TAKE_FIELDS = {"gain_db", "offset_samples", "fade_in_samples", "fade_out_samples"}
 
 
@@ -84,8 +95,11 @@ class EditCue:
 
 def move_cue(project: Project, cue_id: int, delta_frames: int) -> EditCue:
     cue = project.cue(cue_id)
-    return EditCue(cue_id, {"in_frame": cue.in_frame + delta_frames,
-                            "out_frame": cue.out_frame + delta_frames}, "Move cue")
+    return EditCue(
+        cue_id,
+        {"in_frame": cue.in_frame + delta_frames, "out_frame": cue.out_frame + delta_frames},
+        "Move cue",
+    )
 
 
 def trim_cue(cue_id: int, in_frame: int | None = None, out_frame: int | None = None) -> EditCue:

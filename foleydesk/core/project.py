@@ -72,7 +72,7 @@ class Project:
         self.markers: dict[int, Marker] = {r.id: r for r in store.load_all("markers")}
         self.source_path: Path | None = self._locate_source()
 
-    # -- life -------------------------------------------------------------------------------------
+    # -- life --
 
     @classmethod
     def create(cls, path: Path, source: SourceMedia, foley_lanes: int = 2) -> Project:
@@ -81,8 +81,10 @@ class Project:
             path = path.with_name(path.name + PROJECT_SUFFIX)
         store = ProjectStore.create(path)
         source = dataclasses.replace(
-            source, path=str(Path(source.path).resolve()),
-            relative_path=os.path.relpath(Path(source.path).resolve(), path.parent))
+            source,
+            path=str(Path(source.path).resolve()),
+            relative_path=os.path.relpath(Path(source.path).resolve(), path.parent),
+        )
         with store.transaction():
             store.save_source(source)
             store.set_meta("created_at", str(time.time()))
@@ -100,8 +102,10 @@ class Project:
         source = store.load_source()
         if source is None:
             store.close()
-            raise UserError(f"{path.name} has no source video recorded.",
-                            "The project file is incomplete; create a new project for the video.")
+            raise UserError(
+                f"{path.name} has no source video recorded.",
+                "The project file is incomplete; create a new project for the video.",
+            )
         return cls(store, source)
 
     def close(self) -> None:
@@ -144,11 +148,14 @@ class Project:
     def take_path(self, take: Take) -> Path:
         return self.media_dir / take.file
 
-    # -- source -----------------------------------------------------------------------------------
+    # -- source --
 
     def _locate_source(self) -> Path | None:
-        candidates = [Path(self.source.path), self.path.parent / self.source.relative_path,
-                      self.path.parent / Path(self.source.path).name]
+        candidates = [
+            Path(self.source.path),
+            self.path.parent / self.source.relative_path,
+            self.path.parent / Path(self.source.path).name,
+        ]
         for candidate in candidates:
             try:
                 if candidate.is_file() and fingerprint(candidate) == self.source.fingerprint:
@@ -170,16 +177,20 @@ class Project:
     def relink(self, new_path: Path) -> None:
         new_path = new_path.resolve()
         if fingerprint(new_path) != self.source.fingerprint:
-            raise UserError(f"{new_path.name} is not the project's source video.",
-                            "Its size and content differ from the file the project was made for.")
+            raise UserError(
+                f"{new_path.name} is not the project's source video.",
+                "Its size and content differ from the file the project was made for.",
+            )
         self.source = dataclasses.replace(
-            self.source, path=str(new_path),
-            relative_path=os.path.relpath(new_path, self.path.parent))
+            self.source,
+            path=str(new_path),
+            relative_path=os.path.relpath(new_path, self.path.parent),
+        )
         self.store.save_source(self.source)
         self.source_path = new_path
         self.changed.emit(Change(Entity.SOURCE, 0, Action.UPDATED))
 
-    # -- transactions -------------------------------------------------------------------------------
+    # -- transactions --
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -187,7 +198,7 @@ class Project:
         with self.store.transaction():
             yield
 
-    # -- generic record handling ------------------------------------------------------------------
+    # -- generic record handling --
 
     def _add(self, table: str, entity: Entity, bag: dict[int, Any], record: R) -> R:
         new_id = self.store.insert(table, record)
@@ -196,11 +207,19 @@ class Project:
         self.changed.emit(Change(entity, new_id, Action.ADDED))
         return record
 
-    def _update(self, table: str, entity: Entity, bag: dict[int, Any], record_id: int,
-                changes: dict[str, Any]) -> Any:
+    def _update(
+        self,
+        table: str,
+        entity: Entity,
+        bag: dict[int, Any],
+        record_id: int,
+        changes: dict[str, Any],
+    ) -> Any:
         if record_id not in bag:
-            raise UserError(f"There is no {entity.value} {record_id} in this project.",
-                            f"List them with '{entity.value} list'.")
+            raise UserError(
+                f"There is no {entity.value} {record_id} in this project.",
+                f"List them with '{entity.value} list'.",
+            )
         record = dataclasses.replace(bag[record_id], **changes)
         self.store.update(table, record)
         bag[record_id] = record
@@ -215,7 +234,7 @@ class Project:
         self.changed.emit(Change(entity, record_id, Action.REMOVED))
         return record
 
-    # -- lanes -------------------------------------------------------------------------------------
+    # -- lanes --
 
     def sorted_lanes(self) -> list[Lane]:
         return sorted(self.lanes.values(), key=lambda lane: (lane.position, lane.id))
@@ -234,8 +253,10 @@ class Project:
         """Lane N as the user counts them (1-based, in display order, optionally of one kind)."""
         lanes = [lane for lane in self.sorted_lanes() if kind is None or lane.kind is kind]
         if not 1 <= number <= len(lanes):
-            raise UserError(f"There is no lane {number}; the project has {len(lanes)}.",
-                            "Lanes are numbered from 1 in the order the timeline shows them.")
+            raise UserError(
+                f"There is no lane {number}; the project has {len(lanes)}.",
+                "Lanes are numbered from 1 in the order the timeline shows them.",
+            )
         return lanes[number - 1]
 
     def default_lane(self, kind: CueKind) -> Lane:
@@ -245,7 +266,7 @@ class Project:
                 return lane
         return self.add_lane(wanted)
 
-    # -- cues --------------------------------------------------------------------------------------
+    # -- cues --
 
     def sorted_cues(self) -> list[Cue]:
         return sorted(self.cues.values(), key=lambda cue: (cue.in_frame, cue.id))
@@ -254,16 +275,21 @@ class Project:
         tc = self.source.timecode
         start = self.source.start_timecode_frames
         if in_frame < 0:
-            raise UserError("The cue starts before the first frame of the source.",
-                            f"The source starts at {tc.to_label(start)}.")
+            raise UserError(
+                "The cue starts before the first frame of the source.",
+                f"The source starts at {tc.to_label(start)}.",
+            )
         if out_frame <= in_frame:
-            raise UserError("The cue's out point must come after its in point.",
-                            "A cue is at least one frame long.")
+            raise UserError(
+                "The cue's out point must come after its in point.",
+                "A cue is at least one frame long.",
+            )
         if self.source.frame_count and out_frame > self.source.frame_count:
             end = tc.to_label(start + self.source.frame_count)
             raise UserError(
                 f"The cue ends after the source does (it ends at {end}).",
-                "Set the out point at or before the end of the source.")
+                "Set the out point at or before the end of the source.",
+            )
 
     def add_cue(self, cue: Cue) -> Cue:
         self.check_range(cue.in_frame, cue.out_frame)
@@ -296,11 +322,12 @@ class Project:
 
     def cue(self, cue_id: int) -> Cue:
         if cue_id not in self.cues:
-            raise UserError(f"There is no cue {cue_id} in this project.",
-                            "List the cues with 'cue list'.")
+            raise UserError(
+                f"There is no cue {cue_id} in this project.", "List the cues with 'cue list'."
+            )
         return self.cues[cue_id]
 
-    # -- takes -------------------------------------------------------------------------------------
+    # -- takes --
 
     def takes_for(self, cue_id: int) -> list[Take]:
         return sorted((t for t in self.takes.values() if t.cue_id == cue_id), key=lambda t: t.id)
@@ -328,7 +355,7 @@ class Project:
     def chosen_take(self, cue: Cue) -> Take | None:
         return self.takes.get(cue.chosen_take_id) if cue.chosen_take_id else None
 
-    # -- jobs --------------------------------------------------------------------------------------
+    # -- jobs --
 
     def add_job(self, job: Job) -> Job:
         now = time.time()
@@ -343,16 +370,16 @@ class Project:
         return job
 
     def unfinished_jobs(self) -> list[Job]:
-        return [job for job in sorted(self.jobs.values(), key=lambda j: j.id)
-                if not job.state.finished]
+        return [
+            job for job in sorted(self.jobs.values(), key=lambda j: j.id) if not job.state.finished
+        ]
 
     def jobs_for(self, cue_id: int) -> list[Job]:
         return sorted((j for j in self.jobs.values() if j.cue_id == cue_id), key=lambda j: j.id)
 
     def job(self, job_id: int) -> Job:
         if job_id not in self.jobs:
-            raise UserError(f"There is no job {job_id} in this project.",
-                            "List them with 'jobs'.")
+            raise UserError(f"There is no job {job_id} in this project.", "List them with 'jobs'.")
         return self.jobs[job_id]
 
     def reload_jobs(self) -> None:
@@ -360,7 +387,7 @@ class Project:
         self.jobs = {r.id: r for r in self.store.load_all("jobs")}
         self.takes = {r.id: r for r in self.store.load_all("takes")}
 
-    # -- markers -----------------------------------------------------------------------------------
+    # -- markers --
 
     def add_marker(self, marker: Marker) -> Marker:
         added: Marker = self._add("markers", Entity.MARKER, self.markers, marker)
@@ -370,7 +397,7 @@ class Project:
         marker: Marker = self._remove("markers", Entity.MARKER, self.markers, marker_id)
         return marker
 
-    # -- undo support: put a removed record back with its old id ------------------------------------
+    # -- undo support: put a removed record back with its old id --
 
     def restore_cue(self, cue: Cue, takes: list[Take]) -> None:
         with self.transaction():
@@ -392,4 +419,3 @@ class Project:
         self.store.insert("markers", marker)
         self.markers[marker.id] = marker
         self.changed.emit(Change(Entity.MARKER, marker.id, Action.ADDED))
-

@@ -110,8 +110,11 @@ def to_row(record: Any) -> dict[str, Any]:
 
 def from_row(cls: type[Record], row: sqlite3.Row) -> Record:
     hints = get_type_hints(cls)
-    kwargs = {f.name: _decode(hints[f.name], row[f.name]) for f in dataclasses.fields(cls)
-              if f.name in row.keys()}
+    kwargs = {
+        f.name: _decode(hints[f.name], row[f.name])
+        for f in dataclasses.fields(cls)
+        if f.name in row
+    }
     return cls(**kwargs)
 
 
@@ -150,8 +153,11 @@ class ProjectStore:
                 db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         except BaseException:
             db.close()
-            for leftover in (path, path.with_name(path.name + "-wal"),
-                             path.with_name(path.name + "-shm")):
+            for leftover in (
+                path,
+                path.with_name(path.name + "-wal"),
+                path.with_name(path.name + "-shm"),
+            ):
                 leftover.unlink(missing_ok=True)
             raise
         return store
@@ -163,20 +169,25 @@ class ProjectStore:
         with open(path, "rb") as fh:
             head = fh.read(16)
         if head != b"SQLite format 3\x00":
-            raise UserError(f"{path.name} is not a FoleyDesk project.",
-                            "Open a .foleydesk file, or a video to start a new project.")
+            raise UserError(
+                f"{path.name} is not a FoleyDesk project.",
+                "Open a .foleydesk file, or a video to start a new project.",
+            )
         db = _connect(path)
         try:
             app_id = db.execute("PRAGMA application_id").fetchone()[0]
             version = db.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as exc:
             db.close()
-            raise UserError(f"{path.name} is damaged and cannot be read ({exc}).",
-                            "Restore it from a backup.") from exc
+            raise UserError(
+                f"{path.name} is damaged and cannot be read ({exc}).", "Restore it from a backup."
+            ) from exc
         if app_id != APPLICATION_ID:
             db.close()
-            raise UserError(f"{path.name} is an SQLite file but not a FoleyDesk project.",
-                            "Open a .foleydesk file.")
+            raise UserError(
+                f"{path.name} is an SQLite file but not a FoleyDesk project.",
+                "Open a .foleydesk file.",
+            )
         if version > SCHEMA_VERSION:
             db.close()
             raise UserError(
@@ -238,8 +249,9 @@ class ProjectStore:
 
     def save_source(self, source: SourceMedia) -> None:
         with self.transaction():
-            self._db.execute("INSERT OR REPLACE INTO source (id, data) VALUES (1, ?)",
-                             (source_to_json(source),))
+            self._db.execute(
+                "INSERT OR REPLACE INTO source (id, data) VALUES (1, ?)", (source_to_json(source),)
+            )
 
     # -- records --------------------------------------------------------------------------------
 
@@ -257,8 +269,9 @@ class ProjectStore:
         names = ", ".join(row)
         marks = ", ".join("?" for _ in row)
         with self.transaction():
-            cursor = self._db.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})",
-                                      tuple(row.values()))
+            cursor = self._db.execute(
+                f"INSERT INTO {table} ({names}) VALUES ({marks})", tuple(row.values())
+            )
         return int(row.get("id") or cursor.lastrowid or 0)
 
     def update(self, table: str, record: Any) -> None:
@@ -266,8 +279,9 @@ class ProjectStore:
         record_id = row.pop("id")
         assignments = ", ".join(f"{name} = ?" for name in row)
         with self.transaction():
-            self._db.execute(f"UPDATE {table} SET {assignments} WHERE id = ?",
-                             (*row.values(), record_id))
+            self._db.execute(
+                f"UPDATE {table} SET {assignments} WHERE id = ?", (*row.values(), record_id)
+            )
 
     def delete(self, table: str, record_id: int) -> None:
         with self.transaction():
@@ -280,6 +294,8 @@ def _connect(path: Path) -> sqlite3.Connection:
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = FULL")
     except sqlite3.DatabaseError as exc:
-        raise UserError(f"{path.name} cannot be opened as a project ({exc}).",
-                        "Check that the file is a .foleydesk project and not damaged.") from exc
+        raise UserError(
+            f"{path.name} cannot be opened as a project ({exc}).",
+            "Check that the file is a .foleydesk project and not damaged.",
+        ) from exc
     return db

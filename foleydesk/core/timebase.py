@@ -70,8 +70,9 @@ def time_to_frame(t: Fraction, rate: Fraction, rounding: Rounding = Rounding.FLO
     return _round(t * rate, rounding)
 
 
-def time_to_sample(t: Fraction, sample_rate: int = PROJECT_SAMPLE_RATE,
-                   rounding: Rounding = Rounding.NEAREST) -> int:
+def time_to_sample(
+    t: Fraction, sample_rate: int = PROJECT_SAMPLE_RATE, rounding: Rounding = Rounding.NEAREST
+) -> int:
     """Sample index for a time (nearest by default: placement error stays under half a sample)."""
     return _round(t * sample_rate, rounding)
 
@@ -81,8 +82,12 @@ def sample_to_time(sample: int, sample_rate: int = PROJECT_SAMPLE_RATE) -> Fract
     return Fraction(sample, sample_rate)
 
 
-def frame_to_sample(frame: int, rate: Fraction, sample_rate: int = PROJECT_SAMPLE_RATE,
-                    rounding: Rounding = Rounding.NEAREST) -> int:
+def frame_to_sample(
+    frame: int,
+    rate: Fraction,
+    sample_rate: int = PROJECT_SAMPLE_RATE,
+    rounding: Rounding = Rounding.NEAREST,
+) -> int:
     """Sample where frame `frame` starts, computed from rational time (never frames x spf)."""
     return time_to_sample(frame_to_time(frame, rate), sample_rate, rounding)
 
@@ -99,7 +104,9 @@ def parse_rate(text: str) -> Fraction:
     """A frame rate from '24000/1001', '23.976', '29.97' or '25' (exact NTSC values)."""
     match = _RATE_RE.match(text)
     if not match:
-        raise UserError(f"'{text}' is not a frame rate.", "Use a number like 25, 23.976 or 30000/1001.")
+        raise UserError(
+            f"'{text}' is not a frame rate.", "Use a number like 25, 23.976 or 30000/1001."
+        )
     if match.group(2):
         den = int(match.group(2))
         if den == 0:

@@ -78,15 +78,19 @@ class TimecodeFormat:
         match = _TC_RE.match(label)
         if not match:
             raise TimecodeError(
-                f"'{label.strip()}' is not a timecode.", "Write it as HH:MM:SS:FF, e.g. 00:00:04:12."
+                f"'{label.strip()}' is not a timecode.",
+                "Write it as HH:MM:SS:FF, e.g. 00:00:04:12.",
             )
         if match.group(1):
-            raise TimecodeError(f"'{label.strip()}' is negative.", "Timecodes start at 00:00:00:00.")
+            raise TimecodeError(
+                f"'{label.strip()}' is negative.", "Timecodes start at 00:00:00:00."
+            )
         hh, mm, ss, ff = (int(match.group(i)) for i in (2, 3, 4, 6))
         where = f"'{label.strip()}' at {format_rate(self.rate)} fps"
         if hh > 23 or mm > 59 or ss > 59:
-            raise TimecodeError(f"{where} is not a valid timecode.",
-                                "Hours go to 23, minutes and seconds to 59.")
+            raise TimecodeError(
+                f"{where} is not a valid timecode.", "Hours go to 23, minutes and seconds to 59."
+            )
         if ff >= self.nominal:
             raise TimecodeError(
                 f"{where} has frame {ff}, but frames only go to {self.nominal - 1}.",

@@ -1,4 +1,4 @@
-"""probe(path) -> MediaInfo: what a video is, read once with PyAV, with clear errors for bad files."""
+"""probe(path) -> MediaInfo: what a video is, read with PyAV, with clear errors for bad files."""
 
 from __future__ import annotations
 
@@ -82,25 +82,35 @@ def probe(path: Path) -> MediaInfo:
     try:
         container = av.open(str(path))
     except av.error.InvalidDataError as exc:
-        raise MediaError(f"{path.name} is not a media file FoleyDesk can read.",
-                         "Open a video file such as MP4, MOV, MKV or WebM.") from exc
+        raise MediaError(
+            f"{path.name} is not a media file FoleyDesk can read.",
+            "Open a video file such as MP4, MOV, MKV or WebM.",
+        ) from exc
     except (av.error.FFmpegError, OSError) as exc:
-        raise MediaError(f"{path.name} cannot be opened ({exc}).",
-                         "Check that the file is complete and readable.") from exc
+        raise MediaError(
+            f"{path.name} cannot be opened ({exc}).",
+            "Check that the file is complete and readable.",
+        ) from exc
     with container:
         if not container.streams.video:
-            raise MediaError(f"{path.name} has no picture: it is an audio-only file.",
-                             "Open a video; FoleyDesk needs picture to place sound on.")
+            raise MediaError(
+                f"{path.name} has no picture: it is an audio-only file.",
+                "Open a video; FoleyDesk needs picture to place sound on.",
+            )
         stream = container.streams.video[0]
         rate = stream.average_rate or stream.guessed_rate or stream.base_rate
         if not rate:
-            raise MediaError(f"{path.name} has a video stream with no frame rate.",
-                             "Re-export the video with a fixed frame rate.")
+            raise MediaError(
+                f"{path.name} has a video stream with no frame rate.",
+                "Re-export the video with a fixed frame rate.",
+            )
         rate = Fraction(rate.numerator, rate.denominator)
         duration = _duration(container, stream)
         if duration <= 0:
-            raise MediaError(f"{path.name} has no playable frames (it may be truncated).",
-                             "Copy or export the file again.")
+            raise MediaError(
+                f"{path.name} has no playable frames (it may be truncated).",
+                "Copy or export the file again.",
+            )
         _check_decodes(container, stream, path)
         frame_count = stream.frames or round(duration * rate)
         tc_label = _timecode_tag(container, stream)
@@ -112,16 +122,39 @@ def probe(path: Path) -> MediaInfo:
             except TimecodeError:
                 tc_label, tc_frames = None, 0
         audio = tuple(
-            AudioStreamInfo(a.index, a.codec_context.name, a.rate or 0,
-                            a.codec_context.channels if hasattr(a.codec_context, "channels")
-                            else a.layout.nb_channels, a.layout.name)
-            for a in container.streams.audio)
+            AudioStreamInfo(
+                a.index,
+                a.codec_context.name,
+                a.rate or 0,
+                a.codec_context.channels
+                if hasattr(a.codec_context, "channels")
+                else a.layout.nb_channels,
+                a.layout.name,
+            )
+            for a in container.streams.audio
+        )
         start = Fraction(stream.start_time * stream.time_base) if stream.start_time else Fraction(0)
-        video = VideoStreamInfo(stream.index, stream.codec_context.name, stream.width,
-                                stream.height, rate, frame_count, start,
-                                stream.format.name if stream.format else "")
-        return MediaInfo(path.resolve(), container.format.name, duration, video, audio, tc_label,
-                         tc_frames, drop, size)
+        video = VideoStreamInfo(
+            stream.index,
+            stream.codec_context.name,
+            stream.width,
+            stream.height,
+            rate,
+            frame_count,
+            start,
+            stream.format.name if stream.format else "",
+        )
+        return MediaInfo(
+            path.resolve(),
+            container.format.name,
+            duration,
+            video,
+            audio,
+            tc_label,
+            tc_frames,
+            drop,
+            size,
+        )
 
 
 def _duration(container: Any, stream: Any) -> Fraction:
@@ -137,10 +170,14 @@ def _check_decodes(container: Any, stream: Any, path: Path) -> None:
         for _ in container.decode(stream):
             return
     except av.error.FFmpegError as exc:
-        raise MediaError(f"{path.name} is damaged: its first frame cannot be decoded.",
-                         "Copy or export the file again.") from exc
-    raise MediaError(f"{path.name} has no decodable frames (it may be truncated).",
-                     "Copy or export the file again.")
+        raise MediaError(
+            f"{path.name} is damaged: its first frame cannot be decoded.",
+            "Copy or export the file again.",
+        ) from exc
+    raise MediaError(
+        f"{path.name} has no decodable frames (it may be truncated).",
+        "Copy or export the file again.",
+    )
 
 
 def _timecode_tag(container: Any, stream: Any) -> str | None:
@@ -154,11 +191,19 @@ def _timecode_tag(container: Any, stream: Any) -> str | None:
 def source_media_from_info(info: MediaInfo) -> SourceMedia:
     first_audio = info.audio[0] if info.audio else None
     return SourceMedia(
-        path=str(info.path), relative_path=info.path.name, fingerprint=fingerprint(info.path),
-        duration=info.duration, frame_rate=info.video.avg_rate,
-        frame_count=info.video.frame_count, width=info.video.width, height=info.video.height,
-        start_timecode_frames=info.start_timecode_frames, drop_frame=info.drop_frame,
+        path=str(info.path),
+        relative_path=info.path.name,
+        fingerprint=fingerprint(info.path),
+        duration=info.duration,
+        frame_rate=info.video.avg_rate,
+        frame_count=info.video.frame_count,
+        width=info.video.width,
+        height=info.video.height,
+        start_timecode_frames=info.start_timecode_frames,
+        drop_frame=info.drop_frame,
         has_audio=first_audio is not None,
         audio_sample_rate=first_audio.sample_rate if first_audio else 0,
         audio_channels=first_audio.channels if first_audio else 0,
-        container=info.container, vfr=False)
+        container=info.container,
+        vfr=False,
+    )
