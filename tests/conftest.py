@@ -1,0 +1,18 @@
+"""Suite-wide set-up: keep every test out of the user's real settings, logs and keyring."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+_ISOLATED = Path(tempfile.mkdtemp(prefix="foleydesk-tests-"))
+for _name, _sub in (
+    ("FOLEYDESK_CONFIG_DIR", "config"),
+    ("FOLEYDESK_LOG_DIR", "logs"),
+    ("FOLEYDESK_DATA_DIR", "data"),
+):
+    os.environ.setdefault(_name, str(_ISOLATED / _sub))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Loopback test traffic must never go through a proxy from the environment.
+os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost,::1"
