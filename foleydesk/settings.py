@@ -1,0 +1,122 @@
+"""The app's settings: typed, versioned, one small JSON file in the config folder.
+
+Only what the user may want to change about providers and the job engine lives here: base URLs,
+the default provider, per-provider concurrency and rate limits, and polling pace. Keys never do
+(they are in the OS keyring, see secrets.py). Older files are migrated forward on load; a file
+from a newer FoleyDesk is read for the fields this version knows and never overwritten blindly.
+
+The UI reads `load_settings()`, edits the dataclasses, and calls `save_settings()`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from foleydesk.paths import config_dir
+
+log = logging.getLogger(__name__)
+
+SETTINGS_VERSION = 1
+SETTINGS_FILE = "settings.json"
+
+
+@dataclass
+class ProviderSettings:
+    """Per-provider overrides; None means "the provider's own default"."""
+
+    base_url: str | None = None  # scheme://host[:port] only; the documented paths follow it
+    upload_url: str | None = None
+    concurrency: int | None = None  # tasks at the host at once
+    per_minute: int | None = None  # submits per minute
+    per_day: int | None = None  # submits per day
+    enabled: bool = True
+
+
+@dataclass
+class Settings:
+    """Everything in settings.json. `providers` is keyed by provider id (see providers.registry)."""
+
+    version: int = SETTINGS_VERSION
+    default_provider: str | None = None  # None: the first provider with a key, else "offline"
+    providers: dict[str, ProviderSettings] = field(default_factory=dict)
+    poll_initial_seconds: float = 1.0
+    poll_factor: float = 1.5
+    poll_max_seconds: float = 15.0
+    retry_attempts: int = 6  # GET, upload and download attempts before a job fails
+    retry_base_seconds: float = 1.0
+    max_download_bytes: int = 500 * 1024 * 1024
+
+    def provider(self, provider_id: str) -> ProviderSettings:
+        """The provider's settings (a fresh default entry is stored when it had none)."""
+        return self.providers.setdefault(provider_id, ProviderSettings())
+
+
+def settings_path() -> Path:
+    return config_dir() / SETTINGS_FILE
+
+
+def _migrate(data: dict[str, Any]) -> dict[str, Any]:
+    """Bring an older file's dict up to SETTINGS_VERSION (version 0 = a file without one)."""
+    version = int(data.get("version", 0))
+    if version < 1:
+        data.setdefault("providers", {})
+        data["version"] = 1
+    return data
+
+
+def _from_dict(data: dict[str, Any]) -> Settings:
+    known = {f.name for f in fields(Settings)}
+    provider_known = {f.name for f in fields(ProviderSettings)}
+    values = {k: v for k, v in data.items() if k in known and k != "providers"}
+    settings = Settings(**values)
+    for provider_id, entry in (data.get("providers") or {}).items():
+        if isinstance(entry, dict):
+            settings.providers[str(provider_id)] = ProviderSettings(
+                **{k: v for k, v in entry.items() if k in provider_known}
+            )
+    settings.version = SETTINGS_VERSION
+    return settings
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """The saved settings, or defaults when there is no file or it cannot be read."""
+    path = path or settings_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, ValueError) as exc:
+        log.warning("settings file %s unreadable (%s); using defaults", path, exc)
+        return Settings()
+    if not isinstance(data, dict):
+        return Settings()
+    if int(data.get("version", 0)) > SETTINGS_VERSION:
+        log.warning("settings file %s is from a newer FoleyDesk; reading known fields", path)
+    try:
+        return _from_dict(_migrate(data))
+    except (TypeError, ValueError) as exc:
+        log.warning("settings file %s has bad values (%s); using defaults", path, exc)
+        return Settings()
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> Path:
+    """Write atomically (temp file then rename) so a crash never leaves half a settings file."""
+    path = path or settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = asdict(settings)
+    data["version"] = SETTINGS_VERSION
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, sort_keys=True)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
