@@ -1,0 +1,427 @@
+"""Rendering takes to audio: per-cue clips, per-lane full-length stems and the mix.
+
+Placement is sample-exact from rational time: a take's sample 0 lands at its cue's in point plus
+`offset_samples`. A render has a grid whose sample numbers count from a timecode origin, so a BWF
+file starting on a frame boundary carries the sub-frame part of every placement as leading
+silence. Renders stream in blocks (bounded memory on a two-hour source), report progress, stop
+on a cancel flag and never leave a half-written file under the final name.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from foleydesk.core.model import Cue, Lane, Take, TakeStatus
+from foleydesk.core.project import Project
+from foleydesk.core.timebase import PROJECT_SAMPLE_RATE, frame_to_time, time_to_sample
+from foleydesk.errors import UserError
+from foleydesk.media.audio import AudioReader
+from foleydesk.media.bwf import BwfWriter, Subtype, time_reference_for
+from foleydesk.media.probe import MediaError
+from foleydesk.media.takes import read_wav
+
+Samples = npt.NDArray[np.float32]
+Progress = Callable[[float], None]
+
+BLOCK_SAMPLES = 1 << 16  # ~1.4 s per block: cheap to cancel, small to hold
+CHANNELS = 2
+ORIGINAL_GAIN_KEY = "original_gain_db"  # project meta keys for the production audio level
+ORIGINAL_MUTE_KEY = "original_mute"
+
+
+class RenderCancelled(UserError):
+    """The user stopped a render; nothing was left under the final name."""
+
+    def __init__(self) -> None:
+        super().__init__("The export was cancelled.", "No partial files were kept.")
+
+
+def db_to_gain(db: float) -> float:
+    return float(10.0 ** (db / 20.0))
+
+
+def check_cancel(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise RenderCancelled()
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Sample numbers of frame boundaries counted from `tc_origin` frames before source frame 0:
+    the source's start timecode for BWF files (samples since midnight), 0 for file time."""
+
+    rate: Fraction
+    tc_origin: int = 0
+    sample_rate: int = PROJECT_SAMPLE_RATE
+
+    def sample_of_frame(self, frame: int) -> int:
+        return time_reference_for(self.tc_origin + frame, self.rate, self.sample_rate)
+
+    def frame_at_sample(self, sample: int) -> int:
+        """The frame whose span holds grid sample `sample` (floor)."""
+        return math.floor(Fraction(sample, self.sample_rate) * self.rate) - self.tc_origin
+
+
+def stem_grid(project: Project) -> Grid:
+    """The grid of everything that leaves the app as BWF: samples since midnight."""
+    return Grid(project.source.frame_rate, project.source.start_timecode_frames)
+
+
+def file_grid(project: Project) -> Grid:
+    """The grid of the source file's own time (muxed video)."""
+    return Grid(project.source.frame_rate, 0)
+
+
+def lane_audible(project: Project, lane: Lane) -> bool:
+    """Mute and solo as a mixing desk has them: any solo silences every lane not soloed."""
+    if lane.mute:
+        return False
+    if any(other.solo for other in project.lanes.values()):
+        return lane.solo
+    return True
+
+
+def original_settings(project: Project) -> tuple[float, bool]:
+    """Gain (dB) and mute of the source's production audio, stored as project meta."""
+    gain = float(project.store.get_meta(ORIGINAL_GAIN_KEY, "0") or 0)
+    mute = (project.store.get_meta(ORIGINAL_MUTE_KEY, "0") or "0") in ("1", "true", "True")
+    return gain, mute
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A chosen take placed on a grid: `start` is the grid sample of take sample 0."""
+
+    cue: Cue
+    take: Take
+    lane: Lane
+    start: int
+    gain: float  # take gain x lane gain, linear
+
+    def path(self, project: Project) -> Path:
+        return project.take_path(self.take)
+
+
+def chosen_placements(
+    project: Project, grid: Grid, lanes: list[Lane] | None = None, audible_only: bool = True
+) -> list[Placement]:
+    """Every cue with a ready chosen take on the given lanes (all lanes by default), by time."""
+    wanted = {lane.id for lane in (lanes if lanes is not None else project.lanes.values())}
+    out: list[Placement] = []
+    for cue in project.sorted_cues():
+        take = project.chosen_take(cue)
+        lane = project.lanes.get(cue.lane_id)
+        if take is None or lane is None or lane.id not in wanted:
+            continue
+        if take.status is not TakeStatus.READY or not take.file:
+            continue
+        if audible_only and not lane_audible(project, lane):
+            continue
+        start = grid.sample_of_frame(cue.in_frame) + take.offset_samples
+        out.append(Placement(cue, take, lane, start, db_to_gain(take.gain_db + lane.gain_db)))
+    return out
+
+
+def load_take_audio(project: Project, placement: Placement) -> Samples:
+    """The take as it sounds in the mix: stereo, gain and fades applied."""
+    path = placement.path(project)
+    if not path.is_file():
+        raise MediaError(
+            f"The take file for {placement.cue.display_name()} is missing ({path.name}).",
+            "Regenerate the take or choose another one.",
+        )
+    samples, rate = read_wav(path)
+    if rate != PROJECT_SAMPLE_RATE:
+        raise MediaError(
+            f"{path.name} is at {rate} Hz, not {PROJECT_SAMPLE_RATE} Hz.",
+            "Regenerate the take; takes are stored at 48 kHz.",
+        )
+    audio = np.asarray(samples, dtype=np.float32)
+    if audio.ndim == 1:
+        audio = audio[:, None]
+    if audio.shape[1] == 1:
+        audio = np.repeat(audio, CHANNELS, axis=1)
+    elif audio.shape[1] > CHANNELS:
+        audio = audio[:, :CHANNELS]
+    audio = audio * np.float32(placement.gain)
+    take = placement.take
+    n = audio.shape[0]
+    if take.fade_in_samples > 0 and n:
+        k = min(take.fade_in_samples, n)
+        audio[:k] *= (np.arange(k, dtype=np.float32) / np.float32(take.fade_in_samples))[:, None]
+    if take.fade_out_samples > 0 and n:
+        k = min(take.fade_out_samples, n)
+        ramp = (np.arange(k, 0, -1, dtype=np.float32) - 1) / np.float32(take.fade_out_samples)
+        audio[n - k :] *= ramp[:, None]
+    return np.ascontiguousarray(audio, dtype=np.float32)
+
+
+class Mixer:
+    """Sums placements (and optionally the source's audio) into blocks of a grid range."""
+
+    def __init__(
+        self,
+        project: Project,
+        grid: Grid,
+        placements: list[Placement],
+        original_gain: float | None = None,
+    ) -> None:
+        self.project = project
+        self.grid = grid
+        self.placements = sorted(placements, key=lambda p: p.start)
+        self._cache: dict[int, Samples] = {}
+        self._done: set[int] = set()
+        self._reader: AudioReader | None = None
+        self._original_gain = original_gain
+        if original_gain is not None and project.source.has_audio:
+            self._reader = AudioReader(project.require_source(), PROJECT_SAMPLE_RATE, CHANNELS)
+        self._source_zero = grid.sample_of_frame(0)
+
+    def _take(self, placement: Placement) -> Samples:
+        key = placement.cue.id
+        if key not in self._cache:
+            self._cache[key] = load_take_audio(self.project, placement)
+        return self._cache[key]
+
+    def extent(self, placement: Placement) -> tuple[int, int]:
+        return placement.start, placement.start + self._take(placement).shape[0]
+
+    def rewind(self) -> None:
+        """Allow blocks from the start again (blocks are otherwise read in order)."""
+        self._done.clear()
+
+    def block(self, start: int, count: int) -> Samples:
+        """Grid samples [start, start + count) as float32 (count, 2)."""
+        out = np.zeros((count, CHANNELS), np.float32)
+        end = start + count
+        for placement in self.placements:
+            if placement.start >= end:
+                break
+            if placement.cue.id in self._done:
+                continue
+            audio = self._take(placement)
+            lo = max(start, placement.start)
+            hi = min(end, placement.start + audio.shape[0])
+            if hi > lo:
+                out[lo - start : hi - start] += audio[lo - placement.start : hi - placement.start]
+            if placement.start + audio.shape[0] <= end:
+                # Blocks come in order: a take that ended is not needed again; free it.
+                self._done.add(placement.cue.id)
+                self._cache.pop(placement.cue.id, None)
+        if self._reader is not None and self._original_gain:
+            original = self._reader.read(start - self._source_zero, count)
+            out += original * np.float32(self._original_gain)
+        return out
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    """A written BWF: where it starts on the source's frame grid and how long it is."""
+
+    path: Path
+    start_frame: int  # source frame (0 = first frame) of file sample 0
+    frames: int  # length on the frame grid (the file may end up to a frame later)
+    samples: int
+    time_reference: int
+    handle_before: int = 0  # frames of handle before the cue's in point
+    handle_after: int = 0
+
+
+def _write_range(
+    mixer: Mixer,
+    path: Path,
+    start_frame: int,
+    end_frame: int,
+    extra_end_samples: int,
+    subtype: Subtype,
+    description: str,
+    progress: Progress | None,
+    cancel: threading.Event | None,
+) -> RenderedFile:
+    grid = mixer.grid
+    source = mixer.project.source
+    first = grid.sample_of_frame(start_frame)
+    total = grid.sample_of_frame(end_frame) - first + extra_end_samples
+    time_reference = time_reference_for(
+        source.start_timecode_frames + start_frame, source.frame_rate
+    )
+    with BwfWriter(
+        path,
+        CHANNELS,
+        PROJECT_SAMPLE_RATE,
+        time_reference,
+        source.frame_rate,
+        source.drop_frame,
+        subtype,
+        description,
+    ) as writer:
+        done = 0
+        while done < total:
+            check_cancel(cancel)
+            count = min(BLOCK_SAMPLES, total - done)
+            writer.write(mixer.block(first + done, count))
+            done += count
+            if progress is not None:
+                progress(done / total)
+    return RenderedFile(path, start_frame, end_frame - start_frame, total, time_reference)
+
+
+def clip_range(mixer: Mixer, placement: Placement, handle_frames: int) -> tuple[int, int, int, int]:
+    """(start frame, end frame, handle before, handle after) of a cue clip: the cue's range plus
+    up to `handle_frames` on each side where the take has audio there."""
+    cue = placement.cue
+    lo, hi = mixer.extent(placement)
+    grid = mixer.grid
+    before = 0
+    if handle_frames > 0 and lo < grid.sample_of_frame(cue.in_frame):
+        before = min(handle_frames, cue.in_frame - grid.frame_at_sample(lo), cue.in_frame)
+    after = 0
+    if handle_frames > 0 and hi > grid.sample_of_frame(cue.out_frame):
+        after = min(handle_frames, grid.frame_at_sample(hi - 1) + 1 - cue.out_frame)
+    return cue.in_frame - before, cue.out_frame + after, before, after
+
+
+def render_cue_clip(
+    project: Project,
+    cue: Cue,
+    out_path: Path,
+    *,
+    subtype: Subtype = "pcm24",
+    handle_frames: int = 0,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> RenderedFile:
+    """One BWF for a cue's chosen take, starting on the frame of the cue's in point (minus
+    handles) with the sub-frame offset as leading silence; TimeReference at that timecode."""
+    grid = stem_grid(project)
+    placements = [
+        p for p in chosen_placements(project, grid, audible_only=False) if p.cue.id == cue.id
+    ]
+    if not placements:
+        raise UserError(
+            f"{cue.display_name()} has no chosen take to export.",
+            "Choose a take for the cue first.",
+        )
+    placement = placements[0]
+    mixer = Mixer(project, grid, placements)
+    try:
+        start, end, before, after = clip_range(mixer, placement, handle_frames)
+        rendered = _write_range(
+            mixer,
+            out_path,
+            start,
+            end,
+            0,
+            subtype,
+            f"{cue.display_name()}: {cue.prompt}"[:256],
+            progress,
+            cancel,
+        )
+    finally:
+        mixer.close()
+    return RenderedFile(
+        rendered.path,
+        rendered.start_frame,
+        rendered.frames,
+        rendered.samples,
+        rendered.time_reference,
+        before,
+        after,
+    )
+
+
+def _full_length(project: Project) -> int:
+    source = project.source
+    return source.frame_count or max(1, math.ceil(source.duration * source.frame_rate))
+
+
+def render_lane_stem(
+    project: Project,
+    lane: Lane,
+    out_path: Path,
+    *,
+    subtype: Subtype = "pcm24",
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> RenderedFile:
+    """A full-length stem of one lane from the source's first frame (its start timecode)."""
+    grid = stem_grid(project)
+    mixer = Mixer(project, grid, chosen_placements(project, grid, [lane], audible_only=False))
+    try:
+        return _write_range(
+            mixer,
+            out_path,
+            0,
+            _full_length(project),
+            0,
+            subtype,
+            f"{lane.name} stem",
+            progress,
+            cancel,
+        )
+    finally:
+        mixer.close()
+
+
+def render_mix(
+    project: Project,
+    out_path: Path,
+    *,
+    include_original: bool = True,
+    subtype: Subtype = "pcm24",
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> RenderedFile:
+    """Original audio (gain, mute) plus every audible lane's chosen takes, full length."""
+    grid = stem_grid(project)
+    mixer = mix_mixer(project, grid, include_original)
+    try:
+        return _write_range(
+            mixer,
+            out_path,
+            0,
+            _full_length(project),
+            0,
+            subtype,
+            "mix",
+            progress,
+            cancel,
+        )
+    finally:
+        mixer.close()
+
+
+def mix_mixer(project: Project, grid: Grid, include_original: bool) -> Mixer:
+    """A mixer of every audible lane plus (unless muted or left out) the production audio."""
+    gain_db, mute = original_settings(project)
+    original = db_to_gain(gain_db) if include_original and not mute else None
+    return Mixer(project, grid, chosen_placements(project, grid), original)
+
+
+def iter_blocks(
+    mixer: Mixer, start: int, total: int, block: int = BLOCK_SAMPLES
+) -> Iterator[tuple[int, Samples]]:
+    """(offset, samples) blocks of a grid range, for the muxer."""
+    done = 0
+    while done < total:
+        count = min(block, total - done)
+        yield done, mixer.block(start + done, count)
+        done += count
+
+
+def source_length_samples(project: Project) -> int:
+    """Samples from file time 0 to the end of the last frame."""
+    return time_to_sample(frame_to_time(_full_length(project), project.source.frame_rate))
