@@ -44,16 +44,18 @@ class AddCue:
     cue: Cue
     text: str = "Add cue"
     created: Cue | None = None
+    # Takes generated after the cue was made leave with it on undo and return on redo.
+    takes: list[Take] = field(default_factory=list)
 
     def redo(self, project: Project) -> None:
         if self.created is None:
             self.created = project.add_cue(self.cue)
         else:
-            project.restore_cue(self.created, [])
+            project.restore_cue(self.created, self.takes)
 
     def undo(self, project: Project) -> None:
         assert self.created is not None
-        project.remove_cue(self.created.id)
+        self.created, self.takes = project.remove_cue(self.created.id)
 
 
 @dataclass

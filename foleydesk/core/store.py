@@ -7,6 +7,7 @@ as "num/den" text, so a crash can never leave half an edit behind.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import sqlite3
 import threading
@@ -108,12 +109,18 @@ def to_row(record: Any) -> dict[str, Any]:
     return {f.name: _encode(getattr(record, f.name)) for f in dataclasses.fields(record)}
 
 
+@functools.cache
+def _hints(cls: type[Any]) -> dict[str, Any]:
+    return get_type_hints(cls)
+
+
 def from_row(cls: type[Record], row: sqlite3.Row) -> Record:
-    hints = get_type_hints(cls)
+    hints = _hints(cls)
+    columns = set(row.keys())  # a Row's `in` looks at values, not column names
     kwargs = {
         f.name: _decode(hints[f.name], row[f.name])
-        for f in dataclasses.fields(cls)
-        if f.name in row
+        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+        if f.name in columns
     }
     return cls(**kwargs)
 
