@@ -7,14 +7,18 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["--self-test"]:  # CI runs this on the frozen app: every native part present?
+        from foleydesk.selftest import main as self_test
+
+        return self_test(args[1:])
     gui_flags = {"--verbose", "-v"}
     if args and not set(args) <= gui_flags and not _is_openable(args):
         from foleydesk.cli import main as cli_main
 
-        return cli_main(args)
+        return int(cli_main(args))
     from foleydesk.ui.launch import run_gui  # Qt is imported only on this path
 
-    return run_gui(args)
+    return int(run_gui(args))
 
 
 def _is_openable(args: list[str]) -> bool:

@@ -115,7 +115,7 @@ def _hints(cls: type[Any]) -> dict[str, Any]:
 
 
 def from_row(cls: type[Record], row: sqlite3.Row) -> Record:
-    hints = _hints(cls)
+    hints = _hints(cls)  # type: ignore[arg-type]
     columns = set(row.keys())  # a Row's `in` looks at values, not column names
     kwargs = {
         f.name: _decode(hints[f.name], row[f.name])

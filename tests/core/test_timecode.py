@@ -96,7 +96,7 @@ def test_tenth_minute_keeps_its_first_frames() -> None:
 
 
 def test_drop_frame_only_at_ntsc_30_and_60() -> None:
-    with pytest.raises(TimecodeError, match="only defined for 29.97 and 59.94"):
+    with pytest.raises(TimecodeError, match=r"only defined for 29\.97 and 59\.94"):
         TimecodeFormat(Fraction(25), drop_frame=True)
     assert TimecodeFormat.for_rate(Fraction(30000, 1001)).drop_frame
     assert not TimecodeFormat.for_rate(Fraction(24000, 1001)).drop_frame
