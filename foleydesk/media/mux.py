@@ -1,0 +1,189 @@
+"""The source picture with new sound: video packets copied byte for byte, audio rendered.
+
+No re-encode of the picture (identical packets, identical timestamps), so the file conforms
+exactly to the original. Audio is the mix as one track, or separate tracks (mix, original, each
+lane): AAC in MP4, 24-bit PCM in MOV. Audio and video are interleaved as they are written (about
+half a second apart), so memory stays flat on a long source.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Literal
+
+import av
+import numpy as np
+
+from foleydesk.core.project import Project
+from foleydesk.errors import UserError
+from foleydesk.media.probe import MediaError
+from foleydesk.media.render import (
+    BLOCK_SAMPLES,
+    CHANNELS,
+    Mixer,
+    Progress,
+    RenderCancelled,
+    chosen_placements,
+    db_to_gain,
+    file_grid,
+    lane_audible,
+    mix_mixer,
+    original_settings,
+    source_length_samples,
+)
+
+AudioMode = Literal["mix", "tracks"]
+_AHEAD = Fraction(1, 2)  # audio written this far ahead of the video being copied
+_CONTAINERS = {".mp4": ("mp4", "aac"), ".m4v": ("mp4", "aac"), ".mov": ("mov", "pcm_s24le")}
+_AAC_BITRATE = 256_000
+
+
+@dataclass
+class _Track:
+    title: str
+    mixer: Mixer
+    stream: Any
+    written: int = 0  # samples encoded so far
+
+
+def container_for(out_path: Path) -> tuple[str, str]:
+    """(muxer, audio codec) for an output file name; a clear error for other extensions."""
+    try:
+        return _CONTAINERS[out_path.suffix.lower()]
+    except KeyError:
+        raise UserError(
+            f"FoleyDesk cannot write a {out_path.suffix or 'extensionless'} video.",
+            "Name the output .mp4 (AAC audio) or .mov (PCM audio).",
+        ) from None
+
+
+def _tracks(project: Project, audio: AudioMode, include_original: bool) -> list[tuple[str, Mixer]]:
+    grid = file_grid(project)
+    tracks = [("Mix", mix_mixer(project, grid, include_original))]
+    if audio == "mix":
+        return tracks
+    gain_db, _ = original_settings(project)
+    if include_original and project.source.has_audio:
+        tracks.append(("Original", Mixer(project, grid, [], db_to_gain(gain_db))))
+    for lane in project.sorted_lanes():
+        placements = chosen_placements(project, grid, [lane], audible_only=False)
+        if placements and lane_audible(project, lane):
+            tracks.append((lane.name, Mixer(project, grid, placements)))
+    return tracks
+
+
+def mux_video(
+    project: Project,
+    out_path: Path,
+    audio: AudioMode = "mix",
+    include_original: bool = True,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> Path:
+    """Write the source's video packets plus the rendered audio to `out_path` (.mp4 or .mov);
+    the file appears under its name only when complete."""
+    out_path = Path(out_path)
+    fmt, codec = container_for(out_path)
+    source_path = project.require_source()
+    if out_path.resolve() == source_path.resolve():
+        raise UserError("The export would overwrite the source video.", "Choose another name.")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(f".{out_path.stem}.{uuid.uuid4().hex[:8]}.part")
+    mixers = _tracks(project, audio, include_original)
+    try:
+        _write(project, source_path, tmp, fmt, codec, mixers, progress, cancel)
+        tmp.replace(out_path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        for _, mixer in mixers:
+            mixer.close()
+    return out_path
+
+
+def _write(
+    project: Project,
+    source_path: Path,
+    tmp: Path,
+    fmt: str,
+    codec: str,
+    mixers: list[tuple[str, Mixer]],
+    progress: Progress | None,
+    cancel: threading.Event | None,
+) -> None:
+    try:
+        source = av.open(str(source_path))
+    except av.error.FFmpegError as exc:
+        raise MediaError(f"{source_path.name} cannot be opened ({exc}).") from exc
+    with source:
+        in_video = source.streams.video[0]
+        origin = Fraction(in_video.start_time or 0) * Fraction(in_video.time_base)
+        try:
+            output = av.open(str(tmp), "w", format=fmt)
+        except (av.error.FFmpegError, OSError) as exc:
+            raise MediaError(
+                f"{tmp.parent} is not writable ({exc}).", "Choose another folder."
+            ) from exc
+        with output:
+            out_video = output.add_stream_from_template(in_video)
+            timecode = (
+                project.source.start_timecode() if project.source.start_timecode_frames else ""
+            )
+            if timecode:
+                out_video.metadata["timecode"] = timecode
+            tracks = []
+            for title, mixer in mixers:
+                stream = output.add_stream(codec, rate=48000, layout="stereo")
+                if codec == "aac":
+                    stream.bit_rate = _AAC_BITRATE
+                stream.metadata["title"] = title
+                stream.metadata["handler_name"] = title
+                tracks.append(_Track(title, mixer, stream))
+            total = source_length_samples(project)
+            first_pts = round(origin * 48000)  # file time 0 = the first video frame
+            duration = Fraction(total, 48000)
+            for packet in source.demux(in_video):
+                if cancel is not None and cancel.is_set():
+                    raise RenderCancelled()
+                if packet.dts is None:
+                    continue  # the demuxer's end-of-stream marker
+                at = Fraction(packet.dts) * Fraction(packet.time_base) - origin
+                _fill_audio(output, tracks, total, first_pts, round((at + _AHEAD) * 48000))
+                packet.stream = out_video
+                output.mux(packet)
+                if progress is not None and duration > 0:
+                    progress(float(min(Fraction(1), max(Fraction(0), at / duration))) * 0.99)
+            _fill_audio(output, tracks, total, first_pts, total)
+            for track in tracks:
+                for out_packet in track.stream.encode(None):
+                    output.mux(out_packet)
+    if progress is not None:
+        progress(1.0)
+
+
+def _fill_audio(output: Any, tracks: list[_Track], total: int, first_pts: int, until: int) -> None:
+    """Encode every track up to sample `until` (capped at the source's length)."""
+    until = min(until, total)
+    for track in tracks:
+        while track.written < until:
+            count = min(BLOCK_SAMPLES // 4, until - track.written)
+            block = track.mixer.block(track.written, count)
+            frame = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(np.clip(block, -1.0, 1.0).T, dtype=np.float32),
+                format="fltp",
+                layout="stereo",
+            )
+            frame.sample_rate = 48000
+            frame.pts = first_pts + track.written
+            frame.time_base = Fraction(1, 48000)
+            for out_packet in track.stream.encode(frame):
+                output.mux(out_packet)
+            track.written += count
+
+
+__all__ = ["AudioMode", "CHANNELS", "container_for", "mux_video"]
