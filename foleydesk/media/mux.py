@@ -23,7 +23,6 @@ from foleydesk.errors import UserError
 from foleydesk.media.probe import MediaError
 from foleydesk.media.render import (
     BLOCK_SAMPLES,
-    CHANNELS,
     Mixer,
     Progress,
     RenderCancelled,
@@ -184,6 +183,3 @@ def _fill_audio(output: Any, tracks: list[_Track], total: int, first_pts: int, u
             for out_packet in track.stream.encode(frame):
                 output.mux(out_packet)
             track.written += count
-
-
-__all__ = ["AudioMode", "CHANNELS", "container_for", "mux_video"]
