@@ -1,0 +1,303 @@
+"""A stems folder: one BWF per chosen take, one full-length stem per lane and the mix.
+
+Files are content-addressed: a manifest in the folder records what each file was rendered from
+(a hash of the take file, its gain, offset and fades, the cue range, the lane gain, the format),
+so re-exporting after changing one cue rewrites only that cue's clip, its lane's stem and the mix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from foleydesk.core.model import Lane
+from foleydesk.core.project import Project
+from foleydesk.errors import UserError
+from foleydesk.media.bwf import Subtype
+from foleydesk.media.render import (
+    Placement,
+    Progress,
+    RenderedFile,
+    check_cancel,
+    chosen_placements,
+    lane_audible,
+    original_settings,
+    render_cue_clip,
+    render_lane_stem,
+    render_mix,
+    stem_grid,
+)
+
+MANIFEST = ".foleydesk-stems.json"
+_FORMAT_VERSION = 1
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "LPT") for i in range(10)}
+
+
+@dataclass(frozen=True)
+class StemOptions:
+    subtype: Subtype = "pcm24"
+    handle_frames: int = 0
+    lane_stems: bool = True
+    mix: bool = True
+    include_original_in_mix: bool = True
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    """One file of the folder, where it sits on the source's frame grid, and whether this
+    export wrote it or found it up to date."""
+
+    name: str
+    path: Path
+    rendered: RenderedFile
+    written: bool
+    cue_id: int | None = None
+    lane_id: int | None = None
+
+
+@dataclass
+class StemExport:
+    folder: Path
+    clips: dict[int, ExportedFile] = field(default_factory=dict)  # by cue id
+    lane_stems: dict[int, ExportedFile] = field(default_factory=dict)  # by lane id
+    mix: ExportedFile | None = None
+
+    def files(self) -> list[ExportedFile]:
+        out = [*self.clips.values(), *self.lane_stems.values()]
+        return out + ([self.mix] if self.mix else [])
+
+    @property
+    def written(self) -> list[Path]:
+        return [f.path for f in self.files() if f.written]
+
+    @property
+    def reused(self) -> list[Path]:
+        return [f.path for f in self.files() if not f.written]
+
+
+def safe_name(text: str, fallback: str = "untitled") -> str:
+    """A file name stem that every OS accepts (keeps accents and spaces, drops separators)."""
+    name = unicodedata.normalize("NFC", text)
+    name = _UNSAFE.sub("_", name).strip().rstrip(". ")
+    name = name[:120].rstrip(". ") or fallback
+    if name.split(".")[0].upper() in _RESERVED:
+        name = f"_{name}"
+    return name
+
+
+class _Names:
+    """Unique names in one folder, compared case-insensitively (macOS and Windows)."""
+
+    def __init__(self) -> None:
+        self._taken: set[str] = {MANIFEST.lower()}
+
+    def claim(self, stem: str) -> str:
+        candidate, n = f"{stem}.wav", 2
+        while candidate.lower() in self._taken:
+            candidate, n = f"{stem}_{n}.wav", n + 1
+        self._taken.add(candidate.lower())
+        return candidate
+
+
+def _take_identity(project: Project, placement: Placement) -> str:
+    take = placement.take
+    path = project.take_path(take)
+    try:
+        stat = path.stat()
+    except OSError:
+        return f"missing:{take.file}"
+    return f"{take.sha256}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def _placement_key(project: Project, p: Placement) -> dict[str, Any]:
+    t = p.take
+    return {
+        "cue": [p.cue.id, p.cue.in_frame, p.cue.out_frame],
+        "take": [t.id, _take_identity(project, p), t.gain_db, t.offset_samples],
+        "fades": [t.fade_in_samples, t.fade_out_samples],
+        "lane_gain": p.lane.gain_db,
+    }
+
+
+def _digest(data: Any) -> str:
+    text = json.dumps(data, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class _Manifest:
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / MANIFEST
+        self.entries: dict[str, dict[str, Any]] = {}
+        try:
+            data = json.loads(self.path.read_text("utf-8"))
+            if data.get("version") == _FORMAT_VERSION:
+                self.entries = dict(data.get("files", {}))
+        except (OSError, ValueError, AttributeError):
+            self.entries = {}
+
+    def fresh(self, folder: Path, name: str, key: str) -> RenderedFile | None:
+        entry = self.entries.get(name)
+        path = folder / name
+        if not entry or entry.get("key") != key or not path.is_file():
+            return None
+        if path.stat().st_size != entry.get("size"):
+            return None
+        r = entry["rendered"]
+        return RenderedFile(
+            path,
+            r["start_frame"],
+            r["frames"],
+            r["samples"],
+            r["time_reference"],
+            r["handle_before"],
+            r["handle_after"],
+        )
+
+    def record(self, name: str, key: str, rendered: RenderedFile) -> None:
+        data = asdict(rendered)
+        data.pop("path")
+        self.entries[name] = {"key": key, "size": rendered.path.stat().st_size, "rendered": data}
+
+    def save(self, keep: set[str]) -> None:
+        folder = self.path.parent
+        for stale in set(self.entries) - keep:
+            (folder / stale).unlink(missing_ok=True)  # only files an earlier export wrote
+            del self.entries[stale]
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(
+            json.dumps({"version": _FORMAT_VERSION, "files": self.entries}, indent=1), "utf-8"
+        )
+        tmp.replace(self.path)
+
+
+def export_stems(
+    project: Project,
+    folder: Path,
+    options: StemOptions | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> StemExport:
+    """Render (or find up to date) every clip, lane stem and the mix in `folder`."""
+    options = options or StemOptions()
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"Cannot create {folder} ({exc}).", "Choose another folder.") from exc
+    grid = stem_grid(project)
+    source = project.source
+    base = {
+        "v": _FORMAT_VERSION,
+        "rate": str(source.frame_rate),
+        "tc": source.start_timecode_frames,
+        "df": source.drop_frame,
+        "subtype": options.subtype,
+        "length": source.frame_count,
+    }
+    placements = chosen_placements(project, grid)  # audible lanes only
+    lanes: list[Lane] = [
+        lane
+        for lane in project.sorted_lanes()
+        if lane_audible(project, lane) and any(p.lane.id == lane.id for p in placements)
+    ]
+    names = _Names()
+    plan: list[tuple[str, str, str, Any]] = []  # (kind, name, key, subject)
+    lane_keys: list[str] = []
+    for lane in lanes:
+        own = [_placement_key(project, p) for p in placements if p.lane.id == lane.id]
+        key = _digest({**base, "kind": "lane", "takes": own})
+        lane_keys.append(key)
+        if options.lane_stems:
+            plan.append(("lane", names.claim(safe_name(lane.name, f"lane{lane.id}")), key, lane))
+    if options.mix:
+        gain_db, mute = original_settings(project)
+        original = (
+            [source.fingerprint, gain_db, mute]
+            if options.include_original_in_mix and source.has_audio
+            else None
+        )
+        key = _digest({**base, "kind": "mix", "lanes": lane_keys, "original": original})
+        plan.append(("mix", names.claim("Mix"), key, None))
+    for p in placements:
+        stem = f"{safe_name(p.cue.label, f'cue{p.cue.id}')}_{safe_name(p.lane.name)}"
+        key = _digest(
+            {**base, "kind": "clip", "take": _placement_key(project, p), "h": options.handle_frames}
+        )
+        plan.append(("clip", names.claim(stem), key, p))
+
+    manifest = _Manifest(folder)
+    result = StemExport(folder)
+    weights = [
+        s.cue.frame_count if kind == "clip" else max(1, source.frame_count)
+        for kind, _, _, s in plan
+    ]
+    total = float(sum(weights)) or 1.0
+    done = 0.0
+    try:
+        for (kind, name, key, subject), weight in zip(plan, weights, strict=True):
+            check_cancel(cancel)
+
+            def step(fraction: float, _w: float = weight, _d: float = done) -> None:
+                if progress is not None:
+                    progress(min(1.0, (_d + fraction * _w) / total))
+
+            rendered = manifest.fresh(folder, name, key)
+            written = rendered is None
+            path = folder / name
+            if rendered is None:
+                if kind == "lane":
+                    rendered = render_lane_stem(
+                        project,
+                        subject,
+                        path,
+                        subtype=options.subtype,
+                        progress=step,
+                        cancel=cancel,
+                    )
+                elif kind == "mix":
+                    rendered = render_mix(
+                        project,
+                        path,
+                        include_original=options.include_original_in_mix,
+                        subtype=options.subtype,
+                        progress=step,
+                        cancel=cancel,
+                    )
+                else:
+                    rendered = render_cue_clip(
+                        project,
+                        subject.cue,
+                        path,
+                        subtype=options.subtype,
+                        handle_frames=options.handle_frames,
+                        progress=step,
+                        cancel=cancel,
+                    )
+                manifest.record(name, key, rendered)
+            done += weight
+            step(0.0)
+            if kind == "lane":
+                result.lane_stems[subject.id] = ExportedFile(
+                    name, path, rendered, written, lane_id=subject.id
+                )
+            elif kind == "mix":
+                result.mix = ExportedFile(name, path, rendered, written)
+            else:
+                result.clips[subject.cue.id] = ExportedFile(
+                    name, path, rendered, written, subject.cue.id, subject.lane.id
+                )
+    except BaseException:
+        # Record what did finish (nothing is deleted), so the next export resumes there.
+        manifest.save(set(manifest.entries))
+        raise
+    manifest.save({name for _, name, _, _ in plan})
+    if progress is not None:
+        progress(1.0)
+    return result
