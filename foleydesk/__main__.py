@@ -1,0 +1,5 @@
+"""`python -m foleydesk ...` behaves like the `foleydesk` command."""
+
+from foleydesk.app import main
+
+raise SystemExit(main())
