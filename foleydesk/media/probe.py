@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import itertools
+import struct
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -15,6 +18,9 @@ from foleydesk.core.project import fingerprint
 from foleydesk.core.timecode import DROP_FRAME_RATES, TimecodeError, TimecodeFormat
 from foleydesk.errors import UserError
 
+# Packets looked at to tell constant from variable frame rate (cheap even on a 2-hour file).
+VFR_SAMPLE_PACKETS = 600
+
 
 class MediaError(UserError):
     """A media file that cannot be used, said in the user's words."""
@@ -24,12 +30,22 @@ class MediaError(UserError):
 class VideoStreamInfo:
     index: int
     codec: str
-    width: int
+    width: int  # decoded picture size (before sample aspect and rotation)
     height: int
     avg_rate: Fraction
     frame_count: int
     start_time: Fraction
     pix_fmt: str
+    real_rate: Fraction = Fraction(0)  # FFmpeg's r_frame_rate: the finest common frame grid
+    vfr: bool = False
+    rotation: int = 0  # counter-clockwise degrees to turn for display
+    sample_aspect: Fraction = Fraction(1)
+    display_width: int = 0  # as shown: sample aspect and rotation applied
+    display_height: int = 0
+    coded_width: int = 0  # as stored (may include padding to the macroblock size)
+    coded_height: int = 0
+    bit_depth: int = 8
+    profile: str = ""
 
 
 @dataclass(frozen=True)
@@ -39,6 +55,9 @@ class AudioStreamInfo:
     sample_rate: int
     channels: int
     layout: str
+    sample_format: str = ""
+    bit_depth: int = 0  # 0 for compressed codecs
+    start_time: Fraction = Fraction(0)
 
 
 @dataclass(frozen=True)
@@ -52,6 +71,8 @@ class MediaInfo:
     start_timecode_frames: int
     drop_frame: bool
     size_bytes: int
+    timecode_source: str = ""  # "tmcd" (a timecode track), "tag" (metadata) or ""
+    bit_rate: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         def plain(value: Any) -> Any:
@@ -67,7 +88,22 @@ class MediaInfo:
 
         data: dict[str, Any] = plain(dataclasses.asdict(self))
         data["duration_seconds"] = float(self.duration)
+        data["video"]["avg_rate_fps"] = float(self.video.avg_rate)
         return data
+
+
+def _not_media(path: Path) -> MediaError:
+    return MediaError(
+        f"{path.name} is not a media file FoleyDesk can read.",
+        "Open a video file such as MP4, MOV, MKV or WebM.",
+    )
+
+
+def _truncated(path: Path) -> MediaError:
+    return MediaError(
+        f"{path.name} is truncated or damaged: the file ends before its data does.",
+        "Copy or export the file again (an interrupted copy or recording leaves such files).",
+    )
 
 
 def probe(path: Path) -> MediaInfo:
@@ -79,13 +115,11 @@ def probe(path: Path) -> MediaInfo:
     size = path.stat().st_size
     if size == 0:
         raise MediaError(f"{path.name} is empty (0 bytes).", "Copy the file again from its source.")
+    isobmff = _check_isobmff(path, size)
     try:
         container = av.open(str(path))
     except av.error.InvalidDataError as exc:
-        raise MediaError(
-            f"{path.name} is not a media file FoleyDesk can read.",
-            "Open a video file such as MP4, MOV, MKV or WebM.",
-        ) from exc
+        raise (_truncated(path) if isobmff else _not_media(path)) from exc
     except (av.error.FFmpegError, OSError) as exc:
         raise MediaError(
             f"{path.name} cannot be opened ({exc}).",
@@ -93,57 +127,45 @@ def probe(path: Path) -> MediaInfo:
         ) from exc
     with container:
         if not container.streams.video:
+            if container.streams.audio:
+                raise MediaError(
+                    f"{path.name} has no picture: it is an audio-only file.",
+                    "Open a video; FoleyDesk needs picture to place sound on.",
+                )
             raise MediaError(
-                f"{path.name} has no picture: it is an audio-only file.",
-                "Open a video; FoleyDesk needs picture to place sound on.",
+                f"{path.name} has no video stream FoleyDesk can read.",
+                "Open a video file such as MP4, MOV, MKV or WebM.",
             )
         stream = container.streams.video[0]
-        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
-        if not rate:
+        _check_codec(path, stream)
+        rate_value = stream.average_rate or stream.guessed_rate or stream.base_rate
+        if not rate_value:
             raise MediaError(
                 f"{path.name} has a video stream with no frame rate.",
                 "Re-export the video with a fixed frame rate.",
             )
-        rate = Fraction(rate.numerator, rate.denominator)
+        rate = Fraction(rate_value.numerator, rate_value.denominator)
         duration = _duration(container, stream)
         if duration <= 0:
             raise MediaError(
                 f"{path.name} has no playable frames (it may be truncated).",
                 "Copy or export the file again.",
             )
-        _check_decodes(container, stream, path)
+        first = _first_frame(container, stream, path)
         frame_count = stream.frames or round(duration * rate)
-        tc_label = _timecode_tag(container, stream)
+        tc_label, tc_source = _timecode_tag(container, stream)
         drop = bool(tc_label and ";" in tc_label) and rate in DROP_FRAME_RATES
         tc_frames = 0
         if tc_label:
             try:
                 tc_frames = TimecodeFormat.for_rate(rate, drop).to_frames(tc_label)
             except TimecodeError:
-                tc_label, tc_frames = None, 0
-        audio = tuple(
-            AudioStreamInfo(
-                a.index,
-                a.codec_context.name,
-                a.rate or 0,
-                a.codec_context.channels
-                if hasattr(a.codec_context, "channels")
-                else a.layout.nb_channels,
-                a.layout.name,
-            )
-            for a in container.streams.audio
-        )
-        start = Fraction(stream.start_time * stream.time_base) if stream.start_time else Fraction(0)
-        video = VideoStreamInfo(
-            stream.index,
-            stream.codec_context.name,
-            stream.width,
-            stream.height,
-            rate,
-            frame_count,
-            start,
-            stream.format.name if stream.format else "",
-        )
+                tc_label, tc_source, tc_frames = None, "", 0
+        audio = tuple(_audio_info(a) for a in container.streams.audio)
+        tb = Fraction(stream.time_base) if stream.time_base else Fraction(0)
+        start = Fraction(stream.start_time) * tb if stream.start_time else Fraction(0)
+        video = _video_info(stream, first, rate, frame_count, start)
+        video = dataclasses.replace(video, vfr=detect_vfr(path))
         return MediaInfo(
             path.resolve(),
             container.format.name,
@@ -154,21 +176,104 @@ def probe(path: Path) -> MediaInfo:
             tc_frames,
             drop,
             size,
+            tc_source,
+            int(container.bit_rate or 0),
         )
+
+
+def _video_info(
+    stream: Any, first: Any, rate: Fraction, frame_count: int, start: Fraction
+) -> VideoStreamInfo:
+    ctx = stream.codec_context
+    sar_value = stream.sample_aspect_ratio or ctx.sample_aspect_ratio
+    sar = Fraction(sar_value.numerator, sar_value.denominator) if sar_value else Fraction(1)
+    if sar <= 0:
+        sar = Fraction(1)
+    rotation = frame_rotation(first)
+    width, height = int(first.width), int(first.height)
+    shown_w = round(width * sar) if sar != 1 else width
+    display = (height, shown_w) if rotation % 180 else (shown_w, height)
+    real = stream.base_rate
+    fmt = first.format
+    bits = max((c.bits for c in fmt.components), default=8) if fmt is not None else 8
+    return VideoStreamInfo(
+        stream.index,
+        ctx.name,
+        width,
+        height,
+        rate,
+        frame_count,
+        start,
+        fmt.name if fmt is not None else "",
+        Fraction(real.numerator, real.denominator) if real else rate,
+        False,
+        rotation,
+        sar,
+        display[0],
+        display[1],
+        int(ctx.coded_width or width),
+        int(ctx.coded_height or height),
+        int(bits),
+        str(ctx.profile or ""),
+    )
+
+
+def _audio_info(stream: Any) -> AudioStreamInfo:
+    ctx = stream.codec_context
+    channels = ctx.layout.nb_channels or getattr(ctx, "channels", 0)
+    fmt = ctx.format
+    name = fmt.name if fmt is not None else ""
+    bits = int(ctx.bits_per_raw_sample or 0) if hasattr(ctx, "bits_per_raw_sample") else 0
+    if not bits and ctx.name.startswith("pcm_") and fmt is not None:
+        bits = int(fmt.bits)
+    if ctx.name.startswith("pcm_s24") or ctx.name.startswith("pcm_u24"):
+        bits = 24
+    tb = Fraction(stream.time_base) if stream.time_base else Fraction(0)
+    start = Fraction(stream.start_time) * tb if stream.start_time else Fraction(0)
+    return AudioStreamInfo(
+        stream.index, ctx.name, stream.rate or 0, channels, ctx.layout.name, name, bits, start
+    )
+
+
+def frame_rotation(frame: Any) -> int:
+    """Counter-clockwise degrees the picture must turn for display (0/90/180/270)."""
+    try:
+        value = frame.rotation
+    except (AttributeError, av.error.FFmpegError):
+        return 0
+    if not value:
+        return 0
+    return round(float(value) / 90.0) * 90 % 360
 
 
 def _duration(container: Any, stream: Any) -> Fraction:
     if stream.duration and stream.time_base:
-        return Fraction(stream.duration * stream.time_base)
+        return Fraction(stream.duration) * Fraction(stream.time_base)
     if container.duration:
         return Fraction(container.duration, av.time_base)
     return Fraction(0)
 
 
-def _check_decodes(container: Any, stream: Any, path: Path) -> None:
+def _check_codec(path: Path, stream: Any) -> None:
     try:
-        for _ in container.decode(stream):
-            return
+        name = stream.codec_context.name
+    except (AttributeError, av.error.FFmpegError):
+        name = ""
+    if not name or name == "none":
+        tag = ""
+        with contextlib.suppress(AttributeError, av.error.FFmpegError):
+            tag = str(stream.codec_context.codec_tag or "")
+        shown = f" ({tag.strip()})" if tag.strip() else ""
+        raise MediaError(
+            f"{path.name} uses a video codec FoleyDesk cannot decode{shown}.",
+            "Transcode it to H.264, HEVC, ProRes or VP9 (e.g. in your NLE) and open that.",
+        )
+
+
+def _first_frame(container: Any, stream: Any, path: Path) -> Any:
+    try:
+        for frame in container.decode(stream):
+            return frame
     except av.error.FFmpegError as exc:
         raise MediaError(
             f"{path.name} is damaged: its first frame cannot be decoded.",
@@ -180,12 +285,84 @@ def _check_decodes(container: Any, stream: Any, path: Path) -> None:
     )
 
 
-def _timecode_tag(container: Any, stream: Any) -> str | None:
-    for candidate in (stream, *container.streams.data, container):
+def _check_isobmff(path: Path, size: int) -> bool:
+    """For MP4/MOV: True, and raises when a top-level box runs past the end of the file."""
+    with open(path, "rb") as fh:
+        head = fh.read(12)
+        if len(head) < 8 or head[4:8] not in (b"ftyp", b"wide", b"mdat", b"moov", b"free"):
+            return False
+        pos = 0
+        boxes = 0
+        has_moov = False
+        while pos + 8 <= size and boxes < 10_000:
+            fh.seek(pos)
+            header = fh.read(16)
+            if len(header) < 8:
+                break
+            box_size, kind = struct.unpack(">I4s", header[:8])
+            if box_size == 1 and len(header) >= 16:
+                (box_size,) = struct.unpack(">Q", header[8:16])
+            elif box_size == 0:
+                box_size = size - pos
+            if box_size < 8:
+                raise _truncated(path)
+            if kind == b"moov":
+                has_moov = True
+            if pos + box_size > size:
+                raise _truncated(path)
+            pos += box_size
+            boxes += 1
+        if boxes and not has_moov and pos >= size:
+            raise _truncated(path)
+    return True
+
+
+def detect_vfr(path: Path) -> bool:
+    """True when the first packets' timestamps do not sit on one constant step."""
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, OSError):
+        return False
+    with container:
+        if not container.streams.video:
+            return False
+        stream = container.streams.video[0]
+        tb = Fraction(stream.time_base) if stream.time_base else Fraction(1, 90000)
+        stamps: list[int] = []
+        try:
+            for packet in container.demux(stream):
+                if packet.pts is not None:
+                    stamps.append(packet.pts)
+                if len(stamps) >= VFR_SAMPLE_PACKETS:
+                    break
+        except av.error.FFmpegError:
+            pass
+    return timestamps_vary(sorted(stamps), tb)
+
+
+def timestamps_vary(stamps: list[int], time_base: Fraction) -> bool:
+    """Steps between sorted timestamps differ by more than container rounding allows."""
+    if len(stamps) < 3:
+        return False
+    steps = sorted(b - a for a, b in itertools.pairwise(stamps) if b > a)
+    if not steps:
+        return False
+    median = steps[len(steps) // 2]
+    slack = max(Fraction(3, 2), Fraction(3, 2000) / time_base)  # 1.5 ticks or 1.5 ms
+    off = sum(1 for s in steps if abs(s - median) > slack)
+    return off > max(1, len(steps) // 100)
+
+
+def _timecode_tag(container: Any, stream: Any) -> tuple[str | None, str]:
+    for data in container.streams.data:
+        value = data.metadata.get("timecode")
+        if value:
+            return str(value), "tmcd"
+    for candidate in (stream, container):
         value = candidate.metadata.get("timecode")
         if value:
-            return str(value)
-    return None
+            return str(value), "tag"
+    return None, ""
 
 
 def source_media_from_info(info: MediaInfo) -> SourceMedia:
@@ -205,5 +382,5 @@ def source_media_from_info(info: MediaInfo) -> SourceMedia:
         audio_sample_rate=first_audio.sample_rate if first_audio else 0,
         audio_channels=first_audio.channels if first_audio else 0,
         container=info.container,
-        vfr=False,
+        vfr=info.video.vfr,
     )

@@ -67,5 +67,77 @@ def ts_offset(media_dir: Path, h264_mp4: Path) -> Path:
     return path
 
 
-def rate_of(value: str) -> Fraction:
-    return Fraction(value)
+@pytest.fixture(scope="session")
+def prores_mov(media_dir: Path) -> Path:
+    """ProRes 10-bit at 23.976 with 24-bit PCM and a timecode track starting 01:00:00:00."""
+    plain = make_video(
+        media_dir / "prores_plain.mov",
+        codec="prores_ks",
+        rate=Fraction(24000, 1001),
+        size=(224, 128),
+        frames=24,
+        pix_fmt="yuv422p10le",
+        audio_codec="pcm_s24le",
+    )
+    path = media_dir / "prores.mov"
+    ffmpeg("-i", str(plain), "-map", "0", "-c", "copy", "-timecode", "01:00:00:00", str(path))
+    return path
+
+
+VFR_PTS = (0, 40, 80, 200, 240, 400, 440, 480, 600, 640, 1000, 1040)  # ms
+
+
+@pytest.fixture(scope="session")
+def vfr_mkv(media_dir: Path) -> Path:
+    return make_video(
+        media_dir / "vfr.mkv",
+        frames=len(VFR_PTS),
+        size=(224, 128),
+        pts=VFR_PTS,
+        time_base=Fraction(1, 1000),
+        audio_codec=None,
+    )
+
+
+@pytest.fixture(scope="session")
+def vp9_webm(media_dir: Path) -> Path:
+    return make_video(
+        media_dir / "vp9.webm",
+        codec="libvpx-vp9",
+        size=(224, 128),
+        frames=24,
+        gop=10,
+        options={"deadline": "realtime", "cpu-used": "8", "crf": "10", "b": "0"},
+        audio_codec="libopus",
+        audio_data=clicks(48000, 48000, (12000,)),
+    )
+
+
+@pytest.fixture(scope="session")
+def rotated_mp4(media_dir: Path) -> Path:
+    """A phone-style clip: 320x240 stored, display matrix turning it 90 degrees."""
+    plain = make_video(media_dir / "unrotated.mp4", frames=10, audio_codec=None)
+    path = media_dir / "rotated.mp4"
+    ffmpeg("-i", str(plain), "-c", "copy", "-metadata:s:v", "rotate=90", str(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def odd_size_mp4(media_dir: Path) -> Path:
+    return make_video(
+        media_dir / "odd.mp4", size=(1366, 767), frames=4, pix_fmt="yuv444p", audio_codec=None
+    )
+
+
+@pytest.fixture(scope="session", params=["59.94", "23.976"])
+def ntsc_mp4(media_dir: Path, request: pytest.FixtureRequest) -> tuple[Path, Fraction]:
+    rate = {"59.94": Fraction(60000, 1001), "23.976": Fraction(24000, 1001)}[request.param]
+    path = make_video(
+        media_dir / f"ntsc_{request.param}.mp4",
+        rate=rate,
+        size=(224, 128),
+        frames=40,
+        gop=15,
+        options={"bf": "2"},
+    )
+    return path, rate

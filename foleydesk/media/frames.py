@@ -1,0 +1,309 @@
+"""FrameSource: the picture at any time or frame index, exact or fast, scaled in swscale.
+
+Exact seek = seek to the keyframe before the target, then decode forward to the last frame whose
+timestamp is at or before it. Requests just ahead of the last one decode forward without a new
+seek, so stepping and playback stay cheap. Times are file time (0 = the first frame), matching
+the audio decoder. VFR sources are handled by timestamps. Not thread-safe: one per thread.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+import numpy.typing as npt
+
+from foleydesk.media.audio import open_container
+from foleydesk.media.probe import MediaError, detect_vfr, frame_rotation
+
+RGB = npt.NDArray[np.uint8]
+
+# Ahead of the last decoded frame by less than this: decode forward instead of seeking.
+_FORWARD_WINDOW = Fraction(2)
+# Container timestamps are rounded to their time base (MKV: 1 ms); a frame within a tick of the
+# target counts as at the target.
+_MIN_SLACK = Fraction(1, 20000)
+
+
+@dataclass(frozen=True)
+class VideoFrame:
+    """One decoded picture: RGB (rotation applied), its file time, index and duration."""
+
+    rgb: RGB
+    time: Fraction
+    index: int
+    duration: Fraction
+    keyframe: bool = False
+
+    @property
+    def width(self) -> int:
+        return int(self.rgb.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.rgb.shape[0])
+
+
+def fit_size(width: int, height: int, box: tuple[int, int]) -> tuple[int, int]:
+    """The largest even-sized picture with this aspect that fits in `box` (width, height)."""
+    scale = min(Fraction(box[0], width), Fraction(box[1], height))
+    w = max(2, int(width * scale) // 2 * 2)
+    h = max(2, int(height * scale) // 2 * 2)
+    return w, h
+
+
+class FrameSource:
+    """Frames of the first video stream of `path`."""
+
+    def __init__(self, path: Path, vfr: bool | None = None, threads: bool = True) -> None:
+        self.path = Path(path)
+        self._container = open_container(self.path)
+        if not self._container.streams.video:
+            self._container.close()
+            raise MediaError(
+                f"{self.path.name} has no picture: it is an audio-only file.", "Open a video."
+            )
+        self._stream = self._container.streams.video[0]
+        if threads:
+            self._stream.thread_type = "AUTO"
+        tb = self._stream.time_base
+        self._tb = Fraction(tb.numerator, tb.denominator)
+        rate = self._stream.average_rate or self._stream.guessed_rate or self._stream.base_rate
+        if not rate:
+            raise MediaError(f"{self.path.name} has no frame rate.", "Re-export the video.")
+        self.rate = Fraction(rate.numerator, rate.denominator)
+        start = self._stream.start_time
+        self.origin = self._tb * start if start is not None else Fraction(0)
+        self._slack = max(_MIN_SLACK, self._tb)
+        self._slack = min(self._slack, 1 / (2 * self.rate))
+        self.vfr = detect_vfr(self.path) if vfr is None else vfr
+        self._pts_index: list[Fraction] | None = None
+        self._gen: Iterator[Any] | None = None
+        self._prev: Any = None  # last decoded frame at or before the last target
+        self._ahead: Any = None  # the frame decoded after it, if any
+        self._eof = False
+        self._rotation: int | None = None
+        self.width = self._stream.codec_context.width
+        self.height = self._stream.codec_context.height
+        sar = self._stream.sample_aspect_ratio
+        self.sample_aspect = Fraction(sar.numerator, sar.denominator) if sar else Fraction(1)
+
+    # -- geometry --
+
+    @property
+    def rotation(self) -> int:
+        """Counter-clockwise degrees the picture turns for display (read from the first frame)."""
+        if self._rotation is None:
+            self.frame_at(Fraction(0), (16, 16), exact=False)
+        return self._rotation or 0
+
+    def display_size(self) -> tuple[int, int]:
+        """(width, height) as shown: sample aspect and rotation applied."""
+        w = self.width
+        if self.sample_aspect > 0 and self.sample_aspect != 1:
+            w = max(2, round(self.width * self.sample_aspect / 2) * 2)
+        if self.rotation % 180:
+            return self.height, w
+        return w, self.height
+
+    # -- public --
+
+    def frame_at(
+        self, t: Fraction, size: tuple[int, int] | None = None, exact: bool = True
+    ) -> VideoFrame:
+        """The frame shown at file time `t` (exact) or the keyframe at or before it (fast)."""
+        target = self.origin + Fraction(t)
+        frame = self._exact(target) if exact else self._keyframe(target)
+        return self._convert(frame, size)
+
+    def frame_at_index(self, i: int, size: tuple[int, int] | None = None) -> VideoFrame:
+        """Frame number `i` (0 = first frame) on the source's grid, or by timestamp when VFR."""
+        if i < 0:
+            raise MediaError(f"Frame {i} does not exist.", "Frame numbers start at 0.")
+        if self.vfr:
+            index = self._index()
+            if i >= len(index):
+                i = len(index) - 1
+            return self._convert(self._exact(index[i]), size)
+        # Half a frame in: a timestamp rounded up by the container still lands on frame i.
+        target = self.origin + (Fraction(i) + Fraction(1, 2)) / self.rate
+        return self._convert(self._exact(target), size)
+
+    def iter_from(self, t: Fraction, size: tuple[int, int] | None = None) -> Iterator[VideoFrame]:
+        """Frames from the one shown at `t` onwards, decoding forward (no further seeks).
+
+        Other calls on this source in between restart the iteration's decoder position.
+        """
+        first = self._exact(self.origin + Fraction(t))
+        yield self._convert(first, size)
+        while True:
+            frame = self._next()
+            if frame is None:
+                return
+            self._prev = frame
+            yield self._convert(frame, size)
+
+    def close(self) -> None:
+        self._gen = None
+        self._prev = self._ahead = None
+        self._container.close()
+
+    def __enter__(self) -> FrameSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- decoding --
+
+    def _time(self, frame: Any) -> Fraction:
+        pts = frame.pts if frame.pts is not None else frame.dts
+        if pts is None:
+            return self.origin
+        return Fraction(pts) * self._tb
+
+    def _next(self) -> Any:
+        """The next decoded frame in presentation order (None at the end)."""
+        if self._ahead is not None:
+            frame, self._ahead = self._ahead, None
+            return frame
+        if self._gen is None or self._eof:
+            return None
+        try:
+            return next(self._gen)
+        except StopIteration:
+            self._eof = True
+            return None
+        except av.error.FFmpegError:
+            # A damaged spot: treat as the end of what can be shown from here.
+            self._eof = True
+            return None
+
+    def _seek(self, target: Fraction) -> None:
+        pts = math.floor(target / self._tb)
+        try:
+            self._container.seek(pts, stream=self._stream, backward=True, any_frame=False)
+        except av.error.FFmpegError:
+            self._container.seek(0)
+        self._gen = self._container.decode(self._stream)
+        self._prev = self._ahead = None
+        self._eof = False
+
+    def _keyframe(self, target: Fraction) -> Any:
+        self._seek(target)
+        frame = self._next()
+        if frame is None:
+            # Past the end: the last frame is the best answer.
+            return self._exact(target)
+        self._prev = frame
+        return frame
+
+    def _exact(self, target: Fraction) -> Any:
+        limit = target + self._slack
+        prev = self._prev
+        if prev is not None and self._time(prev) <= limit:
+            ahead = self._ahead
+            if ahead is not None and self._time(ahead) > limit:
+                return prev  # the same frame as last time
+            if (ahead is not None or not self._eof) and target - self._time(prev) < _FORWARD_WINDOW:
+                return self._forward(limit)
+            if ahead is None and self._eof:
+                return prev  # the last frame of the file holds
+        back = Fraction(0)
+        for _ in range(4):
+            self._seek(target - back)
+            found = self._forward(limit)
+            if found is not None:
+                return found
+            if self._ahead is None:
+                break  # nothing decodes from there at all
+            if self._time(self._ahead) <= self.origin + self._slack:
+                return self._take_ahead()  # before the first frame: show the first
+            back = back * 2 + 2
+        self._seek(Fraction(-1))
+        found = self._forward(limit)
+        if found is None and self._ahead is not None:
+            return self._take_ahead()
+        if found is None:
+            raise MediaError(
+                f"{self.path.name}: no frame could be decoded near {float(target):.3f} s.",
+                "The file may be damaged there.",
+            )
+        return found
+
+    def _take_ahead(self) -> Any:
+        self._prev, self._ahead = self._ahead, None
+        return self._prev
+
+    def _forward(self, limit: Fraction) -> Any:
+        """Decodes until the next frame is past `limit`; returns the last one at or before."""
+        prev = self._prev if self._prev is not None and self._time(self._prev) <= limit else None
+        while True:
+            frame = self._next()
+            if frame is None:
+                self._prev = prev
+                return prev
+            if self._time(frame) <= limit:
+                prev = frame
+                continue
+            self._ahead = frame
+            self._prev = prev
+            return prev
+
+    def _index(self) -> list[Fraction]:
+        """Every frame's timestamp in presentation order (VFR only; one demux pass)."""
+        if self._pts_index is None:
+            stamps: list[Fraction] = []
+            with open_container(self.path) as container:
+                stream = container.streams.video[0]
+                for packet in container.demux(stream):
+                    if packet.pts is not None:
+                        stamps.append(Fraction(packet.pts) * self._tb)
+            stamps.sort()
+            self._pts_index = stamps or [self.origin]
+        return self._pts_index
+
+    def _frame_index(self, t: Fraction) -> int:
+        if self.vfr:
+            return max(0, bisect.bisect_right(self._index(), t + self._slack) - 1)
+        return max(0, math.floor((t - self.origin + self._slack) * self.rate))
+
+    def _duration(self, frame: Any, t: Fraction) -> Fraction:
+        if self.vfr:
+            index = self._index()
+            i = bisect.bisect_right(index, t + self._slack)
+            if i < len(index):
+                return index[i] - t
+            if frame.duration:
+                return Fraction(frame.duration) * self._tb
+        return 1 / self.rate
+
+    def _convert(self, frame: Any, size: tuple[int, int] | None) -> VideoFrame:
+        self._rotation = frame_rotation(frame)
+        turns = (self._rotation // 90) % 4
+        if size is None:
+            size = self.display_size()
+        width, height = size
+        if turns % 2:
+            width, height = height, width
+        if (width, height) == (frame.width, frame.height):
+            image = frame.to_ndarray(format="rgb24")
+        else:
+            image = frame.reformat(width, height, "rgb24", interpolation="BILINEAR").to_ndarray()
+        if turns:
+            image = np.rot90(image, turns)
+        t = self._time(frame)
+        return VideoFrame(
+            np.ascontiguousarray(image),
+            t - self.origin,
+            self._frame_index(t),
+            self._duration(frame, t),
+            bool(frame.key_frame),
+        )
