@@ -1,10 +1,323 @@
-"""CLI commands of the job capability."""
+"""CLI: providers, generate, jobs, resume, cancel, keys set/list/delete.
+
+The same JobEngine as the app, on asyncio.run. `generate --wait` shows progress on stderr and
+prints the resulting takes on stdout. Exit 3 means some jobs failed or wait for a decision.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import getpass
+import sys
+import time
+from pathlib import Path
 from typing import Any
+
+from foleydesk.cli.output import add_json_flag, print_json
+from foleydesk.core.model import Job, JobState
+from foleydesk.core.project import Project
+from foleydesk.errors import UserError
+from foleydesk.jobs.engine import JobEngine, JobEvent
+from foleydesk.providers.base import describe
+from foleydesk.providers.http import make_client
+from foleydesk.providers.registry import PROVIDER_IDS, all_providers, default_provider_id
+from foleydesk.secrets import delete_key, has_key, key_source, set_key
+from foleydesk.settings import load_settings
+
+EXIT_JOBS_UNFINISHED = 3
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
-    """Adds this capability's subcommands (none yet)."""
+    p = sub.add_parser("providers", help="list providers: limits, pricing, whether a key is set")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_providers)
+
+    p = sub.add_parser("generate", help="queue generations for cues (and run them with --wait)")
+    p.add_argument("project", type=Path)
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--cue", type=int, action="append", dest="cues", metavar="ID")
+    which.add_argument("--all", action="store_true", help="every cue in the project")
+    p.add_argument("--provider", help="provider id (default: the cue's, else the settings')")
+    p.add_argument("--takes", type=int, default=1, help="takes per cue, one seed each")
+    p.add_argument("--seed", type=int, help="seed of the first take (next takes count up)")
+    p.add_argument("--steps", type=int, help="sampling steps (provider's range)")
+    p.add_argument("--wait", action="store_true", help="run the jobs to the end")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("jobs", help="list a project's jobs")
+    p.add_argument("project", type=Path)
+    add_json_flag(p)
+    p.set_defaults(func=cmd_jobs)
+
+    p = sub.add_parser("resume", help="pick up unfinished jobs (never re-sends a lost submit)")
+    p.add_argument("project", type=Path)
+    p.add_argument("--wait", action="store_true", help="run them to the end")
+    decision = p.add_mutually_exclusive_group()
+    decision.add_argument(
+        "--resend-uncertain", action="store_true", help="send lost submits again (may bill twice)"
+    )
+    decision.add_argument(
+        "--drop-uncertain", action="store_true", help="mark lost submits as failed"
+    )
+    add_json_flag(p)
+    p.set_defaults(func=cmd_resume)
+
+    p = sub.add_parser("cancel", help="cancel a job (at the host too, where it can be)")
+    p.add_argument("project", type=Path)
+    p.add_argument("job_id", type=int, metavar="JOB")
+    p.set_defaults(func=cmd_cancel)
+
+    keys = sub.add_parser("keys", help="API keys in the system keyring")
+    keys_sub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    p = keys_sub.add_parser("set", help="store a key (read from stdin, not echoed)")
+    p.add_argument("provider_id", metavar="ID", choices=[i for i in PROVIDER_IDS if i != "offline"])
+    p.set_defaults(func=cmd_keys_set)
+    p = keys_sub.add_parser("list", help="which providers have a key (never the key)")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_keys_list)
+    p = keys_sub.add_parser("delete", help="remove a stored key")
+    p.add_argument("provider_id", metavar="ID", choices=[i for i in PROVIDER_IDS if i != "offline"])
+    p.set_defaults(func=cmd_keys_delete)
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def _open(path: Path) -> Project:
+    from foleydesk.cli.project_cmds import open_project
+
+    return open_project(path)
+
+
+def job_json(project: Project, job: Job) -> dict[str, Any]:
+    take = project.takes.get(job.take_id) if job.take_id else None
+    return {
+        "id": job.id,
+        "cue": job.cue_id,
+        "provider": job.provider_id,
+        "state": job.state.value,
+        "task_id": job.task_id,
+        "status_text": job.status_text,
+        "progress": job.progress,
+        "error": job.error,
+        "cost_estimate": job.cost_estimate,
+        "seed": job.request.get("seed"),
+        "submit_attempts": job.submit_attempts,
+        "take": take.id if take else None,
+        "file": str(project.take_path(take)) if take and take.file else None,
+        "sha256": take.sha256 if take else None,
+    }
+
+
+def _print_job_table(project: Project, jobs: list[Job]) -> None:
+    if not jobs:
+        print("no jobs")
+        return
+    print(f"{'job':>4} {'cue':>4}  {'provider':<10} {'state':<21} {'task id':<24} status")
+    for job in jobs:
+        text = job.error if job.state is JobState.FAILED else job.status_text
+        print(
+            f"{job.id:>4} {job.cue_id:>4}  {job.provider_id:<10} {job.state.value:<21} "
+            f"{(job.task_id or '-'):<24} {text}"
+        )
+
+
+def _print_results(project: Project, jobs: list[Job], as_json: bool) -> int:
+    current = [project.job(j.id) for j in jobs]
+    if as_json:
+        print_json([job_json(project, j) for j in current])
+    else:
+        for job in current:
+            if job.state is JobState.DONE and job.take_id:
+                take = project.takes[job.take_id]
+                print(
+                    f"take {take.id}  cue {job.cue_id}  {job.provider_id}  task {job.task_id}  "
+                    f"seed {job.request.get('seed')}  ${job.cost_estimate:.4f}  "
+                    f"{project.take_path(take)}"
+                )
+            else:
+                reason = job.error or job.status_text
+                print(f"job {job.id}  cue {job.cue_id}  {job.state.value}: {reason}")
+    unfinished = [j for j in current if j.state is not JobState.DONE]
+    return EXIT_JOBS_UNFINISHED if unfinished else 0
+
+
+class _Progress:
+    """One line on stderr per change of a job's state or text (no carriage-return tricks, so
+    logs stay readable when redirected)."""
+
+    def __init__(self) -> None:
+        self._last: dict[int, tuple[str, str]] = {}
+        self._start = time.monotonic()
+
+    def __call__(self, event: JobEvent) -> None:
+        key = (event.state.value, event.text)
+        if self._last.get(event.job_id) == key:
+            return
+        self._last[event.job_id] = key
+        pct = f" {event.progress * 100:3.0f}%" if event.progress else ""
+        elapsed = time.monotonic() - self._start
+        print(
+            f"[{elapsed:6.1f}s] job {event.job_id}: {event.state.value}{pct}  {event.text}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+async def _with_engine(project: Project, work: Any) -> Any:
+    settings = load_settings()
+    async with make_client() as client:
+        engine = JobEngine(project, client, settings)
+        engine.events.connect(_Progress())
+        try:
+            return await work(engine)
+        finally:
+            await engine.aclose()
+
+
+# -- commands --------------------------------------------------------------------------------------
+
+
+def cmd_providers(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    rows = [
+        describe(p, has_key(p.id) if p.capabilities.needs_key else True)
+        for p in all_providers(settings)
+    ]
+    default = default_provider_id(settings)
+    for row in rows:
+        row["default"] = row["id"] == default
+    if args.json:
+        print_json(rows)
+        return 0
+    print(f"{'id':<11} {'key':<4} {'max s':>5} {'at once':>7}  pricing / name")
+    for row in rows:
+        key = "yes" if row["key_set"] else "no"
+        if not row["needs_key"]:
+            key = "-"
+        mark = " (default)" if row["default"] else ""
+        print(
+            f"{row['id']:<11} {key:<4} {row['max_duration']:>5.0f} {row['concurrency']:>7}  "
+            f"{row['pricing']}; {row['name']}{mark}"
+        )
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    with _open(args.project) as project:
+        cue_ids = [c.id for c in project.sorted_cues()] if args.all else list(args.cues)
+        if not cue_ids:
+            raise UserError("The project has no cues.", "Add one with 'foleydesk cue add'.")
+        by_provider: dict[str, list[int]] = {}
+        for cue_id in cue_ids:
+            cue = project.cue(cue_id)
+            provider_id = args.provider or cue.provider_id or default_provider_id(settings)
+            by_provider.setdefault(provider_id, []).append(cue.id)
+
+        async def work(engine: JobEngine) -> list[Job]:
+            jobs: list[Job] = []
+            for provider_id, ids in by_provider.items():
+                jobs += engine.enqueue(
+                    ids, provider_id, args.takes, args.seed, {"steps": args.steps}
+                )
+            if args.wait:
+                total = sum(j.cost_estimate for j in jobs)
+                print(f"queued {len(jobs)} job(s), estimated ${total:.4f}", file=sys.stderr)
+                await engine.run_until_idle()
+            return jobs
+
+        jobs = asyncio.run(_with_engine(project, work))
+        if args.wait:
+            return _print_results(project, jobs, args.json)
+        if args.json:
+            print_json([job_json(project, j) for j in jobs])
+        else:
+            for job in jobs:
+                print(job.id)
+    return 0
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    with _open(args.project) as project:
+        jobs = sorted(project.jobs.values(), key=lambda j: j.id)
+        if args.json:
+            print_json([job_json(project, j) for j in jobs])
+        else:
+            _print_job_table(project, jobs)
+    return 0
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    with _open(args.project) as project:
+        before = project.unfinished_jobs()
+
+        async def work(engine: JobEngine) -> list[Job]:
+            if args.resend_uncertain or args.drop_uncertain:
+                for job in project.unfinished_jobs():
+                    if job.state is JobState.UNCERTAIN:
+                        engine.resolve_uncertain(job.id, resend=args.resend_uncertain)
+            return await engine.resume(wait=args.wait)
+
+        waiting = asyncio.run(_with_engine(project, work))
+        touched = [project.job(j.id) for j in before]
+        if args.json:
+            print_json([job_json(project, j) for j in touched])
+        else:
+            _print_job_table(project, touched)
+        if waiting:
+            print(
+                f"{len(waiting)} job(s) lost the answer to their submit; the provider may be "
+                "running them. Decide with 'resume --resend-uncertain' or '--drop-uncertain'.",
+                file=sys.stderr,
+            )
+        unfinished = [j for j in touched if not j.state.finished]
+        failed = [j for j in touched if j.state is JobState.FAILED]
+        if waiting or failed or (args.wait and unfinished):
+            return EXIT_JOBS_UNFINISHED
+    return 0
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    with _open(args.project) as project:
+        job = project.job(args.job_id)
+        if job.state.finished:
+            print(f"job {job.id} is already {job.state.value}")
+            return 0
+        asyncio.run(_with_engine(project, lambda engine: engine.cancel_and_wait(job.id)))
+        print(f"job {job.id}: {project.job(job.id).state.value}")
+    return 0
+
+
+def cmd_keys_set(args: argparse.Namespace) -> int:
+    if sys.stdin.isatty():
+        value = getpass.getpass(f"API key for {args.provider_id} (not shown): ")
+    else:
+        value = sys.stdin.readline()
+    set_key(args.provider_id, value)
+    print(f"key for {args.provider_id} stored in the system keyring")
+    return 0
+
+
+def cmd_keys_list(args: argparse.Namespace) -> int:
+    rows = [
+        {"provider": pid, "key_set": key_source(pid) is not None, "source": key_source(pid)}
+        for pid in PROVIDER_IDS
+        if pid != "offline"
+    ]
+    if args.json:
+        print_json(rows)
+        return 0
+    for row in rows:
+        print(f"{row['provider']:<11} {row['source'] or 'no key'}")
+    return 0
+
+
+def cmd_keys_delete(args: argparse.Namespace) -> int:
+    if delete_key(args.provider_id):
+        print(f"key for {args.provider_id} deleted")
+    else:
+        print(f"no stored key for {args.provider_id}")
+    return 0

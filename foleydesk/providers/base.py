@@ -102,6 +102,7 @@ class Capabilities:
     segment_fps: Fraction = Fraction(25)
     resubmit_safe: bool = False  # free and local: a lost task can simply run again
     cancellable: bool = False
+    first_poll_seconds: float | None = None  # local providers answer fast: poll sooner
     terms_url: str = ""
     sample_rate: int = 44_100
 

@@ -46,6 +46,7 @@ CAPABILITIES = Capabilities(
     segment_short_side=144,
     resubmit_safe=True,
     cancellable=True,
+    first_poll_seconds=0.05,
     sample_rate=PROJECT_SAMPLE_RATE,
 )
 

@@ -1,0 +1,654 @@
+"""The job engine: cue -> segment -> upload -> submit -> task id committed -> poll -> take.
+
+Pure asyncio on one shared httpx.AsyncClient, so the CLI drives it with asyncio.run and the app
+with its qasync loop. Every state change goes through Project.update_job (one SQLite commit each),
+so a crash at any point leaves a record that `resume()` can act on without submitting twice:
+- a job with a task id is polled again;
+- a job caught mid-submit (the request may be on the wire) becomes "submission uncertain" and
+  waits for the user (`resolve_uncertain`);
+- a job that never reached submit simply starts over.
+CPU work (cutting, decoding, writing WAVs) runs on a small fixed thread pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import random
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+from foleydesk.core.events import Signal
+from foleydesk.core.model import Cue, CueKind, Job, JobState, Take, TakeStatus
+from foleydesk.core.project import Project
+from foleydesk.core.timebase import PROJECT_SAMPLE_RATE, Rounding, time_to_sample
+from foleydesk.errors import UserError
+from foleydesk.jobs.download import ResultExpired, decode_data_uri, download, save_data
+from foleydesk.jobs.limits import ProviderGate, UsageLedger
+from foleydesk.logs import redact
+from foleydesk.providers.base import (
+    GenerationRequest,
+    Output,
+    OutputKind,
+    Provider,
+    ProviderError,
+    SubmitUncertain,
+    TaskState,
+    TaskStatus,
+    TransientError,
+    UnknownTask,
+)
+from foleydesk.providers.http import RetryPolicy
+from foleydesk.providers.registry import get_provider
+from foleydesk.settings import Settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+UNCERTAIN_TEXT = (
+    "The answer to the submit was lost; the provider may be generating (and billing) it. "
+    "Resend it, or drop it."
+)
+SUBMIT_ATTEMPTS = 8  # for answers that prove nothing was created (429, 503, refused connection)
+EXPIRED_REFRESHES = 2
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    """A job moved: for progress displays (the project's `changed` signal carries the same)."""
+
+    job_id: int
+    state: JobState
+    progress: float
+    text: str
+
+
+class _Cancelled(Exception):
+    """The job was cancelled from outside this engine (another process wrote it)."""
+
+
+def _seeds(seed: int | None, takes: int) -> list[int]:
+    if seed is not None:
+        return [seed + i for i in range(takes)]
+    return [random.randrange(1, 2**31) for _ in range(takes)]
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class JobEngine:
+    """Runs a project's jobs; safe to drive from asyncio.run (CLI) or a qasync loop (app)."""
+
+    def __init__(
+        self,
+        project: Project,
+        client: httpx.AsyncClient,
+        settings: Settings,
+        *,
+        ledger: UsageLedger | None = None,
+        cpu_workers: int = 2,
+    ) -> None:
+        self.project = project
+        self.client = client
+        self.settings = settings
+        self.events: Signal[JobEvent] = Signal()
+        self._ledger = ledger or UsageLedger()
+        self._providers: dict[str, Provider] = {}
+        self._gates: dict[str, ProviderGate] = {}
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._cancel_requested: set[int] = set()
+        self._wake = asyncio.Event()
+        self._cpu = ThreadPoolExecutor(cpu_workers, thread_name_prefix="foleydesk-job")
+        self.policy = RetryPolicy(settings.retry_attempts, settings.retry_base_seconds)
+
+    # -- providers and limits --
+
+    def provider(self, provider_id: str) -> Provider:
+        if provider_id not in self._providers:
+            self._providers[provider_id] = get_provider(provider_id, self.settings, self.client)
+        return self._providers[provider_id]
+
+    def _gate(self, provider: Provider) -> ProviderGate:
+        if provider.id not in self._gates:
+            caps = provider.capabilities
+            own = self.settings.provider(provider.id)
+            self._gates[provider.id] = ProviderGate(
+                provider.id,
+                own.concurrency or caps.concurrency,
+                own.per_minute or caps.per_minute,
+                own.per_day or caps.per_day,
+                self._ledger,
+            )
+        return self._gates[provider.id]
+
+    async def _cpu_call(self, fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._cpu, fn, *args)
+
+    # -- queueing --
+
+    def build_request(self, cue: Cue, seed: int | None, params: dict[str, Any]) -> dict[str, Any]:
+        """The snapshot of a cue a job runs on (later edits to the cue do not change the job)."""
+        merged = {**cue.params, **params}
+        return {
+            "kind": cue.kind.value,
+            "prompt": cue.prompt,
+            "negative_prompt": cue.negative_prompt,
+            "in_frame": cue.in_frame,
+            "out_frame": cue.out_frame,
+            "seed": seed,
+            "steps": merged.get("steps"),
+            "cfg_strength": merged.get("cfg_strength"),
+            "mask_away_clip": bool(merged.get("mask_away_clip", False)),
+            "lyrics": merged.get("lyrics", ""),
+            "style_prompt": merged.get("style_prompt", ""),
+            "params": merged,
+        }
+
+    def _generation_request(self, job: Job, segment: Path | None = None) -> GenerationRequest:
+        r = job.request
+        rate = self.project.source.frame_rate
+        duration = Fraction(r["out_frame"] - r["in_frame"]) / rate
+        return GenerationRequest(
+            kind=CueKind(r.get("kind", "foley")),
+            prompt=r.get("prompt", ""),
+            duration=duration,
+            negative_prompt=r.get("negative_prompt", ""),
+            seed=r.get("seed"),
+            steps=r.get("steps"),
+            cfg_strength=r.get("cfg_strength"),
+            mask_away_clip=bool(r.get("mask_away_clip", False)),
+            segment=segment,
+            lyrics=r.get("lyrics", ""),
+            style_prompt=r.get("style_prompt", ""),
+        )
+
+    def enqueue(
+        self,
+        cue_ids: list[int],
+        provider_id: str,
+        takes: int = 1,
+        seed: int | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> list[Job]:
+        """Queue `takes` jobs per cue (seeds seed, seed+1, ...). Raises UserError listing every
+        problem before anything is queued."""
+        if takes < 1:
+            raise UserError("Ask for at least one take.", "Use --takes 1 or more.")
+        provider = self.provider(provider_id)
+        params = {k: v for k, v in (params or {}).items() if v is not None}
+        plans: list[tuple[Cue, dict[str, Any], float]] = []
+        problems: list[str] = []
+        for cue_id in cue_ids:
+            cue = self.project.cue(cue_id)
+            for one_seed in _seeds(seed, takes):
+                request = self.build_request(cue, one_seed, params)
+                job = Job(0, cue.id, provider_id, request=request)
+                generation = self._generation_request(job)
+                for problem in provider.validate(generation):
+                    line = f"{cue.display_name()}: {problem}"
+                    if line not in problems:
+                        problems.append(line)
+                plans.append((cue, request, provider.estimate_cost(generation)))
+        if problems:
+            raise UserError("Nothing was queued:\n  " + "\n  ".join(problems))
+        jobs: list[Job] = []
+        with self.project.transaction():
+            for cue, request, cost in plans:
+                jobs.append(
+                    self.project.add_job(
+                        Job(0, cue.id, provider_id, request=request, cost_estimate=cost)
+                    )
+                )
+        self._wake.set()
+        return jobs
+
+    # -- state changes --
+
+    def _set(self, job_id: int, **changes: Any) -> Job:
+        job = self.project.update_job(job_id, **changes)
+        self.events.emit(JobEvent(job.id, job.state, job.progress, job.status_text))
+        return job
+
+    def _fail(self, job_id: int, message: str) -> None:
+        self._set(
+            job_id,
+            state=JobState.FAILED,
+            error=redact(message),
+            status_text="failed",
+            finished_at=time.time(),
+        )
+
+    # -- running --
+
+    def _runnable(self, job: Job) -> bool:
+        if job.id in self._tasks or job.state.finished:
+            return False
+        if job.state is JobState.QUEUED:
+            return True
+        return job.task_id is not None and job.state in (JobState.RUNNING, JobState.DOWNLOADING)
+
+    def start(self) -> None:
+        """Start every runnable job now (the app calls this; run_until_idle awaits them)."""
+        for job in self.project.unfinished_jobs():
+            if self._runnable(job):
+                self._tasks[job.id] = asyncio.get_running_loop().create_task(
+                    self._run(job.id), name=f"job-{job.id}"
+                )
+
+    async def run_until_idle(self) -> None:
+        """Run until no job is queued or running here (jobs queued meanwhile are picked up)."""
+        while True:
+            self._wake.clear()
+            self.start()
+            if not self._tasks:
+                return
+            waker = asyncio.ensure_future(self._wake.wait())
+            try:
+                await asyncio.wait(
+                    [*self._tasks.values(), waker], return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                waker.cancel()
+            for job_id, task in list(self._tasks.items()):
+                if task.done():
+                    del self._tasks[job_id]
+                    if not task.cancelled() and task.exception() is not None:
+                        log.error("job %s crashed", job_id, exc_info=task.exception())
+
+    async def resume(self, wait: bool = True) -> list[Job]:
+        """Pick up after a restart: poll jobs with a task id, restart jobs that never got one,
+        and mark jobs caught mid-submit as uncertain. Returns the jobs that need the user."""
+        for job in self.project.unfinished_jobs():
+            if job.id in self._tasks or job.state is JobState.UNCERTAIN:
+                continue
+            provider = self.provider(job.provider_id)
+            if job.task_id and provider.capabilities.resubmit_safe:
+                self._set(job.id, state=JobState.QUEUED, task_id=None, status_text="restarting")
+            elif job.task_id:
+                if job.state not in (JobState.RUNNING, JobState.DOWNLOADING):
+                    self._set(job.id, state=JobState.RUNNING, status_text="resuming")
+            elif job.state is JobState.SUBMITTING:
+                self._set(job.id, state=JobState.UNCERTAIN, status_text=UNCERTAIN_TEXT)
+            elif job.state is not JobState.QUEUED:
+                self._set(job.id, state=JobState.QUEUED, status_text="restarting")
+        if wait:
+            await self.run_until_idle()
+        else:
+            await self._poll_once()
+        return [j for j in self.project.unfinished_jobs() if j.state is JobState.UNCERTAIN]
+
+    async def _poll_once(self) -> None:
+        """One look at every job with a task id (resume without --wait); finished ones land."""
+
+        async def one(job: Job) -> None:
+            provider = self.provider(job.provider_id)
+            try:
+                status = await provider.poll(job.task_id or "")
+            except (TransientError, ProviderError) as exc:
+                self._set(job.id, status_text=redact(str(exc))[:200])
+                return
+            self._note_status(job.id, status)
+            if status.state.terminal:
+                self._tasks[job.id] = asyncio.get_running_loop().create_task(self._run(job.id))
+
+        jobs = [j for j in self.project.unfinished_jobs() if j.task_id and self._runnable(j)]
+        await asyncio.gather(*(one(j) for j in jobs))
+        if self._tasks:
+            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+            self._tasks.clear()
+
+    def cancel(self, job_id: int) -> None:
+        """Stop a job: stop polling, cancel at the host where it can be, mark it cancelled."""
+        job = self.project.job(job_id)
+        if job.state.finished:
+            return
+        task = self._tasks.get(job_id)
+        if task is not None and not task.done():
+            self._cancel_requested.add(job_id)
+            task.cancel()
+            return
+        self._set(
+            job_id, state=JobState.CANCELLED, status_text="cancelled", finished_at=time.time()
+        )
+        if job.task_id:
+            self._spawn_remote_cancel(job)
+
+    async def cancel_and_wait(self, job_id: int) -> None:
+        """cancel(), then wait for the job (and the host's cancel) to settle (for the CLI)."""
+        job = self.project.job(job_id)
+        task = self._tasks.get(job_id)
+        self.cancel(job_id)
+        if task is not None:
+            await asyncio.gather(task, return_exceptions=True)
+        elif job.task_id and not job.state.finished:
+            await self._remote_cancel(job)
+
+    def _spawn_remote_cancel(self, job: Job) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        task = loop.create_task(self._remote_cancel(job))
+        self._tasks.setdefault(-job.id, task)
+
+    async def _remote_cancel(self, job: Job) -> None:
+        provider = self.provider(job.provider_id)
+        if not (job.task_id and provider.capabilities.cancellable):
+            return
+        try:
+            await asyncio.wait_for(provider.cancel(job.task_id), 30)
+        except Exception as exc:  # the job is cancelled here whatever the host says
+            log.warning("cancel at %s failed: %s", provider.id, redact(str(exc)))
+
+    def retry(self, job_id: int) -> Job:
+        """A failed or cancelled job again, as a new job with the same request and seed."""
+        old = self.project.job(job_id)
+        if old.state not in (JobState.FAILED, JobState.CANCELLED):
+            raise UserError(
+                f"Job {job_id} is {old.state.value}; only failed or cancelled jobs are retried."
+            )
+        job = self.project.add_job(
+            Job(
+                0,
+                old.cue_id,
+                old.provider_id,
+                request=dict(old.request),
+                cost_estimate=old.cost_estimate,
+            )
+        )
+        self._wake.set()
+        return job
+
+    def resolve_uncertain(self, job_id: int, resend: bool) -> Job:
+        """The user's decision on a lost submit: send it again (maybe billed twice) or drop it."""
+        job = self.project.job(job_id)
+        if job.state is not JobState.UNCERTAIN:
+            raise UserError(f"Job {job_id} is {job.state.value}, not waiting for a decision.")
+        if resend:
+            updated = self._set(job_id, state=JobState.QUEUED, status_text="resending")
+            self._wake.set()
+            return updated
+        self._set(
+            job_id,
+            state=JobState.FAILED,
+            error="Not re-sent: the answer to its submit was lost (the user chose to drop it).",
+            status_text="dropped",
+            finished_at=time.time(),
+        )
+        return self.project.job(job_id)
+
+    async def aclose(self) -> None:
+        """Stop every job (their records stay resumable) and the worker threads."""
+        for task in self._tasks.values():
+            task.cancel()
+        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        self._tasks.clear()
+        self._cpu.shutdown(wait=False, cancel_futures=True)
+
+    # -- one job --
+
+    async def _run(self, job_id: int) -> None:
+        job = self.project.job(job_id)
+        provider = self.provider(job.provider_id)
+        gate = self._gate(provider)
+        held = False
+        try:
+            if job.task_id is None:
+                await gate.acquire(lambda _s, text: self._set(job_id, status_text=text))
+                held = True
+                request = await self._prepare(job, provider)
+                task_id = await self._submit(job_id, provider, gate, request)
+            else:
+                gate.occupy()
+                held = True
+                task_id = job.task_id
+            status = await self._wait(job_id, provider, task_id)
+            if status.state is TaskState.COMPLETED:
+                await self._deliver(job_id, provider, task_id, status)
+            elif status.state is TaskState.CANCELLED:
+                self._set(
+                    job_id,
+                    state=JobState.CANCELLED,
+                    status_text="cancelled at the host",
+                    finished_at=time.time(),
+                )
+            else:
+                self._fail(
+                    job_id, status.error or status.text or "The provider reported a failure."
+                )
+        except asyncio.CancelledError:
+            if job_id not in self._cancel_requested:
+                raise  # shutting down: the record stays as it is, resume() continues it
+            self._cancel_requested.discard(job_id)
+            current = self.project.job(job_id)
+            note = "cancelled"
+            if current.state is JobState.SUBMITTING:
+                note = "cancelled while submitting: the host may still run it"
+            self._set(job_id, state=JobState.CANCELLED, status_text=note, finished_at=time.time())
+            if current.task_id:
+                await self._remote_cancel(current)
+        except _Cancelled:
+            current = self.project.job(job_id)
+            await self._remote_cancel(current)
+        except SubmitUncertain as exc:
+            log.warning("job %s: %s", job_id, redact(str(exc)))
+            self._set(
+                job_id, state=JobState.UNCERTAIN, status_text=UNCERTAIN_TEXT, error=redact(str(exc))
+            )
+        except UnknownTask as exc:
+            self._fail(job_id, f"{exc} The task id was {self.project.job(job_id).task_id}.")
+        except UserError as exc:
+            self._fail(job_id, str(exc))
+        except TransientError as exc:
+            self._fail(job_id, f"{provider.name} could not be reached: {exc}")
+        except Exception as exc:
+            log.exception("job %s: internal error", job_id)
+            self._fail(job_id, f"Internal error ({type(exc).__name__}); see the log.")
+        finally:
+            if held:
+                await gate.release()
+
+    async def _prepare(self, job: Job, provider: Provider) -> GenerationRequest:
+        caps = provider.capabilities
+        segment: Path | None = None
+        if caps.needs_segment and job.request.get("kind", "foley") == CueKind.FOLEY.value:
+            self._set(job.id, state=JobState.PREPARING, status_text="cutting the segment")
+            segment = await self._cpu_call(self._cut_segment, job, provider)
+        request = self._generation_request(job, segment)
+        if caps.needs_upload and segment is not None:
+            self._set(job.id, state=JobState.UPLOADING, status_text="uploading the segment")
+            url = await provider.upload(segment, "video/mp4")
+            request = GenerationRequest(**{**request.__dict__, "video_url": url})
+        return request
+
+    def _cut_segment(self, job: Job, provider: Provider) -> Path:
+        from foleydesk.media.segments import SegmentSpec, cut_segment
+
+        caps = provider.capabilities
+        rate = self.project.source.frame_rate
+        start = Fraction(job.request["in_frame"]) / rate
+        end = Fraction(job.request["out_frame"]) / rate
+        spec = SegmentSpec(
+            fps=caps.segment_fps,
+            short_side=caps.segment_short_side,
+            max_bytes=caps.max_upload_bytes,
+            max_duration=caps.max_duration,
+            audio=caps.needs_upload,  # hosts get the range's sound too; the offline sketch not
+        )
+        name = (
+            f"cue{job.cue_id}-{job.request['in_frame']}-{job.request['out_frame']}-"
+            f"{caps.segment_short_side}p{caps.max_upload_bytes // 1024}k.mp4"
+        )
+        out = self.project.segments_dir / name
+        if out.is_file() and out.stat().st_size > 0:
+            return out  # same range, same spec: cut once
+        self.project.segments_dir.mkdir(parents=True, exist_ok=True)
+        return cut_segment(self.project.require_source(), start, end, spec, out)
+
+    async def _submit(
+        self, job_id: int, provider: Provider, gate: ProviderGate, request: GenerationRequest
+    ) -> str:
+        for attempt in range(SUBMIT_ATTEMPTS):
+            await gate.pace_submit(lambda _s, text: self._set(job_id, status_text=text))
+            job = self._set(
+                job_id,
+                state=JobState.SUBMITTING,
+                status_text="submitting",
+                submit_attempts=self.project.job(job_id).submit_attempts + 1,
+            )
+            try:
+                task_id = await provider.submit(request)
+            except TransientError as exc:  # provably not created: safe to send again
+                if attempt + 1 >= SUBMIT_ATTEMPTS:
+                    raise
+                delay = self.policy.delay(attempt, exc.retry_after)
+                self._set(
+                    job_id,
+                    state=JobState.QUEUED,
+                    status_text=f"{provider.name} busy ({exc}); retrying in {delay:.0f} s",
+                )
+                await asyncio.sleep(delay)
+                continue
+            # The one commit that must never be lost.
+            self._set(
+                job.id,
+                state=JobState.RUNNING,
+                task_id=task_id,
+                submitted_at=time.time(),
+                status_text="submitted",
+            )
+            return task_id
+        raise TransientError("the provider stayed busy")
+
+    def _note_status(self, job_id: int, status: TaskStatus) -> None:
+        job = self.project.job(job_id)
+        text = redact(status.text or status.state.value)[:200]
+        progress = job.progress if status.progress is None else max(0.0, min(1.0, status.progress))
+        if text != job.status_text or progress != job.progress:
+            self._set(job_id, status_text=text, progress=progress)
+
+    def _check_external_cancel(self, job_id: int) -> None:
+        for row in self.project.store.load_all("jobs"):
+            if row.id == job_id and row.state is JobState.CANCELLED:
+                self.project.jobs[job_id] = row
+                raise _Cancelled()
+
+    async def _wait(self, job_id: int, provider: Provider, task_id: str) -> TaskStatus:
+        delay = provider.capabilities.first_poll_seconds or self.settings.poll_initial_seconds
+        while True:
+            self._check_external_cancel(job_id)
+            try:
+                status = await provider.poll(task_id)
+            except TransientError as exc:
+                self._set(job_id, status_text=f"cannot reach {provider.name}: {exc}; still trying")
+            else:
+                self._note_status(job_id, status)
+                if status.state.terminal:
+                    return status
+            await asyncio.sleep(delay)
+            delay = min(delay * self.settings.poll_factor, self.settings.poll_max_seconds)
+
+    def _length_samples(self, job: Job) -> int:
+        rate = self.project.source.frame_rate
+        duration = Fraction(job.request["out_frame"] - job.request["in_frame"]) / rate
+        return time_to_sample(duration, PROJECT_SAMPLE_RATE, Rounding.NEAREST)
+
+    async def _fetch(self, output: Output, provider: Provider) -> Path:
+        folder = self.project.takes_dir
+        limit = self.settings.max_download_bytes
+        if output.data is not None:
+            return save_data(output.data, folder, output.suffix, limit)
+        if output.url and output.url.startswith("data:"):
+            data, suffix = decode_data_uri(output.url)
+            return save_data(data, folder, suffix, limit)
+        if not output.url:
+            raise ProviderError(f"{provider.name} finished but named no result.")
+        allow: frozenset[str] = getattr(provider, "allow_http_hosts", frozenset)()
+        return await download(
+            self.client, output.url, folder, output.suffix, limit, self.policy, allow
+        )
+
+    async def _deliver(
+        self, job_id: int, provider: Provider, task_id: str, status: TaskStatus
+    ) -> None:
+        self._set(job_id, state=JobState.DOWNLOADING, status_text="fetching the result")
+        job = self.project.job(job_id)
+        length = self._length_samples(job)
+        samples: Any = None
+        refreshes = 0
+        while samples is None:
+            outputs = status.outputs or await provider.result(task_id)
+            if not outputs:
+                raise ProviderError(f"{provider.name} finished but returned no result.")
+            output = next((o for o in outputs if o.kind is OutputKind.AUDIO), outputs[0])
+            if output.samples is not None:
+                from foleydesk.media.takes import fit_length
+
+                samples = fit_length(output.samples, length)
+                break
+            try:
+                tmp = await self._fetch(output, provider)
+            except ResultExpired:
+                if refreshes >= EXPIRED_REFRESHES:
+                    raise
+                refreshes += 1
+                self._set(job_id, status_text="result link expired; asking for a fresh one")
+                status = await provider.poll(task_id)
+                continue
+            try:
+                from foleydesk.media.takes import decode_provider_output
+
+                samples = await self._cpu_call(decode_provider_output, tmp, length)
+            finally:
+                tmp.unlink(missing_ok=True)
+        take_name = self._take_name(job, provider)
+        final = self.project.takes_dir / take_name
+        digest = await self._cpu_call(self._write_take, final, samples)
+        with self.project.transaction():
+            take = self.project.add_take(
+                Take(
+                    0,
+                    job.cue_id,
+                    provider.id,
+                    params={
+                        **job.request.get("params", {}),
+                        "seed": job.request.get("seed"),
+                        "task_id": task_id,
+                    },
+                    job_id=job.id,
+                    status=TakeStatus.READY,
+                    file=str(final.relative_to(self.project.media_dir)),
+                    sha256=digest,
+                )
+            )
+            self._set(
+                job_id,
+                state=JobState.DONE,
+                take_id=take.id,
+                progress=1.0,
+                status_text="done",
+                finished_at=time.time(),
+            )
+
+    def _take_name(self, job: Job, provider: Provider) -> str:
+        seed = job.request.get("seed")
+        return f"cue{job.cue_id}-job{job.id}-{provider.id}-seed{seed}.wav"
+
+    @staticmethod
+    def _write_take(path: Path, samples: Any) -> str:
+        from foleydesk.media.takes import write_wav
+
+        write_wav(path, samples)
+        return sha256_of(path)

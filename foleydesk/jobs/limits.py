@@ -1,0 +1,128 @@
+"""Per-provider admission: tasks at the host at once, submits per minute and per day.
+
+The counts of submits are kept in a small ledger file in the config folder so that a restart (or
+a CLI run beside the app) does not forget today's usage. The limits are respected up front, so
+the host's 429s are the exception, not the pacing mechanism.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from foleydesk.paths import config_dir
+
+MINUTE = 60.0
+DAY = 86_400.0
+
+
+class UsageLedger:
+    """Submit times per provider over the last day (a JSON file; tolerant of damage)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or config_dir() / "usage.json"
+
+    def _load(self) -> dict[str, list[float]]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        return {
+            str(k): [float(t) for t in v if isinstance(t, int | float)]
+            for k, v in data.items()
+            if isinstance(v, list)
+        }
+
+    def times(self, provider_id: str, now: float) -> list[float]:
+        return [t for t in self._load().get(provider_id, []) if now - t < DAY]
+
+    def record(self, provider_id: str, now: float) -> None:
+        data = self._load()
+        data[provider_id] = [t for t in data.get(provider_id, []) if now - t < DAY] + [now]
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".usage-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(data, fh)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def rate_wait(times: list[float], now: float, per_minute: int | None, per_day: int | None) -> float:
+    """Seconds until one more submit fits both windows (0 = now)."""
+    wait = 0.0
+    if per_minute:
+        recent = sorted(t for t in times if now - t < MINUTE)
+        if len(recent) >= per_minute:
+            wait = max(wait, recent[-per_minute] + MINUTE - now)
+    if per_day:
+        today = sorted(t for t in times if now - t < DAY)
+        if len(today) >= per_day:
+            wait = max(wait, today[-per_day] + DAY - now)
+    return wait
+
+
+WaitNotice = Callable[[float, str], object]
+
+
+class ProviderGate:
+    """A slot per task at the host (held from submit to the end) plus submit pacing."""
+
+    def __init__(
+        self,
+        provider_id: str,
+        concurrency: int,
+        per_minute: int | None,
+        per_day: int | None,
+        ledger: UsageLedger,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.provider_id = provider_id
+        self.concurrency = max(1, concurrency)
+        self.per_minute = per_minute
+        self.per_day = per_day
+        self.ledger = ledger
+        self.clock = clock
+        self.active = 0
+        self._cond = asyncio.Condition()
+
+    async def acquire(self, on_wait: WaitNotice | None = None) -> None:
+        """Wait for a free slot."""
+        async with self._cond:
+            if self.active >= self.concurrency and on_wait:
+                on_wait(0.0, f"waiting for a free slot ({self.concurrency} at once)")
+            await self._cond.wait_for(lambda: self.active < self.concurrency)
+            self.active += 1
+
+    def occupy(self) -> None:
+        """Count a task already running at the host (a resumed job) without waiting."""
+        self.active += 1
+
+    async def release(self) -> None:
+        async with self._cond:
+            self.active = max(0, self.active - 1)
+            self._cond.notify_all()
+
+    async def pace_submit(self, on_wait: WaitNotice | None = None) -> None:
+        """Wait until one more submit fits the per-minute and per-day limits, then record it."""
+        while True:
+            now = self.clock()
+            wait = rate_wait(
+                self.ledger.times(self.provider_id, now), now, self.per_minute, self.per_day
+            )
+            if wait <= 0:
+                self.ledger.record(self.provider_id, now)
+                return
+            if on_wait:
+                window = "daily" if wait > MINUTE else "per-minute"
+                on_wait(wait, f"waiting {wait:.0f} s for the provider's {window} limit")
+            await asyncio.sleep(min(wait, 30.0))

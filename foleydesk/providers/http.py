@@ -1,0 +1,254 @@
+"""HTTP for the hosted providers: URL rules, error reading, retries for safe requests only.
+
+GETs, uploads and downloads are retried on 429 (Retry-After honoured), 5xx, timeouts and dropped
+connections, with exponential back-off and jitter. A create (submit) is sent once: an answer that
+proves nothing was created (429, 503, a refused connection) raises TransientError for the engine
+to pace; an answer lost after the request went out raises SubmitUncertain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import logging
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from foleydesk import __version__
+from foleydesk.errors import UserError
+from foleydesk.logs import redact
+from foleydesk.providers.base import ProviderError, SubmitUncertain, TransientError, UnknownTask
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_RETRY_AFTER = 120.0
+USER_AGENT = f"FoleyDesk/{__version__}"
+
+
+def make_client(trust_env: bool = True) -> httpx.AsyncClient:
+    """The one shared client for every host (connection pooling, sane timeouts).
+
+    Tests pass trust_env=False so proxies from the environment never see loopback traffic.
+    """
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(60.0, connect=15.0),
+        follow_redirects=True,
+        trust_env=trust_env,
+        headers={"User-Agent": USER_AGENT},
+        limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+    )
+
+
+def is_loopback(host: str) -> bool:
+    if host in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str, allow_http_hosts: frozenset[str] = frozenset(), what: str = "URL") -> str:
+    """https anywhere; plain http only to loopback or an explicitly allowed host (selfhosted)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme == "https" and host:
+        return url
+    if parts.scheme == "http" and host and (is_loopback(host) or host in allow_http_hosts):
+        return url
+    if parts.scheme == "http":
+        raise ProviderError(
+            f"The {what} {redact(url)} uses plain http to another computer.",
+            "Keys and media only travel over https (plain http is allowed to this computer and "
+            "to the self-hosted server you configured).",
+        )
+    raise ProviderError(f"The {what} {redact(url)} is not a web address.", "Check the settings.")
+
+
+def check_base_url(url: str, allow_http_hosts: frozenset[str] = frozenset()) -> str:
+    """A base URL is scheme://host[:port], nothing after it (the documented paths follow)."""
+    url = url.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.path or parts.query or parts.fragment:
+        raise UserError(
+            f"The base URL {url} has a path after the host.",
+            "Give scheme, host and port only, e.g. https://api.piapi.ai.",
+        )
+    check_url(url, allow_http_hosts, "base URL")
+    return url
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return min(MAX_RETRY_AFTER, max(0.0, float(value)))
+    except ValueError:
+        pass
+    try:
+        import time
+
+        when = parsedate_to_datetime(value).timestamp()
+        return min(MAX_RETRY_AFTER, max(0.0, when - time.time()))
+    except (TypeError, ValueError):
+        return None
+
+
+def error_text(response: httpx.Response) -> str:
+    """The host's own words from whichever error shape it used ({error:{message}}, {message}...)."""
+    try:
+        body: Any = response.json()
+    except ValueError:
+        text = response.text.strip()
+        return redact(text[:300]) if text else f"HTTP {response.status_code}"
+    found: list[str] = []
+
+    def dig(value: Any) -> None:
+        if isinstance(value, str) and value.strip():
+            found.append(value.strip())
+        elif isinstance(value, dict):
+            for key in ("message", "raw_message", "error", "description", "detail", "details"):
+                if key in value:
+                    dig(value[key])
+
+    dig(body)
+    generic = {"error", "failed", "success"}
+    words = [w for w in found if w.lower() not in generic]
+    return redact("; ".join(dict.fromkeys(words))[:300]) or f"HTTP {response.status_code}"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 6
+    base: float = 1.0
+    cap: float = 30.0
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return retry_after + random.uniform(0, 0.1 * self.base)
+        exp = min(self.cap, self.base * (2**attempt))
+        return random.uniform(0.5 * exp, exp)  # "equal jitter"
+
+
+def _transient_for(response: httpx.Response) -> TransientError:
+    return TransientError(
+        f"{response.status_code}: {error_text(response)}", retry_after_seconds(response)
+    )
+
+
+def _refusal(response: httpx.Response, host: str) -> ProviderError:
+    message = error_text(response)
+    if response.status_code in (401, 403):
+        return ProviderError(
+            f"{host} refused the API key ({response.status_code}: {message}).",
+            f"Check the key with 'foleydesk keys set {host.lower()}', and your plan's limits.",
+        )
+    if response.status_code == 404:
+        return UnknownTask(f"{host} does not know this request ({message}).")
+    if response.status_code == 413:
+        return ProviderError(
+            f"{host} says the upload is too large ({message}).", "Use a shorter range."
+        )
+    return ProviderError(f"{host} refused the request ({response.status_code}: {message}).")
+
+
+class HostHttp:
+    """Requests to one host with its key header; knows which requests are safe to repeat."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        host_name: str,
+        base_url: str,
+        auth_headers: Mapping[str, str],
+        policy: RetryPolicy,
+        allow_http_hosts: frozenset[str] = frozenset(),
+    ) -> None:
+        self.client = client
+        self.host_name = host_name
+        self.base_url = check_base_url(base_url, allow_http_hosts)
+        self._auth = dict(auth_headers)
+        self.policy = policy
+        self.allow_http_hosts = allow_http_hosts
+
+    def url(self, path: str) -> str:
+        return path if path.startswith(("http://", "https://")) else self.base_url + path
+
+    async def _send_once(
+        self, method: str, url: str, auth: bool = True, **kwargs: Any
+    ) -> httpx.Response:
+        check_url(url, self.allow_http_hosts)
+        headers = {**(self._auth if auth else {}), **kwargs.pop("headers", {})}
+        return await self.client.request(method, url, headers=headers, **kwargs)
+
+    async def request(
+        self, method: str, path: str, *, auth: bool = True, **kwargs: Any
+    ) -> httpx.Response:
+        """A repeatable request (GET, upload, cancel): retried on transient trouble."""
+        url = self.url(path)
+        last: Exception | None = None
+        for attempt in range(self.policy.attempts):
+            try:
+                response = await self._send_once(method, url, auth, **dict(kwargs))
+            except (httpx.TransportError, httpx.DecodingError) as exc:
+                last = TransientError(f"{type(exc).__name__}: {redact(str(exc)) or 'no answer'}")
+            else:
+                if response.status_code < 400:
+                    return response
+                if response.status_code not in RETRY_STATUSES:
+                    raise _refusal(response, self.host_name)
+                last = _transient_for(response)
+            retry_after = last.retry_after if isinstance(last, TransientError) else None
+            if attempt + 1 < self.policy.attempts:
+                delay = self.policy.delay(attempt, retry_after)
+                log.info("%s %s: %s; retry in %.1fs", self.host_name, method, last, delay)
+                await asyncio.sleep(delay)
+        assert last is not None
+        raise last
+
+    async def get_json(self, path: str, **kwargs: Any) -> Any:
+        """GET and parse; a garbled body is transient (the next poll may be fine)."""
+        url = self.url(path)
+        for attempt in range(self.policy.attempts):
+            response = await self.request("GET", url, **kwargs)
+            try:
+                return response.json()
+            except ValueError:
+                if attempt + 1 >= self.policy.attempts:
+                    raise TransientError(f"{self.host_name} answered with garbled JSON") from None
+                await asyncio.sleep(self.policy.delay(attempt, None))
+        raise TransientError(f"{self.host_name} answered with garbled JSON")
+
+    async def submit_json(self, path: str, body: Mapping[str, Any], **kwargs: Any) -> Any:
+        """POST a create exactly once; classify what came back (see module docstring)."""
+        url = self.url(path)
+        try:
+            response = await self._send_once("POST", url, json=dict(body), **kwargs)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise TransientError(f"cannot reach {self.host_name} ({type(exc).__name__})") from None
+        except httpx.TransportError as exc:
+            raise SubmitUncertain(
+                f"the answer from {self.host_name} was lost ({type(exc).__name__})"
+            ) from None
+        status = response.status_code
+        if status in (429, 503):
+            raise _transient_for(response)
+        if status in (502, 504):
+            raise SubmitUncertain(f"{self.host_name} answered {status} (a gateway timed out)")
+        if status >= 400:
+            raise _refusal(response, self.host_name)
+        try:
+            return response.json()
+        except (ValueError, json.JSONDecodeError):
+            raise SubmitUncertain(
+                f"{self.host_name} accepted the request but its answer was garbled"
+            ) from None

@@ -1,0 +1,191 @@
+"""PiAPI's unified task API: MMAudio (video2audio) for foley, DiffRhythm for music cues.
+
+Facts in one place (PROVIDERS.md, "PiAPI"): POST /api/v1/task, GET /api/v1/task/{id}, header
+x-api-key, envelope {code, message, data{task_id, status, output, error}}; uploads through the
+ephemeral resource endpoint on a separate host (10 MB cap).
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from foleydesk.core.model import CueKind
+from foleydesk.providers.base import (
+    Capabilities,
+    GenerationRequest,
+    Output,
+    Pricing,
+    ProviderError,
+    SubmitUncertain,
+    TaskState,
+    TaskStatus,
+    TransientError,
+)
+from foleydesk.providers.hosted import HostedProvider, first_str
+
+CREATE_PATH = "/api/v1/task"
+TASK_PATH = "/api/v1/task/{task_id}"
+UPLOAD_PATH = "/api/ephemeral_resource"
+MMAUDIO_MODEL = "Qubico/mmaudio"
+MMAUDIO_TASK = "video2audio"
+DIFFRHYTHM_MODEL = "Qubico/diffrhythm"
+DIFFRHYTHM_BASE_MAX = Fraction(95)
+DIFFRHYTHM_FULL_MAX = Fraction(285)
+MUSIC_PRICE = 0.02
+UPLOAD_CAP = 10 * 1024 * 1024
+
+STATES = {
+    "pending": TaskState.PENDING,
+    "staged": TaskState.PENDING,
+    "processing": TaskState.RUNNING,
+    "running": TaskState.RUNNING,
+    "completed": TaskState.COMPLETED,
+    "success": TaskState.COMPLETED,
+    "failed": TaskState.FAILED,
+    "cancelled": TaskState.CANCELLED,
+}
+
+
+def envelope_data(body: Any, host: str) -> dict[str, Any]:
+    """`data` of PiAPI's envelope; a non-200 `code` inside an HTTP 200 is the host's refusal."""
+    if not isinstance(body, dict):
+        raise TransientError(f"{host} answered with something that is not an object")
+    code = body.get("code")
+    if isinstance(code, int) and code not in (0, 200):
+        message = first_str(body, ("message",), ("error", "message"), ("data", "error", "message"))
+        raise ProviderError(f"{host} refused the request ({code}: {message or 'no reason'}).")
+    data = body.get("data", body)
+    if not isinstance(data, dict):
+        raise TransientError(f"{host} answered without data")
+    return data
+
+
+def task_status(data: dict[str, Any], make_output: Any) -> TaskStatus:
+    raw = str(data.get("status", "")).lower()
+    state = STATES.get(raw, TaskState.RUNNING)
+    outputs: list[Output] = []
+    url = first_str(
+        data,
+        ("output", "audio_url"),
+        ("output", "video_url"),
+        ("output", "video"),
+        ("output", "audio"),
+        ("output", "url"),
+    )
+    if state is TaskState.COMPLETED:
+        if url:
+            outputs.append(make_output(url))
+        else:
+            state, raw = TaskState.FAILED, "completed without a result"
+    error = ""
+    if state is TaskState.FAILED:
+        error = (
+            first_str(data, ("error", "message"), ("error", "raw_message"), ("detail",))
+            or "The task failed without a reason."
+        )
+    text = raw or state.value
+    return TaskStatus(state, text, None, outputs, error)
+
+
+class PiapiProvider(HostedProvider):
+    id = "piapi"
+    name = "PiAPI (MMAudio, DiffRhythm)"
+    default_base_url = "https://api.piapi.ai"
+    default_upload_url = "https://upload.theapi.app"
+    capabilities = Capabilities(
+        kinds=(CueKind.FOLEY, CueKind.MUSIC),
+        max_duration=Fraction(30),
+        max_prompt=1000,
+        max_negative=500,
+        steps_range=(20, 50),
+        default_steps=25,
+        max_upload_bytes=UPLOAD_CAP,
+        concurrency=3,
+        pricing=Pricing(
+            per_second=0.0005,
+            cap_seconds=Fraction(30),
+            min_seconds=Fraction(1),
+            text="$0.0005/s (capped at 30 s); music $0.02 per song",
+        ),
+        needs_upload=True,
+        segment_short_side=384,
+        terms_url="https://piapi.ai/terms-of-service",
+    )
+
+    def caps_for(self, request: GenerationRequest) -> Capabilities:
+        if request.kind is CueKind.MUSIC:
+            return dataclasses.replace(self.capabilities, max_duration=DIFFRHYTHM_FULL_MAX)
+        return self.capabilities
+
+    def validate(self, request: GenerationRequest) -> list[str]:
+        problems = super().validate(request)
+        music = request.kind is CueKind.MUSIC
+        described = request.lyrics.strip() or request.style_prompt.strip() or request.prompt
+        if music and not (described or request.style_audio or request.style_audio_url):
+            problems.append("A music cue needs lyrics, a style prompt or a style reference.")
+        return problems
+
+    def estimate_cost(self, request: GenerationRequest) -> float:
+        if request.kind is CueKind.MUSIC:
+            return MUSIC_PRICE
+        return super().estimate_cost(request)
+
+    async def upload(self, path: Path, content_type: str) -> str:
+        size = path.stat().st_size
+        if size > UPLOAD_CAP:
+            raise ProviderError(
+                f"The segment is {size / 1e6:.1f} MB; PiAPI's upload takes at most 10 MB.",
+                "Use a shorter range.",
+            )
+        body = {
+            "file_name": path.name[-128:],
+            "file_data": base64.b64encode(path.read_bytes()).decode("ascii"),
+        }
+        response = await self.upload_http.request("POST", UPLOAD_PATH, json=body)
+        try:
+            answer: Any = response.json()
+        except ValueError:
+            raise TransientError("the upload's answer was garbled") from None
+        url = first_str(answer, ("data", "url"), ("url",))
+        if not url:
+            raise ProviderError(
+                f"PiAPI's upload answered without a URL ({first_str(answer, ('message',))})."
+            )
+        return url
+
+    def body(self, request: GenerationRequest) -> dict[str, Any]:
+        if request.kind is CueKind.MUSIC:
+            task = "txt2audio-base" if request.duration <= DIFFRHYTHM_BASE_MAX else "txt2audio-full"
+            music: dict[str, Any] = {
+                "lyrics": request.lyrics,
+                "style_prompt": request.style_prompt or request.prompt,
+            }
+            if request.style_audio_url:
+                music["style_audio"] = request.style_audio_url
+            return {"model": DIFFRHYTHM_MODEL, "task_type": task, "input": music}
+        foley: dict[str, Any] = {
+            "prompt": request.prompt,
+            "video": request.video_url,
+            "steps": request.steps or self.capabilities.default_steps,
+        }
+        if request.negative_prompt:
+            foley["negative_prompt"] = request.negative_prompt
+        if request.seed is not None:
+            foley["seed"] = request.seed
+        return {"model": MMAUDIO_MODEL, "task_type": MMAUDIO_TASK, "input": foley}
+
+    async def submit(self, request: GenerationRequest) -> str:
+        body = await self.http.submit_json(CREATE_PATH, self.body(request))
+        data = envelope_data(body, self.name)
+        task_id = data.get("task_id")
+        if not isinstance(task_id, str) or not task_id:
+            raise SubmitUncertain("PiAPI accepted the request but named no task id")
+        return task_id
+
+    async def poll(self, task_id: str) -> TaskStatus:
+        body = await self.http.get_json(TASK_PATH.format(task_id=task_id))
+        return task_status(envelope_data(body, self.name), self.output_for)

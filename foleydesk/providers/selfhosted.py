@@ -1,0 +1,140 @@
+"""A Cog HTTP server of MMAudio on the user's own GPU machine (default http://localhost:5000).
+
+POST /predictions {input{video (data URI), prompt, ...}} answers when the audio is made, with
+{status: succeeded, output: data URI or URL}. The request runs in the background here and the
+engine polls a local task id; it is the user's own machine, so a lost task is simply run again.
+Plain http is allowed to the configured host (a LAN GPU box), keys are not needed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from fractions import Fraction
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from foleydesk.core.model import CueKind
+from foleydesk.providers.base import (
+    Capabilities,
+    GenerationRequest,
+    Output,
+    OutputKind,
+    Pricing,
+    ProviderError,
+    SubmitUncertain,
+    TaskState,
+    TaskStatus,
+    TransientError,
+    UnknownTask,
+)
+from foleydesk.providers.hosted import HostedProvider, first_str, whole_seconds
+
+PREDICT_PATH = "/predictions"
+PREDICT_TIMEOUT = 900.0  # a slow GPU on a long range
+
+
+class SelfhostedProvider(HostedProvider):
+    id = "selfhosted"
+    name = "Self-hosted MMAudio (Cog)"
+    default_base_url = "http://localhost:5000"
+    capabilities = Capabilities(
+        kinds=(CueKind.FOLEY,),
+        max_duration=Fraction(30),
+        max_prompt=2000,
+        max_negative=2000,
+        steps_range=(4, 100),
+        default_steps=25,
+        max_upload_bytes=50 * 1024 * 1024,
+        concurrency=1,
+        pricing=Pricing(text="free (your own GPU)"),
+        output=OutputKind.VIDEO,
+        needs_upload=True,  # inline data URI
+        needs_key=False,
+        resubmit_safe=True,
+        cancellable=True,
+    )
+
+    def __init__(self, settings: Any, client: httpx.AsyncClient | None) -> None:
+        super().__init__(settings, client)
+        self._tasks: dict[str, asyncio.Task[TaskStatus]] = {}
+
+    def allow_http_hosts(self) -> frozenset[str]:
+        host = urlsplit(self.base_url).hostname
+        return frozenset({host.lower()}) if host else frozenset()
+
+    def key(self) -> str:
+        from foleydesk.secrets import get_key
+
+        return get_key(self.id) or ""
+
+    def auth_headers(self, key: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {key}"} if key else {}
+
+    def body(self, request: GenerationRequest) -> dict[str, Any]:
+        caps = self.capabilities
+        inputs: dict[str, Any] = {
+            "video": request.video_url,
+            "prompt": request.prompt,
+            "negative_prompt": request.negative_prompt or "music",
+            "duration": whole_seconds(request.duration, 1, 30),
+            "num_steps": request.steps or caps.default_steps,
+            "cfg_strength": request.cfg_strength
+            if request.cfg_strength is not None
+            else caps.default_cfg,
+        }
+        if request.seed is not None:
+            inputs["seed"] = request.seed
+        return {"input": inputs}
+
+    async def _predict(self, body: dict[str, Any]) -> TaskStatus:
+        for attempt in range(self.policy.attempts):
+            try:
+                answer = await self.http.submit_json(
+                    PREDICT_PATH, body, timeout=httpx.Timeout(PREDICT_TIMEOUT, connect=15.0)
+                )
+                break
+            except (TransientError, SubmitUncertain) as exc:  # our own machine: safe to resend
+                if attempt + 1 >= self.policy.attempts:
+                    return TaskStatus(TaskState.FAILED, error=f"the server did not answer ({exc})")
+                retry_after = exc.retry_after if isinstance(exc, TransientError) else None
+                await asyncio.sleep(self.policy.delay(attempt, retry_after))
+            except ProviderError as exc:
+                return TaskStatus(TaskState.FAILED, error=str(exc))
+        if not isinstance(answer, dict):
+            return TaskStatus(TaskState.FAILED, error="the server's answer was not an object")
+        status = str(answer.get("status", "")).lower()
+        if status != "succeeded":
+            reason = first_str(answer, ("error",), ("logs",)) or f"status {status or 'unknown'}"
+            return TaskStatus(TaskState.FAILED, status, error=reason)
+        output = first_str(answer, ("output",), ("output", "0"), ("output", "video"))
+        if not output:
+            return TaskStatus(TaskState.FAILED, error="the server answered without an output")
+        if output.startswith("data:"):
+            kind = OutputKind.VIDEO if output.startswith("data:video") else OutputKind.AUDIO
+            return TaskStatus(TaskState.COMPLETED, "succeeded", 1.0, [Output(kind, url=output)])
+        return TaskStatus(TaskState.COMPLETED, "succeeded", 1.0, [self.output_for(output)])
+
+    async def submit(self, request: GenerationRequest) -> str:
+        task_id = f"selfhosted-{uuid.uuid4().hex[:16]}"
+        self._tasks[task_id] = asyncio.get_running_loop().create_task(
+            self._predict(self.body(request))
+        )
+        return task_id
+
+    async def poll(self, task_id: str) -> TaskStatus:
+        task = self._tasks.get(task_id)
+        if task is None:
+            raise UnknownTask(f"The self-hosted task {task_id} was lost (the app restarted).")
+        if not task.done():
+            return TaskStatus(TaskState.RUNNING, "generating on your server")
+        if task.cancelled():
+            return TaskStatus(TaskState.CANCELLED, "cancelled")
+        return task.result()
+
+    async def cancel(self, task_id: str) -> None:
+        task = self._tasks.pop(task_id, None)
+        if task is not None:
+            task.cancel()
