@@ -67,3 +67,7 @@ class AudioClock:
         if ring_pos is None or ring_pos < self.timeline.session_start:
             return None
         return self.timeline.timeline_at(ring_pos)
+
+    def first_heard_time(self) -> float | None:
+        """Monotonic time the current play's first sample reached the DAC (None: not yet)."""
+        return self.ring.heard_time_of(self.timeline.session_start, self.sample_rate)

@@ -122,8 +122,6 @@ class PlaybackEngine:
             self._ring, self.sample_rate, use_device, device, latency
         )
         self.device_lost = False
-        self._output.start()
-        self._feeder.start_thread()
         # transport state
         self._playing = False
         self._rate = 1
@@ -138,6 +136,8 @@ class PlaybackEngine:
             opener = open_video or open_frame_source(project.require_source())
             self._video = VideoScheduler(opener, self._video_clock, ahead=video_ahead)
         project.changed.connect(self._on_project_changed)
+        self._output.start()
+        self._feeder.start_thread()
 
     def _open_source_audio(self) -> Callable[[int, int], Samples]:
         from foleydesk.media.audio import AudioReader

@@ -108,3 +108,16 @@ class AudioRing:
                 return int(self.hist_ring[slot]) + min(offset, frames)
             i -= 1
         return None
+
+    def heard_time_of(self, ring_pos: int, sample_rate: int) -> float | None:
+        """Monotonic time the frame at `ring_pos` was (or will be) heard, if still logged."""
+        handed = self.handed
+        lo = max(0, handed - HISTORY + 4)
+        for i in range(handed - 1, lo - 1, -1):
+            slot = i % HISTORY
+            start = int(self.hist_ring[slot])
+            if start <= ring_pos < start + int(self.hist_frames[slot]):
+                return float(self.hist_heard[slot]) + (ring_pos - start) / sample_rate
+            if start + int(self.hist_frames[slot]) <= ring_pos:
+                return None  # handed buffers are in order: it has not been handed yet
+        return None
