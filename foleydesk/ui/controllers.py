@@ -1,0 +1,296 @@
+"""The bridges between the window and the engines: jobs (async) and playback (threads + a timer).
+
+Each controller exists only when its engine is installed; otherwise the controls that need it
+are disabled with the reason in their tooltip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QTimer
+
+from foleydesk.core.timebase import Rounding, frame_to_time, time_to_frame
+from foleydesk.errors import UserError
+from foleydesk.ui import engines
+from foleydesk.ui import providers as provider_list
+from foleydesk.ui.media_loader import rgb_to_qimage
+from foleydesk.ui.session import ProjectSession
+
+if TYPE_CHECKING:
+    from foleydesk.ui.inspector import CueInspector
+    from foleydesk.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+FRAME_TICK_MS = 15
+SHUTTLE_RATES = (1, 2, 4, 8)
+
+
+class JobController:
+    """One JobEngine per open project on one shared httpx client; runs while jobs exist."""
+
+    def __init__(self, window: MainWindow, session: ProjectSession) -> None:
+        import httpx
+
+        job_engine = engines.get(engines.JOBS)
+        assert job_engine is not None
+        self.window = window
+        self.session = session
+        self.settings = provider_list.load_settings()
+        if self.settings is None:
+            raise UserError("Settings could not be loaded.", "See the log file.")
+        self.client = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=15.0))
+        self.engine = job_engine(session.project, self.client, self.settings)
+        self._runner: asyncio.Task[None] | None = None
+        window.tasks.spawn(self._resume(), "jobs-resume")
+
+    async def _resume(self) -> None:
+        uncertain = await self.engine.resume(wait=False)
+        if uncertain:
+            self.window.show_error(
+                UserError(
+                    f"{len(uncertain)} job(s) may have been submitted before the app closed.",
+                    "See the Jobs tab: keep waiting or send them again.",
+                )
+            )
+        self.ensure_running()
+
+    def ensure_running(self) -> None:
+        if self._runner is None or self._runner.done():
+            self._runner = self.window.tasks.spawn(self.engine.run_until_idle(), "jobs")
+
+    def generate(self, cue_id: int, inspector: CueInspector) -> None:
+        project = self.session.project
+        cue = project.cue(cue_id)
+        provider_id = cue.provider_id or provider_list.default_provider_id(self.settings)
+        params = dict(cue.params)
+        takes = int(params.pop("takes", 1) or 1)
+        seed = params.pop("seed", None)
+        keep = ("steps", "cfg_strength", "mask_away_clip", "lyrics", "style_prompt", "chunking")
+        try:
+            jobs = self.engine.enqueue(
+                [cue_id],
+                provider_id,
+                takes,
+                None if seed is None else int(seed),
+                {k: params[k] for k in keep if k in params},
+            )
+        except UserError as exc:
+            self.window.show_error(exc)
+            return
+        self.window.status.showMessage(
+            f"Queued {len(jobs)} job(s) for {cue.display_name()} on {provider_id}.", 5000
+        )
+        self.ensure_running()
+
+    def cancel(self, job_id: int) -> None:
+        self.engine.cancel(job_id)
+
+    def retry(self, job_id: int) -> None:
+        try:
+            self.engine.retry(job_id)
+        except UserError as exc:
+            self.window.show_error(exc)
+            return
+        self.ensure_running()
+
+    def resolve(self, job_id: int, resend: bool) -> None:
+        try:
+            self.engine.resolve_uncertain(job_id, resend)
+        except UserError as exc:
+            self.window.show_error(exc)
+            return
+        self.ensure_running()
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            self._runner.cancel()
+        await self.engine.aclose()
+        await self.client.aclose()
+
+
+class PlaybackController(QObject):
+    """Drives a PlaybackEngine: transport keys, the playhead and the viewer while playing."""
+
+    def __init__(self, window: MainWindow, session: ProjectSession) -> None:
+        super().__init__(window)
+        self.window = window
+        self.session = session
+        self.engine: Any = None
+        self._shuttle = 0
+        self._last_frame_index = -1
+        self.timer = QTimer(self)
+        self.timer.setInterval(FRAME_TICK_MS)
+        self.timer.timeout.connect(self._tick)
+        window.tasks.spawn(self._open(), "playback-open")
+
+    async def _open(self) -> None:
+        playback = engines.get(engines.PLAYBACK)
+        assert playback is not None
+        loop = asyncio.get_running_loop()
+        try:
+            self.engine = await loop.run_in_executor(None, lambda: playback(self.session.project))
+        except UserError as exc:
+            self.window.show_error(exc)
+            self.window.transport.set_playback_available(False, exc.message)
+            return
+        except Exception as exc:
+            log.exception("playback failed to start")
+            self.window.transport.set_playback_available(False, f"Playback failed: {exc}")
+            return
+        if self.session is not self.window.session:  # a newer project replaced this one
+            await loop.run_in_executor(None, self.engine.close)
+            self.engine = None
+            return
+        self.engine.seek(frame_to_time(self.session.position, self.session.rate))
+        status = self.engine.device_status
+        self.window.transport.set_device_status(
+            status if self.engine.on_device else f"no audio device ({status})"
+        )
+        has_volume = hasattr(self.engine, "set_volume")
+        self.window.transport.volume.setEnabled(has_volume)
+        if not has_volume:
+            self.window.transport.volume.setToolTip(
+                "Volume: the playback engine has no master volume; use the system volume."
+            )
+
+    @property
+    def ready(self) -> bool:
+        return self.engine is not None
+
+    @property
+    def playing(self) -> bool:
+        return self.engine is not None and bool(self.engine.playing)
+
+    def _started(self) -> None:
+        self.window.transport.set_playing(self.playing)
+        if self.playing:
+            self.timer.start()
+
+    def toggle(self) -> None:
+        if self.engine is None:
+            return
+        if not self.engine.playing:
+            self.engine.seek(frame_to_time(self.session.position, self.session.rate))
+        self.engine.toggle()
+        self._shuttle = 1 if self.engine.playing else 0
+        self._started()
+
+    def pause(self) -> None:
+        if self.engine is not None and self.engine.playing:
+            self.engine.pause()
+        self._shuttle = 0
+        self._tick()
+
+    def seek(self, frame: int) -> None:
+        if self.engine is not None:
+            self.engine.seek(frame_to_time(frame, self.session.rate))
+
+    def key_l(self) -> None:
+        if self.engine is None:
+            return
+        index = SHUTTLE_RATES.index(self._shuttle) + 1 if self._shuttle in SHUTTLE_RATES else 0
+        self._shuttle = SHUTTLE_RATES[min(index, len(SHUTTLE_RATES) - 1)]
+        if not self.engine.playing:
+            self.engine.seek(frame_to_time(self.session.position, self.session.rate))
+        self.engine.shuttle(self._shuttle)
+        self._started()
+
+    def key_j(self) -> None:
+        """Backwards play is not in the engine: J steps back one second, like a nudge."""
+        self.pause()
+        self.window.seek(self.session.position - round(self.session.rate))
+
+    def play_cue(self, cue_id: int, take_id: int | None) -> None:
+        if self.engine is None:
+            return
+        try:
+            cue = self.session.project.cue(cue_id)
+            self.engine.audition(cue_id, take_id if take_id != cue.chosen_take_id else None)
+            self.engine.play_cue(cue_id, loop=self.window.transport.loop_button.isChecked())
+        except UserError as exc:
+            self.window.show_error(exc)
+            return
+        self._shuttle = 1
+        self._started()
+
+    def set_loop(self, on: bool) -> None:
+        if self.engine is None:
+            return
+        cue = self.session.selected_cue
+        try:
+            if on and cue is not None:
+                rate = self.session.rate
+                self.engine.set_loop(cue.in_time(rate), cue.out_time(rate))
+            else:
+                self.engine.clear_loop()
+        except UserError as exc:
+            self.window.show_error(exc)
+
+    def set_volume(self, volume: float) -> None:
+        if self.engine is not None and hasattr(self.engine, "set_volume"):
+            self.engine.set_volume(volume)
+
+    def _tick(self) -> None:
+        engine = self.engine
+        if engine is None:
+            self.timer.stop()
+            return
+        position: Fraction = engine.position
+        frame = time_to_frame(position, self.session.rate, Rounding.FLOOR)
+        self.session.set_position_from_playback(frame)
+        if engine.playing:
+            video = engine.current_frame(self.window.viewer.wanted_size())
+            if video is not None and video.index != self._last_frame_index:
+                self._last_frame_index = video.index
+                self.window.viewer.set_frame(video.index, rgb_to_qimage(video.rgb))
+        else:
+            self.timer.stop()
+            self.window.transport.set_playing(False)
+            self.window.loader and self.window.loader.request_frame(
+                self.session.position, self.window.viewer.wanted_size()
+            )
+
+    async def close(self) -> None:
+        self.timer.stop()
+        if self.engine is not None:
+            engine, self.engine = self.engine, None
+            await asyncio.get_running_loop().run_in_executor(None, engine.close)
+
+
+def attach_engines(window: MainWindow, session: ProjectSession) -> None:
+    """Create the controllers whose engines exist; say what is missing for the rest."""
+    missing: list[str] = []
+    jobs_reason = engines.missing(engines.JOBS)
+    if not jobs_reason:
+        try:
+            window.jobs = JobController(window, session)
+            window.controllers.append(window.jobs)
+        except Exception as exc:
+            log.exception("the job engine failed to start")
+            jobs_reason = f"The job engine failed to start: {exc}"
+    if jobs_reason:
+        missing.append("generating")
+    window.inspector.set_generate_blocker(jobs_reason)
+    window.jobs_panel.set_engine_blocker(jobs_reason)
+
+    play_reason = engines.missing(engines.PLAYBACK)
+    if session.project.source_path is None:
+        play_reason = "The source video was not found: relink it to play."
+    if not play_reason:
+        window.player = PlaybackController(window, session)
+        window.controllers.append(window.player)
+    else:
+        missing.append("playback")
+        window.transport.set_playback_available(False, play_reason)
+    window.takes_panel.set_audition_blocker(play_reason)
+
+    export_reason = engines.missing(engines.RENDER)
+    window.export_action.setEnabled(not export_reason)
+    window.export_action.setToolTip(export_reason)
+    if export_reason:
+        missing.append("export")
+    window.engine_status.setText(("Not installed: " + ", ".join(missing)) if missing else "")

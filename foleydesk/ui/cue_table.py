@@ -1,0 +1,199 @@
+"""The cue list: label, lane, in, out, duration, prompt, takes, status; sortable and editable.
+
+Edits go through the undo stack like every other edit; in and out accept source timecode.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+from foleydesk.core.commands import EditCue
+from foleydesk.core.events import Change, Entity
+from foleydesk.core.model import Cue, JobState, TakeStatus
+from foleydesk.core.timebase import seconds_text
+from foleydesk.errors import UserError
+from foleydesk.ui.session import ProjectSession
+
+COLUMNS = ("Label", "Lane", "In", "Out", "Duration", "Prompt", "Takes", "Status")
+EDITABLE = {0, 2, 3, 5}
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+def cue_status(session: ProjectSession, cue: Cue) -> str:
+    """One word for where a cue stands, the same in the list and the timeline badge."""
+    project = session.project
+    jobs = project.jobs_for(cue.id)
+    active = [j for j in jobs if not j.state.finished]
+    if any(j.state is JobState.UNCERTAIN for j in active):
+        return "check submission"
+    if active:
+        return active[-1].state.value.replace("_", " ")
+    if cue.chosen_take_id:
+        return "chosen"
+    if any(t.status is TakeStatus.READY for t in project.takes_for(cue.id)):
+        return "takes ready"
+    if jobs and jobs[-1].state is JobState.FAILED:
+        return "failed"
+    return "no takes" if cue.prompt else "needs prompt"
+
+
+class CueTableModel(QAbstractTableModel):
+    error = Signal(object)
+
+    def __init__(self, session: ProjectSession) -> None:
+        super().__init__()
+        self.session = session
+        self.cues: list[Cue] = session.project.sorted_cues()
+        session.changed.connect(self._on_model_changed)
+
+    def _on_model_changed(self, change: Change) -> None:
+        if change.entity in (Entity.CUE, Entity.TAKE, Entity.JOB, Entity.LANE):
+            self.beginResetModel()
+            self.cues = self.session.project.sorted_cues()
+            self.endResetModel()
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.cues)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.tr(COLUMNS[section])
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() in EDITABLE:
+            base |= Qt.ItemFlag.ItemIsEditable
+        return base
+
+    def data(self, index: AnyIndex, role: int = 0) -> Any:
+        if not index.isValid():
+            return None
+        cue = self.cues[index.row()]
+        col = index.column()
+        rate = self.session.rate
+        if role == Qt.ItemDataRole.UserRole:
+            return cue.id
+        if role == Qt.ItemDataRole.DecorationRole and col == 0:
+            return QColor(cue.colour)
+        if role == Qt.ItemDataRole.UserRole + 1:  # sort key
+            return [
+                cue.display_name().lower(),
+                cue.lane_id,
+                cue.in_frame,
+                cue.out_frame,
+                cue.frame_count,
+                cue.prompt.lower(),
+                len(self.session.project.takes_for(cue.id)),
+                cue_status(self.session, cue),
+            ][col]
+        if role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.EditRole,
+            Qt.ItemDataRole.ToolTipRole,
+        ):
+            return None
+        lane = self.session.project.lanes.get(cue.lane_id)
+        values = [
+            cue.display_name() if role != Qt.ItemDataRole.EditRole else cue.label,
+            lane.name if lane else "?",
+            self.session.timecode(cue.in_frame),
+            self.session.timecode(cue.out_frame),
+            f"{seconds_text(cue.duration(rate), 2)} s",
+            cue.prompt,
+            str(len(self.session.project.takes_for(cue.id))),
+            cue_status(self.session, cue),
+        ]
+        return values[col]
+
+    def setData(self, index: AnyIndex, value: Any, role: int = 0) -> bool:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid():
+            return False
+        cue = self.cues[index.row()]
+        col = index.column()
+        text = str(value)
+        try:
+            if col == 0:
+                command = EditCue(cue.id, {"label": text.strip()}, self.tr("Rename cue"))
+            elif col == 5:
+                command = EditCue(cue.id, {"prompt": text}, self.tr("Edit prompt"))
+            else:
+                source = self.session.project.source
+                frame = source.timecode.to_frames(text) - source.start_timecode_frames
+                field = "in_frame" if col == 2 else "out_frame"
+                command = EditCue(cue.id, {field: frame}, self.tr("Trim cue"))
+            self.session.push(command)
+        except UserError as exc:
+            self.error.emit(exc)
+            return False
+        return True
+
+
+class CueTableView(QTableView):
+    error = Signal(object)
+    activated_cue = Signal(int)
+
+    def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.source_model = CueTableModel(session)
+        self.source_model.error.connect(self.error)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.source_model)
+        self.proxy.setSortRole(Qt.ItemDataRole.UserRole + 1)
+        self.setModel(self.proxy)
+        self.setSortingEnabled(True)
+        self.sortByColumn(2, Qt.SortOrder.AscendingOrder)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setAlternatingRowColors(True)
+        self.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
+        self.verticalHeader().hide()
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        for col, width in ((0, 150), (1, 80), (2, 100), (3, 100), (4, 70), (6, 50), (7, 110)):
+            self.setColumnWidth(col, width)
+        self.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        session.selection_changed.connect(self._on_session_selection)
+        self.source_model.modelReset.connect(
+            lambda: self._on_session_selection(session.selected_cue_id)
+        )
+
+    def _on_selection_changed(self, *_args: object) -> None:
+        rows = self.selectionModel().selectedRows()
+        if rows:
+            self.session.select_cue(int(rows[0].data(Qt.ItemDataRole.UserRole)))
+
+    def _on_session_selection(self, cue_id: object) -> None:
+        model = self.proxy
+        for row in range(model.rowCount()):
+            index = model.index(row, 0)
+            if index.data(Qt.ItemDataRole.UserRole) == cue_id:
+                if self.currentIndex().row() != row:
+                    self.selectionModel().setCurrentIndex(
+                        index,
+                        QItemSelectionModel.SelectionFlag.ClearAndSelect
+                        | QItemSelectionModel.SelectionFlag.Rows,
+                    )
+                return
+        self.selectionModel().clearSelection()

@@ -1,0 +1,194 @@
+"""Every job: state, the provider's own status text, progress; cancel, retry, resolve, error.
+
+"Submission uncertain" is the one state that needs a human: the create request may have
+reached the host and be billed. The panel asks before anything is sent again.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from foleydesk.core.events import Change, Entity
+from foleydesk.core.model import Job, JobState
+from foleydesk.ui.session import ProjectSession
+
+HEADERS = ("Job", "Cue", "Provider", "State", "Progress", "Provider says", "Updated")
+STATE_COLOURS = {
+    JobState.DONE: "#a5d6a7",
+    JobState.FAILED: "#ef9a9a",
+    JobState.CANCELLED: "#9aa0a8",
+    JobState.UNCERTAIN: "#ffb74d",
+}
+
+
+class JobsPanel(QWidget):
+    cancel_job = Signal(int)
+    retry_job = Signal(int)
+    resolve_job = Signal(int, bool)  # job id, resend
+    error_text = Signal(str)
+
+    def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        self.table = QTableWidget(0, len(HEADERS))
+        self.table.setHorizontalHeaderLabels([self.tr(h) for h in HEADERS])
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        layout.addWidget(self.table, 1)
+        row = QHBoxLayout()
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.retry_button = QPushButton(self.tr("Retry"))
+        self.check_button = QPushButton(self.tr("Keep waiting for it"))
+        self.check_button.setToolTip(
+            self.tr("The host may have the task: look for it, never send it again")
+        )
+        self.resend_button = QPushButton(self.tr("Send again (may bill twice)"))
+        self.error_button = QPushButton(self.tr("Show error"))
+        for b in (
+            self.cancel_button,
+            self.retry_button,
+            self.check_button,
+            self.resend_button,
+            self.error_button,
+        ):
+            row.addWidget(b)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.note = QLabel("")
+        self.note.setObjectName("Hint")
+        self.note.setWordWrap(True)
+        layout.addWidget(self.note)
+        self.engine_blocker = ""
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.cancel_button.clicked.connect(lambda: self._emit(self.cancel_job))
+        self.retry_button.clicked.connect(lambda: self._emit(self.retry_job))
+        self.check_button.clicked.connect(lambda: self._resolve(False))
+        self.resend_button.clicked.connect(lambda: self._resolve(True))
+        self.error_button.clicked.connect(self._show_error)
+        session.changed.connect(self._on_model_changed)
+        self.reload()
+
+    def _on_model_changed(self, change: Change) -> None:
+        if change.entity in (Entity.JOB, Entity.CUE):
+            self.reload()
+
+    def jobs(self) -> list[Job]:
+        return sorted(self.session.project.jobs.values(), key=lambda j: -j.id)
+
+    def reload(self) -> None:
+        keep = self.current_job()
+        jobs = self.jobs()
+        self.table.setRowCount(len(jobs))
+        for row, job in enumerate(jobs):
+            cue = self.session.project.cues.get(job.cue_id)
+            updated = (
+                datetime.datetime.fromtimestamp(job.updated_at).strftime("%H:%M:%S")
+                if job.updated_at
+                else ""
+            )
+            status = job.error or job.status_text
+            values: list[Any] = [
+                f"#{job.id}",
+                cue.display_name() if cue else self.tr("(deleted cue)"),
+                job.provider_id,
+                self._state_text(job.state),
+                f"{round(job.progress * 100)}%",
+                status,
+                updated,
+            ]
+            for col, value in enumerate(values):
+                item = QTableWidgetItem(str(value))
+                item.setData(Qt.ItemDataRole.UserRole, job.id)
+                if col == 3 and job.state in STATE_COLOURS:
+                    item.setForeground(Qt.GlobalColor.white)
+                    from PySide6.QtGui import QColor
+
+                    item.setForeground(QColor(STATE_COLOURS[job.state]))
+                if col == 5:
+                    item.setToolTip(status)
+                self.table.setItem(row, col, item)
+            if keep is not None and job.id == keep.id:
+                self.table.selectRow(row)
+        self._update_buttons()
+
+    def _state_text(self, state: JobState) -> str:
+        if state is JobState.UNCERTAIN:
+            return self.tr("submission uncertain")
+        return state.value
+
+    def current_job(self) -> Job | None:
+        row = self.table.currentRow()
+        item = self.table.item(row, 0) if row >= 0 else None
+        if item is None:
+            return None
+        return self.session.project.jobs.get(int(item.data(Qt.ItemDataRole.UserRole)))
+
+    def set_engine_blocker(self, reason: str) -> None:
+        self.engine_blocker = reason
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        job = self.current_job()
+        has_engine = not self.engine_blocker
+        running = job is not None and not job.state.finished
+        uncertain = job is not None and job.state is JobState.UNCERTAIN
+        self.cancel_button.setEnabled(has_engine and running)
+        self.retry_button.setEnabled(
+            has_engine and job is not None and job.state in (JobState.FAILED, JobState.CANCELLED)
+        )
+        self.check_button.setVisible(uncertain)
+        self.resend_button.setVisible(uncertain)
+        self.check_button.setEnabled(has_engine)
+        self.resend_button.setEnabled(has_engine)
+        self.error_button.setEnabled(job is not None and bool(job.error))
+        for b in (self.cancel_button, self.retry_button):
+            b.setToolTip(self.engine_blocker)
+        if uncertain:
+            self.note.setText(
+                self.tr(
+                    "The answer to this job's submission was lost. The provider may be running it "
+                    "(and billing it). Keep waiting to look for it, or send it again knowing it may "
+                    "be paid twice."
+                )
+            )
+        elif self.engine_blocker:
+            self.note.setText(self.engine_blocker)
+        else:
+            self.note.setText("")
+
+    def _emit(self, signal: Any) -> None:
+        job = self.current_job()
+        if job is not None:
+            signal.emit(job.id)
+
+    def _resolve(self, resend: bool) -> None:
+        job = self.current_job()
+        if job is not None:
+            self.resolve_job.emit(job.id, resend)
+
+    def _show_error(self) -> None:
+        job = self.current_job()
+        if job is not None and job.error:
+            self.error_text.emit(f"Job #{job.id} ({job.provider_id}): {job.error}")

@@ -1,0 +1,878 @@
+"""The main window: viewer and transport over the timeline, inspector, takes, jobs, cue list.
+
+Each opened project gets a fresh ProjectSession and fresh views bound to it; engines are wired
+when installed and their controls disabled with the reason when not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollBar,
+    QSplitter,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from foleydesk import APP_NAME
+from foleydesk.core.commands import AddCue, AddMarker, DeleteCue, EditCue
+from foleydesk.core.model import Cue, CueKind, Marker
+from foleydesk.core.project import PROJECT_SUFFIX, Project
+from foleydesk.errors import UserError
+from foleydesk.ui import engines, recent
+from foleydesk.ui.banner import Banner
+from foleydesk.ui.compat import TaskKeeper, dialog_result
+from foleydesk.ui.cue_table import CueTableView
+from foleydesk.ui.help_sheet import HelpSheet
+from foleydesk.ui.inspector import CueInspector
+from foleydesk.ui.jobs_panel import JobsPanel
+from foleydesk.ui.media_loader import MediaLoader
+from foleydesk.ui.opening import open_or_create
+from foleydesk.ui.session import ProjectSession
+from foleydesk.ui.takes_panel import TakesPanel
+from foleydesk.ui.timeline import TimelineWidget
+from foleydesk.ui.transport import TransportBar
+from foleydesk.ui.viewer import OPENABLE, ViewerWidget
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    project_opened = Signal(object)  # ProjectSession
+    closed = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWindowTitle(APP_NAME)
+        self.tasks = TaskKeeper(self._on_task_error)
+        self.session: ProjectSession | None = None
+        self.loader: MediaLoader | None = None
+        self.controllers: list[Any] = []
+        self.jobs: Any = None  # JobController when the job engine is installed
+        self.player: Any = None  # PlaybackController when playback is installed
+        self.export_controller: Any = None
+        self._opening = False
+        self._build_shell()
+        self._build_actions()
+        self._update_enabled()
+        self.resize(1280, 800)
+
+    # ------------------------------------------------------------------ shell
+
+    def _build_shell(self) -> None:
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(6, 6, 6, 0)
+        outer.setSpacing(4)
+        self.banner = Banner()
+        outer.addWidget(self.banner)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.setSpacing(2)
+        self.viewer = ViewerWidget()
+        self.viewer.file_dropped.connect(self.open_path)
+        top_layout.addWidget(self.viewer, 1)
+        self.transport = TransportBar()
+        top_layout.addWidget(self.transport)
+        self.splitter.addWidget(top)
+        self.timeline_holder = QWidget()
+        self.timeline_layout = QVBoxLayout(self.timeline_holder)
+        self.timeline_layout.setContentsMargins(0, 0, 0, 0)
+        self.timeline_layout.setSpacing(0)
+        self.timeline_placeholder = QLabel(
+            self.tr("Open a video to start (File > Open, or drop it on the window).")
+        )
+        self.timeline_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.timeline_placeholder.setObjectName("Hint")
+        self.timeline_layout.addWidget(self.timeline_placeholder)
+        self.splitter.addWidget(self.timeline_holder)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        outer.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+        self.setAcceptDrops(True)
+
+        self.inspector_dock = self._dock(
+            self.tr("Cue"), "inspector", Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.side_tabs = QTabWidget()
+        self.side_dock = self._dock(
+            self.tr("Takes and jobs"), "side", Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.side_dock.setWidget(self.side_tabs)
+        self.cues_dock = self._dock(
+            self.tr("Cue list"), "cues", Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.resizeDocks([self.inspector_dock], [400], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.inspector_dock, self.side_dock], [430, 250], Qt.Orientation.Vertical)
+        self.resizeDocks([self.cues_dock], [150], Qt.Orientation.Vertical)
+        self.status = self.statusBar()
+        self.engine_status = QLabel()
+        self.engine_status.setObjectName("Secondary")
+        self.status.addPermanentWidget(self.engine_status)
+
+        self.transport.play_toggled.connect(self.toggle_play)
+        self.transport.step.connect(self.step)
+        self.transport.go_start.connect(lambda: self.seek(0))
+        self.transport.go_end.connect(self.go_end)
+        self.transport.play_cue.connect(self.play_cue)
+        self.transport.loop_toggled.connect(self._on_loop_toggled)
+        self.transport.volume_changed.connect(self._on_volume)
+
+    def _dock(self, title: str, name: str, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(
+        self, text: str, slot: Any, keys: Any = None, menu: Any = None, tip: str = ""
+    ) -> QAction:
+        action = QAction(text, self)
+        if keys is not None:
+            seqs = keys if isinstance(keys, list) else [keys]
+            action.setShortcuts([QKeySequence(k) for k in seqs])
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        if tip:
+            action.setToolTip(tip)
+        self.addAction(action)
+        if menu is not None:
+            menu.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu(self.tr("&File"))
+        self.open_action = self._action(
+            self.tr("&Open video or project..."),
+            self.choose_file,
+            QKeySequence.StandardKey.Open,
+            file_menu,
+        )
+        self.recent_menu = file_menu.addMenu(self.tr("Open &recent"))
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self._action(self.tr("Open the &demo"), self.open_demo, None, file_menu)
+        file_menu.addSeparator()
+        self.relink_action = self._action(
+            self.tr("&Relink source video..."), self.choose_relink, None, file_menu
+        )
+        self.export_action = self._action(
+            self.tr("&Export..."), self.show_export, "Ctrl+E", file_menu
+        )
+        self.settings_action = self._action(
+            self.tr("&Settings..."),
+            self.show_settings,
+            QKeySequence.StandardKey.Preferences,
+            file_menu,
+        )
+        file_menu.addSeparator()
+        self._action(self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit, file_menu)
+
+        edit = bar.addMenu(self.tr("&Edit"))
+        self.undo_action = self._action(self.tr("&Undo"), self.undo, ["Ctrl+Z"], edit)
+        self.redo_action = self._action(
+            self.tr("&Redo"), self.redo, ["Ctrl+Shift+Z", "Ctrl+Y"], edit
+        )
+        self.delete_action = self._action(
+            self.tr("&Delete"),
+            self.delete_selection,
+            [QKeySequence.StandardKey.Delete, "Backspace"],
+            edit,
+        )
+
+        cue_menu = bar.addMenu(self.tr("&Cue"))
+        self.mark_in_action = self._action(self.tr("Mark &in"), self.mark_in, "I", cue_menu)
+        self.mark_out_action = self._action(self.tr("Mark &out"), self.mark_out, "O", cue_menu)
+        self._action(self.tr("Clear in mark"), self.clear_marks, "Escape", cue_menu)
+        self.marker_action = self._action(self.tr("Add &marker"), self.add_marker, "M", cue_menu)
+        self.prompt_action = self._action(
+            self.tr("Edit &prompt"), self.edit_prompt, ["Return", "Enter"], cue_menu
+        )
+        self.generate_action = self._action(
+            self.tr("&Generate"), self.generate_selected, "G", cue_menu
+        )
+        self.choose_action = self._action(self.tr("&Choose take"), self.choose_take, "C", cue_menu)
+
+        play = bar.addMenu(self.tr("&Playback"))
+        self.play_action = self._action(self.tr("Play / pause"), self.toggle_play, "Space", play)
+        self._action(self.tr("Play backwards"), self.key_j, "J", play)
+        self._action(self.tr("Stop"), self.key_k, "K", play)
+        self._action(self.tr("Play forwards"), self.key_l, "L", play)
+        play.addSeparator()
+        self._action(self.tr("Back one frame"), lambda: self.step(-1), "Left", play)
+        self._action(self.tr("Forward one frame"), lambda: self.step(1), "Right", play)
+        self._action(self.tr("Back ten frames"), lambda: self.step(-10), "Shift+Left", play)
+        self._action(self.tr("Forward ten frames"), lambda: self.step(10), "Shift+Right", play)
+        self._action(self.tr("Previous cue edge"), lambda: self.jump_edge(-1), "Up", play)
+        self._action(self.tr("Next cue edge"), lambda: self.jump_edge(1), "Down", play)
+        self._action(self.tr("Go to start"), lambda: self.seek(0), "Home", play)
+        self._action(self.tr("Go to end"), self.go_end, "End", play)
+
+        view = bar.addMenu(self.tr("&View"))
+        self._action(self.tr("Zoom in"), lambda: self._zoom(1.5), ["=", "+", "Ctrl+="], view)
+        self._action(self.tr("Zoom out"), lambda: self._zoom(1 / 1.5), ["-", "Ctrl+-"], view)
+        self._action(self.tr("Fit the source"), self._fit, ["\\", "Ctrl+0"], view)
+        view.addSeparator()
+        for dock in (self.inspector_dock, self.side_dock, self.cues_dock):
+            view.addAction(dock.toggleViewAction())
+
+        help_menu = bar.addMenu(self.tr("&Help"))
+        self._action(
+            self.tr("Keyboard shortcuts"), self.show_help, ["?", "Shift+/", "F1"], help_menu
+        )
+
+    def _update_enabled(self) -> None:
+        has = self.session is not None
+        for action in (
+            self.mark_in_action,
+            self.mark_out_action,
+            self.marker_action,
+            self.prompt_action,
+            self.generate_action,
+            self.delete_action,
+            self.export_action,
+            self.relink_action,
+            self.choose_action,
+        ):
+            action.setEnabled(has)
+        stack = self.session.undo_stack if self.session else None
+        self.undo_action.setEnabled(bool(stack and stack.canUndo()))
+        self.redo_action.setEnabled(bool(stack and stack.canRedo()))
+        if stack is not None:
+            self.undo_action.setText(self.tr("&Undo {0}").format(stack.undoText()))
+            self.redo_action.setText(self.tr("&Redo {0}").format(stack.redoText()))
+        has_playback = engines.get(engines.PLAYBACK) is not None
+        self.transport.set_playback_available(
+            has and has_playback, engines.missing(engines.PLAYBACK) or self.tr("Open a video first")
+        )
+
+    # ------------------------------------------------------------------ errors
+
+    def _on_task_error(self, exc: BaseException) -> None:
+        if isinstance(exc, UserError):
+            self.show_error(exc)
+        else:
+            log.error("background task failed", exc_info=exc)
+            self.show_error(
+                UserError(
+                    self.tr("Something went wrong: {0}").format(exc),
+                    self.tr("Details are in the log file."),
+                )
+            )
+
+    def show_error(self, error: BaseException) -> None:
+        self.banner.show_error(error)
+        message = error.message if isinstance(error, UserError) else str(error)
+        self.status.showMessage(message, 8000)
+
+    def show_info(self, text: str) -> None:
+        self.banner.show_info(text)
+
+    # ------------------------------------------------------------------ opening
+
+    def open_path(self, path: str | Path) -> asyncio.Task[bool]:
+        return self.tasks.spawn(self.open_async(Path(path)), "open")
+
+    async def open_async(self, path: Path) -> bool:
+        """Open a project, or make one for a video; a bad file leaves the window as it was."""
+        if self._opening:
+            return False
+        self._opening = True
+        self.status.showMessage(self.tr("Opening {0}...").format(path.name))
+        try:
+            loop = asyncio.get_running_loop()
+            try:
+                project = await loop.run_in_executor(None, open_or_create, path)
+            except UserError as exc:
+                self.show_error(exc)
+                return False
+            except Exception as exc:
+                log.exception("opening %s failed", path)
+                self.show_error(
+                    UserError(
+                        self.tr("{0} could not be opened ({1}).").format(path.name, exc),
+                        self.tr("Check that the file is complete and readable."),
+                    )
+                )
+                return False
+            await self.install_project(project)
+            recent.add_recent(project.path)
+            self.banner.hide()
+            self.status.showMessage(self.tr("Opened {0}").format(project.name), 4000)
+            return True
+        finally:
+            self._opening = False
+
+    async def install_project(self, project: Project) -> None:
+        await self.close_session()
+        session = ProjectSession(project, self)
+        self.session = session
+        self.loader = MediaLoader(project, self.tasks, self)
+        self._build_views(session)
+        session.undo_stack.indexChanged.connect(lambda _i: self._update_enabled())
+        session.position_changed.connect(self._on_position_changed)
+        session.changed.connect(lambda _c: self._update_title())
+        self._update_title()
+        self._attach_engines(session)
+        self._update_enabled()
+        self._on_position_changed(session.position)
+        if project.source_path is None:
+            self.show_error(project_missing_source(project))
+        self.project_opened.emit(session)
+
+    def _build_views(self, session: ProjectSession) -> None:
+        source = session.project.source
+        self.viewer.set_aspect(source.width, source.height)
+        self.viewer.image = None
+        loader = self.loader
+        assert loader is not None
+        if not loader.can_show_frames:
+            self.viewer.set_note(loader.why_no_frames())
+        else:
+            self.viewer.set_note(self.tr("Loading picture..."))
+        loader.frame_ready.connect(self._on_frame_ready)
+        loader.failed.connect(self.show_error)
+
+        # Timeline with its small toolbar and scroll bar.
+        while self.timeline_layout.count():
+            item = self.timeline_layout.takeAt(0)
+            widget = item.widget()
+            if widget is not None:
+                widget.hide()
+                widget.deleteLater()
+        self.timeline = TimelineWidget(session)
+        self.timeline.error.connect(self.show_error)
+        self.timeline.cue_activated.connect(lambda _id: self.edit_prompt())
+        self.timeline.thumbnails_wanted.connect(loader.request_thumbnails)
+        loader.thumbnail_ready.connect(self.timeline.set_thumbnail)
+        loader.waveform_ready.connect(self.timeline.set_waveform)
+        if not loader.can_show_frames:
+            self.timeline.set_thumb_note(loader.why_no_frames())
+        tools = QWidget()
+        row = QHBoxLayout(tools)
+        row.setContentsMargins(4, 2, 4, 2)
+        for text, tip, slot in (
+            ("\u2212", self.tr("Zoom out (-)"), lambda: self._zoom(1 / 1.5)),
+            ("+", self.tr("Zoom in (=)"), lambda: self._zoom(1.5)),
+            (self.tr("Fit"), self.tr("Show the whole source (\\)"), self._fit),
+        ):
+            b = QToolButton()
+            b.setText(text)
+            b.setToolTip(tip)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.clicked.connect(slot)
+            row.addWidget(b)
+        snap = QToolButton()
+        snap.setText(self.tr("Snap"))
+        snap.setCheckable(True)
+        snap.setChecked(True)
+        snap.setToolTip(self.tr("Snap cue edges to the playhead, markers and other cues"))
+        snap.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        snap.toggled.connect(lambda on: setattr(self.timeline, "snap", on))
+        row.addWidget(snap)
+        self.marks_label = QLabel()
+        self.marks_label.setObjectName("Secondary")
+        row.addWidget(self.marks_label)
+        row.addStretch(1)
+        self.scrollbar = QScrollBar(Qt.Orientation.Horizontal)
+        self.scrollbar.valueChanged.connect(self._on_scrollbar)
+        self.timeline.view_changed.connect(self._sync_scrollbar)
+        session.marks_changed.connect(self._update_marks_label)
+        self.timeline_layout.addWidget(tools)
+        self.timeline_layout.addWidget(self.timeline, 1)
+        self.timeline_layout.addWidget(self.scrollbar)
+
+        self.inspector = CueInspector(session)
+        self.inspector.error.connect(self.show_error)
+        self.inspector.generate_requested.connect(self.generate)
+        old = self.inspector_dock.widget()
+        self.inspector_dock.setWidget(self.inspector)
+        if old is not None:
+            old.deleteLater()
+        self.takes_panel = TakesPanel(session)
+        self.takes_panel.error.connect(self.show_error)
+        self.takes_panel.audition.connect(self.audition)
+        self.takes_panel.table.drag_file.connect(self.drag_take)
+        self.jobs_panel = JobsPanel(session)
+        self.jobs_panel.error_text.connect(lambda t: self.show_error(UserError(t)))
+        self.jobs_panel.cancel_job.connect(self.cancel_job)
+        self.jobs_panel.retry_job.connect(self.retry_job)
+        self.jobs_panel.resolve_job.connect(self.resolve_job)
+        while self.side_tabs.count():
+            widget = self.side_tabs.widget(0)
+            self.side_tabs.removeTab(0)
+            widget.deleteLater()
+        self.side_tabs.addTab(self.takes_panel, self.tr("Takes"))
+        self.side_tabs.addTab(self.jobs_panel, self.tr("Jobs"))
+        self.cue_table = CueTableView(session)
+        self.cue_table.error.connect(self.show_error)
+        old = self.cues_dock.widget()
+        self.cues_dock.setWidget(self.cue_table)
+        if old is not None:
+            old.deleteLater()
+        loader.load_waveform()
+        QTimer.singleShot(0, self._sync_scrollbar)
+
+    def _attach_engines(self, session: ProjectSession) -> None:
+        from foleydesk.ui.controllers import attach_engines
+
+        attach_engines(self, session)
+
+    async def close_session(self) -> None:
+        for controller in self.controllers:
+            try:
+                await controller.close()
+            except Exception:
+                log.exception("closing %r failed", controller)
+        self.controllers.clear()
+        self.jobs = self.player = self.export_controller = None
+        if self.loader is not None:
+            self.loader.close()
+            self.loader = None
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+
+    def _update_title(self) -> None:
+        if self.session is None:
+            self.setWindowTitle(APP_NAME)
+            return
+        project = self.session.project
+        self.setWindowTitle(f"{project.name} \u2014 {APP_NAME}")
+
+    def choose_file(self) -> None:
+        dialog = QFileDialog(self, self.tr("Open a video or a FoleyDesk project"))
+        patterns = " ".join(f"*{ext}" for ext in OPENABLE)
+        dialog.setNameFilters(
+            [self.tr("Videos and projects ({0})").format(patterns), self.tr("All files (*)")]
+        )
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(self.open_path)
+        dialog.open()
+
+    def choose_relink(self) -> None:
+        if self.session is None:
+            return
+        dialog = QFileDialog(self, self.tr("Find the source video"))
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(lambda p: self.tasks.spawn(self._relink(Path(p)), "relink"))
+        dialog.open()
+
+    async def _relink(self, path: Path) -> None:
+        if self.session is None:
+            return
+        project = self.session.project
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, project.relink, path)
+        await self.install_project_again()
+
+    async def install_project_again(self) -> None:
+        if self.session is None:
+            return
+        path = self.session.project.path
+        await self.close_session()
+        project = await asyncio.get_running_loop().run_in_executor(None, Project.open, path)
+        await self.install_project(project)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        items = recent.load_recent()
+        if not items:
+            none = self.recent_menu.addAction(self.tr("(none yet)"))
+            none.setEnabled(False)
+        for path in items:
+            action = self.recent_menu.addAction(path.name)
+            action.setToolTip(str(path))
+            action.triggered.connect(lambda _c=False, p=path: self.open_path(p))
+
+    def open_demo(self) -> asyncio.Task[bool]:
+        return self.tasks.spawn(self.open_demo_async(), "demo")
+
+    async def open_demo_async(self) -> bool:
+        from foleydesk.demo import ensure_demo_project
+
+        self.status.showMessage(self.tr("Preparing the demo project..."))
+        self.viewer.set_note(self.tr("Rendering the demo clip..."))
+        try:
+            path = await asyncio.get_running_loop().run_in_executor(None, ensure_demo_project)
+        except UserError as exc:
+            self.show_error(exc)
+            return False
+        opened = await self.open_async(path)
+        if opened:
+            self.show_info(
+                self.tr(
+                    "This is the demo: two cues on the offline provider (no key, no network). "
+                    "Select a cue and press G to generate, then audition and choose a take."
+                )
+            )
+        return opened
+
+    # ------------------------------------------------------------------ drops
+
+    def dragEnterEvent(self, event: Any) -> None:
+        self.viewer.dragEnterEvent(event)
+
+    def dropEvent(self, event: Any) -> None:
+        self.viewer.dropEvent(event)
+
+    # ------------------------------------------------------------------ position and picture
+
+    def seek(self, frame: int) -> None:
+        if self.session is None:
+            return
+        if self.player is not None:
+            self.player.seek(self.session.clamp_frame(frame))
+        self.session.seek(frame)
+
+    def step(self, frames: int) -> None:
+        if self.session is not None:
+            if self.player is not None and self.player.playing:
+                self.player.pause()
+            self.seek(self.session.position + frames)
+
+    def go_end(self) -> None:
+        if self.session is not None:
+            self.seek(self.session.frame_count - 1)
+
+    def jump_edge(self, direction: int) -> None:
+        if self.session is None:
+            return
+        here = self.session.position
+        edges = self.session.cue_edges()
+        if direction > 0:
+            later = [e for e in edges if e > here]
+            target = later[0] if later else here
+        else:
+            earlier = [e for e in edges if e < here]
+            target = earlier[-1] if earlier else here
+        self.seek(target)
+
+    def _on_position_changed(self, frame: int) -> None:
+        session = self.session
+        if session is None:
+            return
+        timecode = session.timecode(frame)
+        self.transport.set_position(timecode, frame, session.frame_count)
+        self.viewer.set_timecode(timecode)
+        playing = self.player is not None and self.player.playing
+        if self.loader is not None and not playing:
+            self.loader.request_frame(frame, self.viewer.wanted_size())
+
+    def _on_frame_ready(self, index: int, image: QImage) -> None:
+        self.viewer.set_frame(index, image)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        if self.session is not None and self.loader is not None:
+            self.loader.request_frame(self.session.position, self.viewer.wanted_size())
+
+    def _zoom(self, factor: float) -> None:
+        if self.session is not None:
+            self.timeline.zoom(factor)
+
+    def _fit(self) -> None:
+        if self.session is not None:
+            self.timeline.fit()
+
+    def _sync_scrollbar(self) -> None:
+        if self.session is None:
+            return
+        scale = self.timeline.scale
+        page = max(1, int(scale.visible_frames))
+        self.scrollbar.blockSignals(True)
+        self.scrollbar.setRange(0, max(0, scale.frame_count - page))
+        self.scrollbar.setPageStep(page)
+        self.scrollbar.setSingleStep(max(1, page // 20))
+        self.scrollbar.setValue(int(scale.first_frame))
+        self.scrollbar.blockSignals(False)
+
+    def _on_scrollbar(self, value: int) -> None:
+        if self.session is not None:
+            self.timeline.scroll_to(value)
+
+    # ------------------------------------------------------------------ marks and cues
+
+    def _update_marks_label(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        if session.mark_in is not None:
+            self.marks_label.setText(
+                self.tr("In {0}: press O at the out point").format(
+                    session.timecode(session.mark_in)
+                )
+            )
+        else:
+            self.marks_label.setText("")
+
+    def _push(self, command: Any) -> bool:
+        if self.session is None:
+            return False
+        try:
+            self.session.push(command)
+        except UserError as exc:
+            self.show_error(exc)
+            return False
+        return True
+
+    def mark_in(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        here = session.position
+        cue = session.selected_cue
+        if cue is not None and cue.in_frame < here < cue.out_frame and session.mark_in is None:
+            self._push(EditCue(cue.id, {"in_frame": here}, self.tr("Set cue in")))
+            return
+        session.set_marks(here, None)
+
+    def mark_out(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        out = min(session.position + 1, session.frame_count)
+        if session.mark_in is not None:
+            start = session.mark_in
+            if out <= start:
+                self.show_error(
+                    UserError(
+                        self.tr("The out point is before the in point."),
+                        self.tr("Move past the in mark, then press O."),
+                    )
+                )
+                return
+            lane = session.project.default_lane(CueKind.FOLEY)
+            number = len(session.project.cues) + 1
+            command = AddCue(
+                Cue(
+                    0,
+                    lane.id,
+                    start,
+                    out,
+                    label=f"Cue {number}",
+                    colour="",
+                    kind=CueKind.FOLEY,
+                    provider_id=self.inspector.provider_combo.currentData(),
+                ),
+                self.tr("Add cue"),
+            )
+            if self._push(command):
+                session.set_marks(None, None)
+                assert command.created is not None
+                session.select_cue(command.created.id)
+            return
+        cue = session.selected_cue
+        if cue is not None:
+            self._push(EditCue(cue.id, {"out_frame": out}, self.tr("Set cue out")))
+        else:
+            self.show_error(
+                UserError(
+                    self.tr("Mark an in point first (I)."),
+                    self.tr("I marks the start, O the end of a new cue."),
+                )
+            )
+
+    def clear_marks(self) -> None:
+        if self.session is not None:
+            self.session.set_marks(None, None)
+            self.banner.hide()
+
+    def add_marker(self) -> None:
+        if self.session is not None:
+            self._push(AddMarker(Marker(0, self.session.position), self.tr("Add marker")))
+
+    def edit_prompt(self) -> None:
+        if self.session is not None and self.session.selected_cue is not None:
+            self.inspector_dock.show()
+            self.inspector.focus_prompt()
+
+    def delete_selection(self) -> None:
+        if self.session is None:
+            return
+        focus = self.focusWidget()
+        if focus is not None and self.takes_panel.isAncestorOf(focus):
+            self.takes_panel.delete_selected()
+            return
+        cue = self.session.selected_cue
+        if cue is not None:
+            self._push(DeleteCue(cue.id, self.tr("Delete cue")))
+
+    def choose_take(self) -> None:
+        if self.session is not None:
+            self.takes_panel.choose_current()
+
+    def undo(self) -> None:
+        if self.session is not None and self.session.undo_stack.canUndo():
+            self.session.undo_stack.undo()
+
+    def redo(self) -> None:
+        if self.session is not None and self.session.undo_stack.canRedo():
+            self.session.undo_stack.redo()
+
+    # ------------------------------------------------------------------ engines (controllers)
+
+    def generate_selected(self) -> None:
+        if self.session is not None and self.session.selected_cue is not None:
+            self.inspector.commit_text()
+            if self.inspector.generate_button.isEnabled():
+                self.generate(self.session.selected_cue.id)
+            else:
+                self.show_error(
+                    UserError(
+                        self.tr("This cue cannot be generated yet."),
+                        self.inspector.generate_button.toolTip(),
+                    )
+                )
+
+    def generate(self, cue_id: int) -> None:
+        if self.jobs is None:
+            self.show_error(
+                UserError(self.tr("Generating is not available."), engines.missing(engines.JOBS))
+            )
+            return
+        self.jobs.generate(cue_id, self.inspector)
+
+    def cancel_job(self, job_id: int) -> None:
+        if self.jobs is not None:
+            self.jobs.cancel(job_id)
+
+    def retry_job(self, job_id: int) -> None:
+        if self.jobs is not None:
+            self.jobs.retry(job_id)
+
+    def resolve_job(self, job_id: int, resend: bool) -> None:
+        if self.jobs is None:
+            return
+        if not resend:
+            self.jobs.resolve(job_id, False)
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            self.tr("Send again?"),
+            self.tr(
+                "The provider may already be running this job and billing it. Sending it again "
+                "may charge twice."
+            ),
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        send = box.addButton(self.tr("Send again"), QMessageBox.ButtonRole.AcceptRole)
+
+        async def ask() -> None:
+            await dialog_result(box)
+            if box.clickedButton() is send and self.jobs is not None:
+                self.jobs.resolve(job_id, True)
+
+        self.tasks.spawn(ask(), "resolve")
+
+    def toggle_play(self) -> None:
+        if self.player is not None:
+            self.player.toggle()
+
+    def key_j(self) -> None:
+        if self.player is not None:
+            self.player.key_j()
+        else:
+            self.step(-1)
+
+    def key_k(self) -> None:
+        if self.player is not None:
+            self.player.pause()
+
+    def key_l(self) -> None:
+        if self.player is not None:
+            self.player.key_l()
+        else:
+            self.step(1)
+
+    def play_cue(self) -> None:
+        if self.player is not None and self.session is not None:
+            cue = self.session.selected_cue
+            if cue is not None:
+                self.player.play_cue(cue.id, None)
+
+    def audition(self, take_id: int) -> None:
+        if self.player is not None and self.session is not None:
+            take = self.session.project.takes.get(take_id)
+            if take is not None:
+                self.player.play_cue(take.cue_id, take_id)
+
+    def _on_loop_toggled(self, on: bool) -> None:
+        if self.player is not None:
+            self.player.set_loop(on)
+
+    def _on_volume(self, volume: float) -> None:
+        if self.player is not None:
+            self.player.set_volume(volume)
+
+    def drag_take(self, take_id: int) -> None:
+        from foleydesk.ui.dragout import drag_take
+
+        drag_take(self, take_id)
+
+    def show_export(self) -> None:
+        if self.session is None:
+            return
+        from foleydesk.ui.export_dialog import ExportDialog
+
+        dialog = ExportDialog(self.session, self.tasks, self)
+        dialog.open()
+
+    def show_settings(self) -> None:
+        from foleydesk.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self)
+        dialog.saved.connect(self._on_settings_saved)
+        dialog.open()
+
+    def _on_settings_saved(self) -> None:
+        if self.session is not None:
+            self.tasks.spawn(self.install_project_again(), "reload-settings")
+
+    def show_help(self) -> None:
+        HelpSheet(self).open()
+
+    # ------------------------------------------------------------------ closing
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.session is not None:
+            self.inspector.commit_text()
+        settings = QSettings(APP_NAME, APP_NAME)
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        self.closed.emit()
+        super().closeEvent(event)
+
+
+def project_missing_source(project: Project) -> UserError:
+    try:
+        project.require_source()
+    except UserError as exc:
+        return exc
+    return UserError("")
+
+
+def is_project(path: Path) -> bool:
+    return path.suffix.lower() == PROJECT_SUFFIX

@@ -1,0 +1,248 @@
+"""Pictures and peaks for the views, decoded off the event loop; the newest request wins.
+
+One FrameSource per worker thread (PyAV containers are not shared across threads). A seek that
+arrives while another decodes replaces any seek still waiting, so scrubbing never queues up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage
+
+from foleydesk.core.project import Project
+from foleydesk.core.timebase import frame_to_time
+from foleydesk.errors import UserError
+from foleydesk.ui import engines
+from foleydesk.ui.compat import TaskKeeper
+from foleydesk.ui.timeline import Waveform
+
+log = logging.getLogger(__name__)
+SHORT_SOURCE = Fraction(300)  # seconds
+
+
+def rgb_to_qimage(rgb: np.ndarray) -> QImage:
+    """A QImage that owns its pixels (copied, so the array may go), honouring row padding."""
+    rgb = np.ascontiguousarray(rgb) if rgb.strides[1] != 3 else rgb
+    height, width = rgb.shape[:2]
+    image = QImage(rgb.data, width, height, rgb.strides[0], QImage.Format.Format_RGB888)
+    return image.copy()
+
+
+class _SourceThread:
+    """A single worker thread with its own FrameSource, opened lazily in that thread."""
+
+    def __init__(self, path: Path, name: str) -> None:
+        self.path = path
+        self.executor = ThreadPoolExecutor(1, thread_name_prefix=name)
+        self._local = threading.local()
+
+    def source(self) -> Any:
+        src = getattr(self._local, "source", None)
+        if src is None:
+            frame_source = engines.get(engines.FRAMES)
+            assert frame_source is not None
+            src = frame_source(self.path)
+            self._local.source = src
+        return src
+
+    def close(self) -> None:
+        def close_source() -> None:
+            src = getattr(self._local, "source", None)
+            if src is not None:
+                src.close()
+                self._local.source = None
+
+        self.executor.submit(close_source)
+        self.executor.shutdown(wait=False, cancel_futures=False)
+
+
+class MediaLoader(QObject):
+    frame_ready = Signal(int, QImage)  # frame index, picture
+    thumbnail_ready = Signal(int, QImage)
+    waveform_ready = Signal(object, str)  # Waveform | None, note
+    failed = Signal(object)  # UserError
+
+    def __init__(self, project: Project, tasks: TaskKeeper, parent: QObject | None = None):
+        super().__init__(parent)
+        self.project = project
+        self.tasks = tasks
+        self.rate: Fraction = project.source.frame_rate
+        self.source_path = project.source_path
+        self._viewer: _SourceThread | None = None
+        self._thumbs: _SourceThread | None = None
+        self._frame_busy = False
+        self._frame_pending: tuple[int, tuple[int, int] | None, bool] | None = None
+        self._thumb_queue: list[int] = []
+        self._thumb_height = 46
+        self._thumb_busy = False
+        self._closed = False
+        if self.source_path is not None and engines.get(engines.FRAMES) is not None:
+            self._viewer = _SourceThread(self.source_path, "viewer")
+            self._thumbs = _SourceThread(self.source_path, "thumbs")
+
+    @property
+    def can_show_frames(self) -> bool:
+        return self._viewer is not None
+
+    def why_no_frames(self) -> str:
+        if self.source_path is None:
+            return self.tr("The source video was not found: relink it (File > Relink).")
+        return engines.missing(engines.FRAMES)
+
+    def close(self) -> None:
+        self._closed = True
+        for thread in (self._viewer, self._thumbs):
+            if thread is not None:
+                thread.close()
+
+    # -- the viewer's frame --
+
+    def request_frame(self, index: int, size: tuple[int, int] | None, exact: bool = True) -> None:
+        if self._viewer is None or self._closed:
+            return
+        self._frame_pending = (index, size, exact)
+        if not self._frame_busy:
+            self._frame_busy = True
+            self.tasks.spawn(self._serve_frames(), "viewer-frames")
+
+    async def _serve_frames(self) -> None:
+        loop = asyncio.get_running_loop()
+        assert self._viewer is not None
+        viewer = self._viewer
+        try:
+            while self._frame_pending is not None and not self._closed:
+                index, size, exact = self._frame_pending
+                self._frame_pending = None
+                try:
+                    image = await loop.run_in_executor(
+                        viewer.executor, self._decode_frame, viewer, index, size, exact
+                    )
+                except UserError as exc:
+                    self.failed.emit(exc)
+                    continue
+                except Exception as exc:
+                    log.exception("decoding frame %d failed", index)
+                    self.failed.emit(
+                        UserError(
+                            f"Frame {index} could not be decoded ({exc}).",
+                            "The file may be damaged at this point.",
+                        )
+                    )
+                    continue
+                if not self._closed:
+                    self.frame_ready.emit(index, image)
+        finally:
+            self._frame_busy = False
+
+    def _decode_frame(
+        self, thread: _SourceThread, index: int, size: tuple[int, int] | None, exact: bool
+    ) -> QImage:
+        source = thread.source()
+        if exact:
+            frame = source.frame_at_index(index, size=size)
+        else:
+            frame = source.frame_at(frame_to_time(index, self.rate), size=size, exact=False)
+        return rgb_to_qimage(frame.rgb)
+
+    # -- thumbnails --
+
+    def request_thumbnails(self, frames: list[int], height: int) -> None:
+        """Newest first: frames asked for now go ahead of those still waiting."""
+        if self._thumbs is None or self._closed:
+            return
+        self._thumb_height = height
+        waiting = [f for f in self._thumb_queue if f not in frames]
+        self._thumb_queue = list(frames) + waiting[:200]
+        if not self._thumb_busy:
+            self._thumb_busy = True
+            self.tasks.spawn(self._serve_thumbs(), "thumbnails")
+
+    async def _serve_thumbs(self) -> None:
+        loop = asyncio.get_running_loop()
+        assert self._thumbs is not None
+        thumbs = self._thumbs
+        try:
+            while self._thumb_queue and not self._closed:
+                frame = self._thumb_queue.pop(0)
+                try:
+                    image = await loop.run_in_executor(
+                        thumbs.executor, self._decode_thumb, thumbs, frame, self._thumb_height
+                    )
+                except Exception:
+                    log.warning("thumbnail at frame %d failed", frame, exc_info=True)
+                    continue
+                if not self._closed:
+                    self.thumbnail_ready.emit(frame, image)
+        finally:
+            self._thumb_busy = False
+
+    def _decode_thumb(self, thread: _SourceThread, frame: int, height: int) -> QImage:
+        source = self.project.source
+        width = max(2, round(height * source.width / max(1, source.height)) // 2 * 2)
+        height = max(2, height // 2 * 2)
+        if source.duration <= SHORT_SOURCE:  # exact pictures are cheap on a short clip
+            video = thread.source().frame_at_index(frame, size=(width, height))
+        else:
+            video = thread.source().frame_at(
+                frame_to_time(frame, self.rate), size=(width, height), exact=False
+            )
+        return rgb_to_qimage(video.rgb)
+
+    # -- waveform --
+
+    def load_waveform(self) -> None:
+        load = engines.get(engines.PEAKS)
+        if load is None:
+            self.waveform_ready.emit(
+                None, self.tr("No waveform: ") + engines.missing(engines.PEAKS)
+            )
+            return
+        if not self.project.source.has_audio:
+            self.waveform_ready.emit(None, self.tr("The source has no audio track."))
+            return
+        if self.source_path is None:
+            self.waveform_ready.emit(None, self.tr("Source video not found."))
+            return
+        self.tasks.spawn(self._load_waveform(load), "peaks")
+
+    async def _load_waveform(self, load: Any) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            peaks = await loop.run_in_executor(None, load, self.project)
+            waveform = waveform_from_peaks(peaks, self.rate)
+        except UserError as exc:
+            self.waveform_ready.emit(None, exc.message)
+            return
+        except Exception as exc:
+            log.exception("peaks failed")
+            self.waveform_ready.emit(None, self.tr("No waveform ({0}).").format(exc))
+            return
+        if not self._closed:
+            self.waveform_ready.emit(waveform, "")
+
+
+def waveform_from_peaks(peaks: Any, rate: Fraction) -> Waveform:
+    """Adapt the media engine's Peaks (finest level) to what the timeline paints."""
+    levels = getattr(peaks, "levels", None)
+    if levels:
+        level = levels[0]
+        mins, maxs = np.asarray(level.mins), np.asarray(level.maxs)
+        per_second = float(level.bins_per_second)
+    else:
+        mins = np.asarray(peaks.mins)
+        maxs = np.asarray(peaks.maxs)
+        per_second = float(
+            getattr(peaks, "bins_per_second", 0) or peaks.sample_rate / peaks.samples_per_bin
+        )
+    if mins.ndim > 1:
+        mins, maxs = mins.min(axis=1), maxs.max(axis=1)
+    return Waveform(mins.astype(np.float32), maxs.astype(np.float32), per_second / float(rate))

@@ -1,0 +1,126 @@
+"""The open document as the views see it: the project, its undo stack, selection and playhead.
+
+Views never talk to each other; they talk to the session, which turns the model's plain
+`changed` signal into a Qt signal (queued when it comes from a worker thread).
+"""
+
+from __future__ import annotations
+
+import logging
+from fractions import Fraction
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from foleydesk.core.commands import Command
+from foleydesk.core.events import Change, Entity
+from foleydesk.core.model import Cue
+from foleydesk.core.project import Project
+from foleydesk.core.timebase import frame_to_time
+from foleydesk.ui import undo
+
+log = logging.getLogger(__name__)
+
+
+class ProjectSession(QObject):
+    changed = Signal(object)  # core.events.Change
+    selection_changed = Signal(object)  # cue id or None
+    take_selection_changed = Signal(object)  # take id or None
+    position_changed = Signal(int)  # playhead frame
+    marks_changed = Signal()  # pending in/out marks
+
+    def __init__(self, project: Project, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.project = project
+        self.undo_stack = QUndoStack(self)
+        self.selected_cue_id: int | None = None
+        self.selected_take_id: int | None = None
+        self.position = 0
+        self.mark_in: int | None = None
+        self.mark_out: int | None = None
+        project.changed.connect(self._on_model_changed)
+
+    def close(self) -> None:
+        self.project.changed.disconnect(self._on_model_changed)
+        self.undo_stack.clear()
+        self.project.close()
+
+    # -- model --
+
+    def _on_model_changed(self, change: Change) -> None:
+        self.changed.emit(change)
+        if (
+            change.entity is Entity.CUE
+            and change.id == self.selected_cue_id
+            and change.id not in self.project.cues
+        ):
+            self.select_cue(None)
+
+    def push(self, command: Command) -> Command:
+        """Run an edit through the undo stack (raises UserError when it is refused)."""
+        return undo.push(self.undo_stack, self.project, command)
+
+    # -- selection --
+
+    @property
+    def selected_cue(self) -> Cue | None:
+        if self.selected_cue_id is None:
+            return None
+        return self.project.cues.get(self.selected_cue_id)
+
+    def select_cue(self, cue_id: int | None) -> None:
+        if cue_id == self.selected_cue_id:
+            return
+        self.selected_cue_id = cue_id
+        self.selected_take_id = None
+        self.selection_changed.emit(cue_id)
+        self.take_selection_changed.emit(None)
+
+    def select_take(self, take_id: int | None) -> None:
+        if take_id != self.selected_take_id:
+            self.selected_take_id = take_id
+            self.take_selection_changed.emit(take_id)
+
+    # -- playhead --
+
+    @property
+    def frame_count(self) -> int:
+        return max(1, self.project.source.frame_count)
+
+    @property
+    def rate(self) -> Fraction:
+        return self.project.source.frame_rate
+
+    def clamp_frame(self, frame: int) -> int:
+        return max(0, min(self.frame_count - 1, frame))
+
+    def seek(self, frame: int) -> None:
+        frame = self.clamp_frame(frame)
+        if frame != self.position:
+            self.position = frame
+            self.position_changed.emit(frame)
+
+    def set_position_from_playback(self, frame: int) -> None:
+        """The player moved the playhead (no seek back into the player)."""
+        self.seek(frame)
+
+    @property
+    def position_time(self) -> Fraction:
+        return frame_to_time(self.position, self.rate)
+
+    def timecode(self, frame: int) -> str:
+        source = self.project.source
+        return source.timecode.to_label(source.start_timecode_frames + frame)
+
+    # -- cue edges for up/down navigation --
+
+    def cue_edges(self) -> list[int]:
+        edges: set[int] = {0, self.frame_count - 1}
+        for cue in self.project.cues.values():
+            edges.add(cue.in_frame)
+            edges.add(min(cue.out_frame, self.frame_count - 1))
+        return sorted(edges)
+
+    def set_marks(self, mark_in: int | None, mark_out: int | None) -> None:
+        self.mark_in, self.mark_out = mark_in, mark_out
+        self.marks_changed.emit()

@@ -1,0 +1,220 @@
+"""Settings: API keys in the OS keyring (never shown back), base URLs, default provider,
+concurrency. Keyring calls can block on D-Bus, so they run in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from foleydesk.errors import UserError
+from foleydesk.ui import engines
+from foleydesk.ui import providers as provider_list
+from foleydesk.ui.compat import TaskKeeper
+
+log = logging.getLogger(__name__)
+
+
+class ProviderBox(QGroupBox):
+    """One provider's key, URLs and concurrency."""
+
+    def __init__(
+        self, provider: Any, settings: Any, tasks: TaskKeeper, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(provider.name, parent)
+        self.provider = provider
+        self.tasks = tasks
+        caps = provider.capabilities
+        own = settings.provider(provider.id) if settings is not None else None
+        form = QFormLayout(self)
+        self.key_state = QLabel()
+        self.key_state.setObjectName("Secondary")
+        self.key_edit = QLineEdit()
+        self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_edit.setPlaceholderText(self.tr("paste a new key to set or replace it"))
+        key_row = QHBoxLayout()
+        key_row.addWidget(self.key_edit, 1)
+        self.set_button = QPushButton(self.tr("Save key"))
+        self.remove_button = QPushButton(self.tr("Remove"))
+        self.test_button = QPushButton(self.tr("Test connection"))
+        for b in (self.set_button, self.remove_button, self.test_button):
+            key_row.addWidget(b)
+        secrets_reason = engines.missing(engines.SECRETS)
+        if caps.needs_key:
+            form.addRow(self.tr("API key"), key_row)
+            form.addRow("", self.key_state)
+        for b in (self.set_button, self.remove_button):
+            b.setEnabled(not secrets_reason)
+            b.setToolTip(secrets_reason)
+        test = getattr(provider, "test_connection", None)
+        self.test_button.setEnabled(test is not None)
+        self.test_button.setToolTip(
+            ""
+            if test is not None
+            else self.tr("This provider cannot be tested without generating (which may be billed).")
+        )
+        self.base_url = QLineEdit(own.base_url or "" if own else "")
+        self.base_url.setPlaceholderText(self.tr("default"))
+        self.upload_url = QLineEdit(own.upload_url or "" if own else "")
+        self.upload_url.setPlaceholderText(self.tr("default"))
+        self.concurrency = QSpinBox()
+        self.concurrency.setRange(0, 64)
+        self.concurrency.setSpecialValueText(self.tr("default ({0})").format(caps.concurrency))
+        self.concurrency.setValue(own.concurrency or 0 if own else 0)
+        if provider.id != "offline":
+            form.addRow(self.tr("Base URL"), self.base_url)
+            if caps.needs_upload:
+                form.addRow(self.tr("Upload URL"), self.upload_url)
+        form.addRow(self.tr("Jobs at once"), self.concurrency)
+        pricing = QLabel(caps.pricing.text or "")
+        pricing.setObjectName("Cost")
+        form.addRow(self.tr("Price"), pricing)
+        self.set_button.clicked.connect(self._save_key)
+        self.remove_button.clicked.connect(self._remove_key)
+        self.test_button.clicked.connect(self._test)
+        if caps.needs_key:
+            self.tasks.spawn(self._refresh_state(), "key-state")
+
+    async def _call(self, name: str, *args: Any) -> Any:
+        fn = engines.attr("foleydesk.secrets", name)
+        if fn is None:
+            raise UserError(engines.missing(engines.SECRETS))
+        return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+
+    async def _refresh_state(self) -> None:
+        try:
+            source = await self._call("key_source", self.provider.id)
+        except UserError as exc:
+            self.key_state.setText(exc.message)
+            return
+        if source == "environment":
+            self.key_state.setText(
+                self.tr("Key set by the environment variable (overrides the keyring).")
+            )
+        elif source == "keyring":
+            self.key_state.setText(self.tr("Key stored in the system keyring."))
+        else:
+            self.key_state.setText(self.tr("No key yet."))
+
+    def _save_key(self) -> None:
+        value = self.key_edit.text()
+        self.key_edit.clear()  # never keep the key in the widget
+        self.tasks.spawn(self._do(self._call("set_key", self.provider.id, value)), "set-key")
+
+    def _remove_key(self) -> None:
+        self.tasks.spawn(self._do(self._call("delete_key", self.provider.id)), "delete-key")
+
+    async def _do(self, call: Any) -> None:
+        try:
+            await call
+        except UserError as exc:
+            self.key_state.setText(f"{exc.message} {exc.hint}".strip())
+            return
+        await self._refresh_state()
+
+    def _test(self) -> None:
+        async def run() -> None:
+            self.key_state.setText(self.tr("Testing..."))
+            try:
+                text = await self.provider.test_connection()
+            except UserError as exc:
+                self.key_state.setText(f"{exc.message} {exc.hint}".strip())
+                return
+            except Exception as exc:
+                self.key_state.setText(self.tr("Failed: {0}").format(exc))
+                return
+            self.key_state.setText(str(text or self.tr("Connected.")))
+
+        self.tasks.spawn(run(), "test-connection")
+
+    def apply(self, settings: Any) -> None:
+        own = settings.provider(self.provider.id)
+        own.base_url = self.base_url.text().strip() or None
+        own.upload_url = self.upload_url.text().strip() or None
+        own.concurrency = self.concurrency.value() or None
+
+
+class SettingsDialog(QDialog):
+    saved = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Settings"))
+        self.resize(720, 640)
+        self.tasks = TaskKeeper()
+        self.settings = provider_list.load_settings()
+        layout = QVBoxLayout(self)
+        reason = engines.missing(engines.SETTINGS)
+        if reason:
+            layout.addWidget(QLabel(reason))
+        top = QFormLayout()
+        self.default_provider = QComboBox()
+        providers = provider_list.all_providers(self.settings)
+        for provider in providers:
+            self.default_provider.addItem(provider.name, provider.id)
+        current = provider_list.default_provider_id(self.settings)
+        self.default_provider.setCurrentIndex(max(0, self.default_provider.findData(current)))
+        top.addRow(self.tr("Default provider"), self.default_provider)
+        layout.addLayout(top)
+        note = QLabel(
+            self.tr(
+                "Keys go to the system keyring and are never shown again. "
+                "FOLEYDESK_<ID>_API_KEY in the environment overrides them."
+            )
+        )
+        note.setObjectName("Hint")
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        self.boxes = [ProviderBox(p, self.settings, self.tasks) for p in providers]
+        for box in self.boxes:
+            body_layout.addWidget(box)
+        body_layout.addStretch(1)
+        scroll.setWidget(body)
+        layout.addWidget(scroll, 1)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(not reason)
+        layout.addWidget(buttons)
+        self.error = QLabel()
+        self.error.setObjectName("Over")
+        layout.addWidget(self.error)
+
+    def _save(self) -> None:
+        save = engines.attr("foleydesk.settings", "save_settings")
+        if self.settings is None or save is None:
+            return
+        self.settings.default_provider = self.default_provider.currentData()
+        for box in self.boxes:
+            box.apply(self.settings)
+        try:
+            save(self.settings)
+        except OSError as exc:
+            self.error.setText(self.tr("Settings could not be saved: {0}").format(exc))
+            return
+        self.saved.emit()
+        self.accept()

@@ -1,0 +1,305 @@
+"""Takes of the selected cue: audition, choose, gain, nudge (frames and ms), fades, delete.
+
+Several takes compare quickly: select one and press Audition (or double-click) and it plays in
+place over the cue's range; choosing is one undoable edit.
+"""
+
+from __future__ import annotations
+
+import datetime
+from fractions import Fraction
+from typing import Any
+
+from PySide6.QtCore import QMimeData, Qt, QUrl, Signal
+from PySide6.QtGui import QDrag
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from foleydesk.core.commands import DeleteTake, EditTake, choose_take
+from foleydesk.core.events import Change, Entity
+from foleydesk.core.model import Take, TakeStatus
+from foleydesk.core.timebase import PROJECT_SAMPLE_RATE
+from foleydesk.errors import UserError
+from foleydesk.ui.session import ProjectSession
+
+HEADERS = ("", "Take", "Provider", "Seed", "Made", "Status")
+
+
+def samples_per_frame(rate: Fraction) -> Fraction:
+    return Fraction(PROJECT_SAMPLE_RATE) / rate
+
+
+def split_offset(samples: int, rate: Fraction) -> tuple[int, float]:
+    """An offset in samples as whole frames plus milliseconds (toward zero)."""
+    spf = samples_per_frame(rate)
+    frames = int(Fraction(samples) / spf)
+    rest = Fraction(samples) - frames * spf
+    return frames, float(rest * 1000 / PROJECT_SAMPLE_RATE)
+
+
+def join_offset(frames: int, ms: float, rate: Fraction) -> int:
+    spf = samples_per_frame(rate)
+    ms_samples = Fraction(str(round(ms, 3))) * PROJECT_SAMPLE_RATE / 1000
+    return round(frames * spf + ms_samples)
+
+
+class TakeTable(QTableWidget):
+    """Rows are takes; dragging one out hands a rendered WAV to the file manager or NLE."""
+
+    drag_file = Signal(int)  # take id: the window renders and starts the drag
+
+    def startDrag(self, actions: Qt.DropAction) -> None:
+        row = self.currentRow()
+        item = self.item(row, 1) if row >= 0 else None
+        if item is not None:
+            self.drag_file.emit(int(item.data(Qt.ItemDataRole.UserRole)))
+
+
+class TakesPanel(QWidget):
+    audition = Signal(int)  # take id
+    error = Signal(object)
+
+    def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self._loading = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        self.title = QLabel()
+        self.title.setObjectName("Secondary")
+        layout.addWidget(self.title)
+        self.table = TakeTable(0, len(HEADERS))
+        self.table.setHorizontalHeaderLabels([self.tr(h) for h in HEADERS])
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setDragEnabled(True)
+        self.table.setAlternatingRowColors(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        layout.addWidget(self.table, 1)
+
+        buttons = QHBoxLayout()
+        self.audition_button = QPushButton(self.tr("Audition"))
+        self.choose_button = QPushButton(self.tr("Choose"))
+        self.choose_button.setObjectName("Primary")
+        self.delete_button = QPushButton(self.tr("Delete"))
+        for b in (self.audition_button, self.choose_button, self.delete_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+
+        form = QFormLayout()
+        self.gain = QDoubleSpinBox()
+        self.gain.setRange(-60.0, 24.0)
+        self.gain.setSingleStep(0.5)
+        self.gain.setSuffix(" dB")
+        form.addRow(self.tr("Gain"), self.gain)
+        nudge = QHBoxLayout()
+        self.nudge_frames = QSpinBox()
+        self.nudge_frames.setRange(-10_000, 10_000)
+        self.nudge_frames.setSuffix(self.tr(" fr"))
+        self.nudge_ms = QDoubleSpinBox()
+        self.nudge_ms.setRange(-1000.0, 1000.0)
+        self.nudge_ms.setDecimals(1)
+        self.nudge_ms.setSuffix(" ms")
+        nudge.addWidget(self.nudge_frames)
+        nudge.addWidget(self.nudge_ms)
+        form.addRow(self.tr("Nudge"), nudge)
+        fades = QHBoxLayout()
+        self.fade_in = QDoubleSpinBox()
+        self.fade_out = QDoubleSpinBox()
+        for spin, prefix in ((self.fade_in, self.tr("in ")), (self.fade_out, self.tr("out "))):
+            spin.setRange(0.0, 10_000.0)
+            spin.setDecimals(0)
+            spin.setSingleStep(10)
+            spin.setPrefix(prefix)
+            spin.setSuffix(" ms")
+            fades.addWidget(spin)
+        form.addRow(self.tr("Fades"), fades)
+        layout.addLayout(form)
+        self.hint = QLabel(self.tr("Drag a take out to get its WAV."))
+        self.hint.setObjectName("Hint")
+        layout.addWidget(self.hint)
+
+        self.table.itemSelectionChanged.connect(self._on_row_changed)
+        self.table.itemDoubleClicked.connect(lambda _item: self._on_audition())
+        self.audition_button.clicked.connect(self._on_audition)
+        self.choose_button.clicked.connect(self._on_choose)
+        self.delete_button.clicked.connect(self.delete_selected)
+        for spin in (self.gain, self.nudge_ms, self.fade_in, self.fade_out):
+            spin.editingFinished.connect(self._commit_take)
+        self.nudge_frames.editingFinished.connect(self._commit_take)
+        session.selection_changed.connect(lambda _id: self.reload())
+        session.changed.connect(self._on_model_changed)
+        self.audition_blocker = ""
+        self.reload()
+
+    # -- model -> view --
+
+    def _on_model_changed(self, change: Change) -> None:
+        if change.entity in (Entity.TAKE, Entity.CUE, Entity.JOB):
+            self.reload()
+
+    def takes(self) -> list[Take]:
+        cue = self.session.selected_cue
+        return self.session.project.takes_for(cue.id) if cue is not None else []
+
+    def reload(self) -> None:
+        cue = self.session.selected_cue
+        keep = self.session.selected_take_id
+        self._loading = True
+        try:
+            takes = self.takes()
+            self.title.setText(
+                self.tr("Takes of {0}").format(cue.display_name())
+                if cue is not None
+                else self.tr("Select a cue to see its takes.")
+            )
+            self.table.setRowCount(len(takes))
+            for row, take in enumerate(takes):
+                chosen = cue is not None and cue.chosen_take_id == take.id
+                when = (
+                    datetime.datetime.fromtimestamp(take.created_at).strftime("%H:%M:%S")
+                    if take.created_at
+                    else ""
+                )
+                values = [
+                    "\u2713" if chosen else "",
+                    f"#{row + 1}",
+                    take.provider_id,
+                    "" if take.seed is None else str(take.seed),
+                    when,
+                    take.status.value,
+                ]
+                for col, value in enumerate(values):
+                    item = QTableWidgetItem(value)
+                    item.setData(Qt.ItemDataRole.UserRole, take.id)
+                    self.table.setItem(row, col, item)
+            rows = [i for i, t in enumerate(takes) if t.id == keep]
+            if rows:
+                self.table.selectRow(rows[0])
+            elif takes:
+                chosen_rows = [
+                    i for i, t in enumerate(takes) if cue is not None and t.id == cue.chosen_take_id
+                ]
+                self.table.selectRow(chosen_rows[0] if chosen_rows else len(takes) - 1)
+        finally:
+            self._loading = False
+        self._on_row_changed()
+
+    def current_take(self) -> Take | None:
+        row = self.table.currentRow()
+        item = self.table.item(row, 1) if row >= 0 else None
+        if item is None:
+            return None
+        return self.session.project.takes.get(int(item.data(Qt.ItemDataRole.UserRole)))
+
+    def _on_row_changed(self) -> None:
+        take = self.current_take()
+        if not self._loading:
+            self.session.select_take(take.id if take else None)
+        ready = take is not None and take.status is TakeStatus.READY
+        for widget in (
+            self.choose_button,
+            self.gain,
+            self.nudge_frames,
+            self.nudge_ms,
+            self.fade_in,
+            self.fade_out,
+        ):
+            widget.setEnabled(ready)
+        self.delete_button.setEnabled(take is not None)
+        self.audition_button.setEnabled(ready and not self.audition_blocker)
+        self.audition_button.setToolTip(
+            self.audition_blocker
+            or self.tr("Play the cue's range with this take (double-click a row)")
+        )
+        if take is None:
+            return
+        self._loading = True
+        try:
+            cue = self.session.selected_cue
+            self.choose_button.setText(
+                self.tr("Chosen") if cue and cue.chosen_take_id == take.id else self.tr("Choose")
+            )
+            self.gain.setValue(take.gain_db)
+            frames, ms = split_offset(take.offset_samples, self.session.rate)
+            self.nudge_frames.setValue(frames)
+            self.nudge_ms.setValue(ms)
+            self.fade_in.setValue(take.fade_in_samples * 1000 / PROJECT_SAMPLE_RATE)
+            self.fade_out.setValue(take.fade_out_samples * 1000 / PROJECT_SAMPLE_RATE)
+        finally:
+            self._loading = False
+
+    def set_audition_blocker(self, reason: str) -> None:
+        self.audition_blocker = reason
+        self._on_row_changed()
+
+    # -- view -> model --
+
+    def _push(self, command: Any) -> None:
+        try:
+            self.session.push(command)
+        except UserError as exc:
+            self.error.emit(exc)
+
+    def _commit_take(self) -> None:
+        take = self.current_take()
+        if take is None or self._loading:
+            return
+        changes = {
+            "gain_db": round(self.gain.value(), 2),
+            "offset_samples": join_offset(
+                self.nudge_frames.value(), self.nudge_ms.value(), self.session.rate
+            ),
+            "fade_in_samples": round(self.fade_in.value() * PROJECT_SAMPLE_RATE / 1000),
+            "fade_out_samples": round(self.fade_out.value() * PROJECT_SAMPLE_RATE / 1000),
+        }
+        changes = {k: v for k, v in changes.items() if getattr(take, k) != v}
+        if changes:
+            self._push(EditTake(take.id, changes, self.tr("Adjust take")))
+
+    def _on_choose(self) -> None:
+        take = self.current_take()
+        if take is not None:
+            self._push(choose_take(take.cue_id, take.id))
+
+    def choose_current(self) -> bool:
+        take = self.current_take()
+        if take is None or take.status is not TakeStatus.READY:
+            return False
+        self._on_choose()
+        return True
+
+    def delete_selected(self) -> None:
+        take = self.current_take()
+        if take is not None:
+            self._push(DeleteTake(take.id, self.tr("Delete take")))
+
+    def _on_audition(self) -> None:
+        take = self.current_take()
+        if take is not None and take.status is TakeStatus.READY and not self.audition_blocker:
+            self.audition.emit(take.id)
+
+
+def start_file_drag(widget: QWidget, path: str) -> None:
+    """Hand a file to the desktop (file manager, Premiere, Resolve) as a drag."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(path)])
+    drag = QDrag(widget)
+    drag.setMimeData(mime)
+    drag.exec(Qt.DropAction.CopyAction)

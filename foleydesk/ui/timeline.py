@@ -1,0 +1,705 @@
+"""The timeline: overview, ruler in source timecode, thumbnails, waveform, cue lanes, playhead.
+
+One painted widget (no item per frame), so a 2-hour source costs what is on screen. Cue drags
+are previewed as ghosts and committed as one undoable edit on release.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+    QResizeEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QWidget
+
+from foleydesk.core.commands import EditCue
+from foleydesk.core.events import Change, Entity
+from foleydesk.core.model import Cue, JobState, LaneKind, TakeStatus
+from foleydesk.errors import UserError
+from foleydesk.ui.session import ProjectSession
+from foleydesk.ui.timeline_scale import TimelineScale, ruler_step, snap_frame
+
+log = logging.getLogger(__name__)
+
+HEADER_W = 104
+OVERVIEW_H = 16
+RULER_H = 24
+THUMB_H = 46
+WAVE_H = 46
+LANE_H = 36
+EDGE_GRAB_PX = 6
+THUMB_CACHE = 600
+
+BG = QColor("#18191c")
+HEADER_BG = QColor("#222428")
+GRID = QColor("#2c2e33")
+TEXT = QColor("#c9ccd1")
+DIM = QColor("#7d838c")
+PLAYHEAD = QColor("#ff5a4e")
+WAVE = QColor("#5fa8a0")
+MARKS = QColor(79, 143, 216, 60)
+
+
+@dataclass
+class Waveform:
+    """Min/max envelopes of the source audio, `bins_per_frame` bins per video frame."""
+
+    mins: np.ndarray
+    maxs: np.ndarray
+    bins_per_frame: float
+
+    def columns(self, first_frame: float, px_per_frame: float, width: int) -> np.ndarray:
+        """Per-pixel (min, max) for `width` columns starting at first_frame; shape (w, 2)."""
+        n = len(self.mins)
+        edges = (first_frame + np.arange(width + 1) / px_per_frame) * self.bins_per_frame
+        idx = np.clip(np.floor(edges).astype(np.int64), 0, max(0, n - 1))
+        out = np.zeros((width, 2), dtype=np.float32)
+        if n == 0:
+            return out
+        starts = idx[:-1]
+        ends = np.maximum(idx[1:], starts + 1)
+        valid = starts < n
+        if px_per_frame * 1.0 / self.bins_per_frame >= 1.0 or width < 2:
+            # Zoomed in: each pixel covers at most one bin.
+            out[:, 0] = self.mins[starts]
+            out[:, 1] = self.maxs[starts]
+        else:
+            out[:, 0] = np.minimum.reduceat(self.mins, starts)[:width]
+            out[:, 1] = np.maximum.reduceat(self.maxs, starts)[:width]
+            _ = ends
+        past = (first_frame + np.arange(width) / px_per_frame) * self.bins_per_frame >= n
+        out[past | ~valid] = 0.0
+        return out
+
+
+class DragMode(Enum):
+    NONE = 0
+    SCRUB = 1
+    MOVE = 2
+    TRIM_IN = 3
+    TRIM_OUT = 4
+    OVERVIEW = 5
+
+
+@dataclass
+class Drag:
+    mode: DragMode
+    cue_id: int | None = None
+    press_frame: int = 0
+    press_edge: int = 0
+    in_frame: int = 0
+    out_frame: int = 0
+    lane_id: int = 0
+    moved: bool = False
+
+
+class TimelineWidget(QWidget):
+    """Paints the whole timeline and turns mouse gestures into seeks and cue edits."""
+
+    error = Signal(object)  # UserError
+    view_changed = Signal()  # zoom or scroll moved (for the scroll bar)
+    thumbnails_wanted = Signal(list, int)  # frames, height in device pixels
+    cue_activated = Signal(int)  # double click: edit the prompt
+
+    def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.scale = TimelineScale(session.frame_count, 1000)
+        self.snap = True
+        self.waveform: Waveform | None = None
+        self.waveform_note = "waveform: loading..."
+        self.thumbs: OrderedDict[int, QImage] = OrderedDict()
+        self.thumb_note = "thumbnails: loading..."
+        self._requested: set[int] = set()
+        self._drag: Drag | None = None
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setMinimumHeight(self.content_height())
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        session.changed.connect(self._on_model_changed)
+        session.position_changed.connect(self._on_position_changed)
+        session.selection_changed.connect(lambda _id: self.update())
+        session.marks_changed.connect(self.update)
+        self.thumb_provider: Callable[[], bool] | None = None
+
+    # -- geometry --
+
+    def lanes_top(self) -> int:
+        return OVERVIEW_H + RULER_H + THUMB_H + WAVE_H
+
+    def content_height(self) -> int:
+        return self.lanes_top() + LANE_H * max(1, len(self.session.project.lanes)) + 4
+
+    def sizeHint(self) -> QSize:
+        return QSize(900, self.content_height())
+
+    def track_width(self) -> int:
+        return max(1, self.width() - HEADER_W)
+
+    def lane_rect(self, index: int) -> QRect:
+        return QRect(HEADER_W, self.lanes_top() + index * LANE_H, self.track_width(), LANE_H)
+
+    def cue_rect(
+        self,
+        cue: Cue,
+        in_frame: int | None = None,
+        out_frame: int | None = None,
+        lane_id: int | None = None,
+    ) -> QRectF:
+        lanes = self.session.project.sorted_lanes()
+        lane_index = next(
+            (i for i, lane in enumerate(lanes) if lane.id == (lane_id or cue.lane_id)), 0
+        )
+        x0 = HEADER_W + self.scale.x_of(cue.in_frame if in_frame is None else in_frame)
+        x1 = HEADER_W + self.scale.x_of(cue.out_frame if out_frame is None else out_frame)
+        top = self.lanes_top() + lane_index * LANE_H + 3
+        return QRectF(x0, top, max(3.0, x1 - x0), LANE_H - 6)
+
+    def lane_at(self, y: float) -> int | None:
+        index = int((y - self.lanes_top()) // LANE_H)
+        lanes = self.session.project.sorted_lanes()
+        if y < self.lanes_top() or index >= len(lanes):
+            return None
+        return lanes[index].id
+
+    def cue_at(self, pos: QPointF) -> tuple[Cue | None, DragMode]:
+        """The cue under the pointer and which part of it (body or an edge)."""
+        for cue in reversed(self.session.project.sorted_cues()):
+            rect = self.cue_rect(cue)
+            grab = rect.adjusted(-EDGE_GRAB_PX, 0, EDGE_GRAB_PX, 0)
+            if not grab.contains(pos):
+                continue
+            if abs(pos.x() - rect.left()) <= EDGE_GRAB_PX:
+                return cue, DragMode.TRIM_IN
+            if abs(pos.x() - rect.right()) <= EDGE_GRAB_PX:
+                return cue, DragMode.TRIM_OUT
+            return cue, DragMode.MOVE
+        return None, DragMode.NONE
+
+    # -- view control --
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self.scale.set_width(self.track_width())
+        self.view_changed.emit()
+        super().resizeEvent(event)
+
+    def zoom(self, factor: float, anchor_x: float | None = None) -> None:
+        if anchor_x is None:
+            anchor_x = self.scale.x_of(self.session.position)
+            if not 0 <= anchor_x <= self.scale.width:
+                anchor_x = self.scale.width / 2
+        self.scale.zoom(factor, anchor_x)
+        self._view_moved()
+
+    def fit(self) -> None:
+        self.scale.fit()
+        self._view_moved()
+
+    def scroll_to(self, first_frame: float) -> None:
+        self.scale.scroll_to(first_frame)
+        self._view_moved()
+
+    def _view_moved(self) -> None:
+        self.view_changed.emit()
+        self.update()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        delta = event.angleDelta().y() or event.angleDelta().x()
+        if not delta:
+            return
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.zoom(1.25 ** (delta / 120), event.position().x() - HEADER_W)
+        else:
+            step = self.scale.visible_frames * 0.1 * (-delta / 120)
+            self.scroll_to(self.scale.first_frame + step)
+        event.accept()
+
+    # -- model --
+
+    def _on_model_changed(self, change: Change) -> None:
+        if change.entity is Entity.LANE:
+            self.setMinimumHeight(self.content_height())
+        self.update()
+
+    def _on_position_changed(self, frame: int) -> None:
+        if self._drag is None or self._drag.mode is not DragMode.SCRUB:
+            if self.scale.ensure_visible(frame):
+                self.view_changed.emit()
+        self.update()
+
+    # -- media data --
+
+    def set_waveform(self, waveform: Waveform | None, note: str = "") -> None:
+        self.waveform, self.waveform_note = waveform, note
+        self.update()
+
+    def set_thumbnail(self, frame: int, image: QImage) -> None:
+        self.thumbs[frame] = image
+        self.thumbs.move_to_end(frame)
+        self._requested.discard(frame)
+        while len(self.thumbs) > THUMB_CACHE:
+            self.thumbs.popitem(last=False)
+        self.update(QRect(HEADER_W, OVERVIEW_H + RULER_H, self.track_width(), THUMB_H))
+
+    def set_thumb_note(self, note: str) -> None:
+        self.thumb_note = note
+        self.update()
+
+    def thumb_slots(self) -> tuple[list[tuple[int, float]], float]:
+        """(frame, x) of each visible thumbnail slot on a grid stable under scrolling."""
+        source = self.session.project.source
+        aspect = source.width / source.height if source.height else 16 / 9
+        thumb_w = THUMB_H * aspect
+        step = max(1, math.ceil(thumb_w / self.scale.px_per_frame))
+        start = int(self.scale.first_frame // step) * step
+        slots: list[tuple[int, float]] = []
+        frame = start
+        while frame < min(self.scale.last_frame + step, self.session.frame_count):
+            slots.append((frame, self.scale.x_of(frame)))
+            frame += step
+        return slots, step * self.scale.px_per_frame
+
+    # -- painting --
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        try:
+            painter.fillRect(self.rect(), BG)
+            self._paint_overview(painter)
+            self._paint_ruler(painter)
+            self._paint_thumbs(painter)
+            self._paint_waveform(painter)
+            self._paint_lanes(painter)
+            self._paint_marks(painter)
+            self._paint_playhead(painter)
+        finally:
+            painter.end()
+
+    def _paint_overview(self, p: QPainter) -> None:
+        rect = QRectF(HEADER_W, 0, self.track_width(), OVERVIEW_H)
+        p.fillRect(QRectF(0, 0, self.width(), OVERVIEW_H), QColor("#141518"))
+        total = self.session.frame_count
+        if self.waveform is not None:
+            width = int(rect.width())
+            cols = self.waveform.columns(0, width / total, width)
+            mid = OVERVIEW_H / 2
+            p.setPen(QPen(QColor("#3f6f6a"), 1))
+            for x in range(0, width, 1):
+                lo, hi = cols[x]
+                if hi - lo > 0.01:
+                    p.drawLine(
+                        QPointF(HEADER_W + x, mid - hi * mid), QPointF(HEADER_W + x, mid - lo * mid)
+                    )
+        # Cues as ticks, the viewport as a box, the playhead as a line.
+        for cue in self.session.project.cues.values():
+            x0 = HEADER_W + cue.in_frame / total * rect.width()
+            x1 = HEADER_W + cue.out_frame / total * rect.width()
+            p.fillRect(QRectF(x0, OVERVIEW_H - 4, max(2.0, x1 - x0), 3), QColor(cue.colour))
+        vx0 = HEADER_W + self.scale.first_frame / total * rect.width()
+        vw = self.scale.visible_frames / total * rect.width()
+        p.setPen(QPen(QColor("#8fb3e0"), 1))
+        p.setBrush(QColor(143, 179, 224, 30))
+        p.drawRect(QRectF(vx0, 0.5, max(4.0, vw - 1), OVERVIEW_H - 1))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        px = HEADER_W + self.session.position / total * rect.width()
+        p.setPen(QPen(PLAYHEAD, 1))
+        p.drawLine(QPointF(px, 0), QPointF(px, OVERVIEW_H))
+        p.setPen(DIM)
+        p.drawText(
+            QRectF(6, 0, HEADER_W - 8, OVERVIEW_H),
+            Qt.AlignmentFlag.AlignVCenter,
+            self.tr("Overview"),
+        )
+
+    def _paint_ruler(self, p: QPainter) -> None:
+        top = OVERVIEW_H
+        p.fillRect(QRectF(0, top, self.width(), RULER_H), HEADER_BG)
+        source = self.session.project.source
+        step = ruler_step(source.frame_rate, self.scale.px_per_frame)
+        minor = max(1, step // 5) if step >= 5 else 1
+        font = QFont(self.font())
+        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+        p.setFont(font)
+        first = int(self.scale.first_frame // minor) * minor
+        last = min(self.session.frame_count, int(self.scale.last_frame) + 1)
+        p.setPen(QPen(GRID, 1))
+        frame = first
+        while frame <= last:
+            x = HEADER_W + self.scale.x_of(frame)
+            if x >= HEADER_W:
+                major = frame % step == 0
+                p.setPen(QPen(TEXT if major else DIM, 1))
+                p.drawLine(
+                    QPointF(x, top + RULER_H - (10 if major else 4)), QPointF(x, top + RULER_H)
+                )
+                if major:
+                    p.drawText(QPointF(x + 3, top + 12), self.session.timecode(frame))
+            frame += minor
+        # Markers live on the ruler.
+        for marker in self.session.project.markers.values():
+            x = HEADER_W + self.scale.x_of(marker.frame)
+            if HEADER_W <= x <= self.width():
+                colour = QColor(marker.colour)
+                p.setPen(Qt.PenStyle.NoPen)
+                p.setBrush(colour)
+                p.drawPolygon(
+                    QPolygonF(
+                        [
+                            QPointF(x - 5, top + RULER_H - 9),
+                            QPointF(x + 5, top + RULER_H - 9),
+                            QPointF(x, top + RULER_H - 1),
+                        ]
+                    )
+                )
+                p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setPen(TEXT)
+        p.drawText(
+            QRectF(6, top, HEADER_W - 8, RULER_H),
+            Qt.AlignmentFlag.AlignVCenter,
+            source.timecode.to_label(source.start_timecode_frames)[:8] and self.tr("TC"),
+        )
+
+    def _paint_thumbs(self, p: QPainter) -> None:
+        top = OVERVIEW_H + RULER_H
+        p.fillRect(QRectF(0, top, HEADER_W, THUMB_H), HEADER_BG)
+        p.setPen(DIM)
+        p.drawText(
+            QRectF(6, top, HEADER_W - 8, THUMB_H), Qt.AlignmentFlag.AlignVCenter, self.tr("Picture")
+        )
+        p.save()
+        p.setClipRect(QRect(HEADER_W, top, self.track_width(), THUMB_H))
+        slots, slot_w = self.thumb_slots()
+        wanted: list[int] = []
+        for frame, x in slots:
+            image = self.thumbs.get(frame)
+            target = QRectF(HEADER_W + x, top + 1, slot_w - 1, THUMB_H - 2)
+            if image is None:
+                p.fillRect(target, QColor("#202226"))
+                if frame not in self._requested:
+                    wanted.append(frame)
+            else:
+                self.thumbs.move_to_end(frame)
+                w = min(target.width(), image.width() / image.devicePixelRatio())
+                p.drawImage(QRectF(target.left(), target.top(), w, target.height()), image)
+        if not self.thumbs and self.thumb_note:
+            p.setPen(DIM)
+            p.drawText(
+                QRectF(HEADER_W + 8, top, self.track_width() - 16, THUMB_H),
+                Qt.AlignmentFlag.AlignVCenter,
+                self.thumb_note,
+            )
+        p.restore()
+        if wanted:
+            self._requested.update(wanted)
+            self.thumbnails_wanted.emit(wanted, int(THUMB_H * self.devicePixelRatioF()))
+
+    def forget_thumbnail_requests(self) -> None:
+        self._requested.clear()
+
+    def _paint_waveform(self, p: QPainter) -> None:
+        top = OVERVIEW_H + RULER_H + THUMB_H
+        p.fillRect(QRectF(0, top, HEADER_W, WAVE_H), HEADER_BG)
+        p.fillRect(QRectF(HEADER_W, top, self.track_width(), WAVE_H), QColor("#15161a"))
+        p.setPen(DIM)
+        p.drawText(
+            QRectF(6, top, HEADER_W - 8, WAVE_H),
+            Qt.AlignmentFlag.AlignVCenter,
+            self.tr("Source audio"),
+        )
+        mid = top + WAVE_H / 2
+        if self.waveform is None:
+            p.drawText(
+                QRectF(HEADER_W + 8, top, self.track_width() - 16, WAVE_H),
+                Qt.AlignmentFlag.AlignVCenter,
+                self.waveform_note,
+            )
+            return
+        width = self.track_width()
+        cols = self.waveform.columns(self.scale.first_frame, self.scale.px_per_frame, width)
+        half = WAVE_H / 2 - 2
+        p.setPen(QPen(WAVE, 1))
+        lines = [
+            (
+                QPointF(HEADER_W + x + 0.5, mid - cols[x, 1] * half),
+                QPointF(HEADER_W + x + 0.5, mid - cols[x, 0] * half + 0.5),
+            )
+            for x in range(width)
+        ]
+        for a, b in lines:
+            p.drawLine(a, b)
+        p.setPen(QPen(GRID, 1))
+        p.drawLine(QPointF(HEADER_W, mid), QPointF(self.width(), mid))
+
+    def _paint_lanes(self, p: QPainter) -> None:
+        project = self.session.project
+        lanes = project.sorted_lanes()
+        for index, lane in enumerate(lanes):
+            rect = self.lane_rect(index)
+            p.fillRect(rect, QColor("#1b1c20") if index % 2 else QColor("#1e2024"))
+            header = QRect(0, rect.top(), HEADER_W, LANE_H)
+            p.fillRect(header, HEADER_BG)
+            p.setPen(QColor("#d9a86c") if lane.kind is LaneKind.MUSIC else TEXT)
+            p.drawText(header.adjusted(8, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter, lane.name)
+            p.setPen(QPen(GRID, 1))
+            p.drawLine(0, rect.bottom(), self.width(), rect.bottom())
+        p.save()
+        p.setClipRect(QRect(HEADER_W, self.lanes_top(), self.track_width(), LANE_H * len(lanes)))
+        drag = self._drag
+        for cue in project.sorted_cues():
+            if drag is not None and drag.cue_id == cue.id and drag.moved:
+                ghost = self.cue_rect(cue)
+                p.setPen(QPen(QColor(cue.colour), 1, Qt.PenStyle.DashLine))
+                p.drawRect(ghost)
+                self._paint_cue(
+                    p,
+                    cue,
+                    self.cue_rect(cue, drag.in_frame, drag.out_frame, drag.lane_id),
+                    preview=True,
+                )
+            else:
+                self._paint_cue(p, cue, self.cue_rect(cue))
+        p.restore()
+
+    def _cue_status(self, cue: Cue) -> tuple[str, QColor]:
+        project = self.session.project
+        jobs = project.jobs_for(cue.id)
+        active = [j for j in jobs if not j.state.finished]
+        if any(j.state is JobState.UNCERTAIN for j in active):
+            return "?", QColor("#ffb74d")
+        if active:
+            return "\u2026", QColor("#90caf9")  # ellipsis: generating
+        takes = [t for t in project.takes_for(cue.id) if t.status is TakeStatus.READY]
+        if cue.chosen_take_id:
+            return f"\u2713{len(takes)}", QColor("#a5d6a7")  # check mark
+        if takes:
+            return str(len(takes)), QColor("#e0e0e0")
+        if jobs and jobs[-1].state is JobState.FAILED:
+            return "!", QColor("#ef9a9a")
+        return "", TEXT
+
+    def _paint_cue(self, p: QPainter, cue: Cue, rect: QRectF, preview: bool = False) -> None:
+        colour = QColor(cue.colour)
+        selected = cue.id == self.session.selected_cue_id
+        fill = QColor(colour)
+        fill.setAlpha(200 if selected else 140)
+        p.setPen(QPen(QColor("#ffffff") if selected else colour.darker(130), 2 if selected else 1))
+        p.setBrush(fill)
+        p.drawRoundedRect(rect, 3, 3)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        if rect.width() > 24:
+            status, status_colour = self._cue_status(cue)
+            text_rect = rect.adjusted(6, 0, -6, 0)
+            p.setPen(QColor("#101114"))
+            font = QFont(self.font())
+            font.setBold(True)
+            p.setFont(font)
+            label = cue.display_name() if not preview else self._drag_label()
+            p.drawText(
+                text_rect,
+                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                p.fontMetrics().elidedText(
+                    label, Qt.TextElideMode.ElideRight, int(text_rect.width()) - 28
+                ),
+            )
+            if status:
+                badge = QRectF(rect.right() - 26, rect.top() + 5, 22, rect.height() - 10)
+                p.setPen(Qt.PenStyle.NoPen)
+                p.setBrush(QColor(16, 17, 20, 190))
+                p.drawRoundedRect(badge, 3, 3)
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                p.setPen(status_colour)
+                p.drawText(badge, Qt.AlignmentFlag.AlignCenter, status)
+            p.setFont(self.font())
+
+    def _drag_label(self) -> str:
+        drag = self._drag
+        if drag is None:
+            return ""
+        return (
+            f"{self.session.timecode(drag.in_frame)} \u2192 {self.session.timecode(drag.out_frame)}"
+        )
+
+    def _paint_marks(self, p: QPainter) -> None:
+        mark_in, mark_out = self.session.mark_in, self.session.mark_out
+        if mark_in is None and mark_out is None:
+            return
+        top = OVERVIEW_H
+        bottom = self.height()
+        if mark_in is not None and mark_out is not None and mark_out > mark_in:
+            x0 = HEADER_W + self.scale.x_of(mark_in)
+            x1 = HEADER_W + self.scale.x_of(mark_out)
+            p.fillRect(QRectF(max(HEADER_W, x0), top, x1 - max(HEADER_W, x0), bottom), MARKS)
+        p.setPen(QPen(QColor("#4f8fd8"), 1))
+        for frame in (mark_in, mark_out):
+            if frame is not None:
+                x = HEADER_W + self.scale.x_of(frame)
+                if x >= HEADER_W:
+                    p.drawLine(QPointF(x, top), QPointF(x, bottom))
+
+    def _paint_playhead(self, p: QPainter) -> None:
+        x = HEADER_W + self.scale.x_of(self.session.position)
+        if x < HEADER_W or x > self.width():
+            return
+        p.setPen(QPen(PLAYHEAD, 1))
+        p.drawLine(QPointF(x, OVERVIEW_H), QPointF(x, self.height()))
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(PLAYHEAD)
+        top = OVERVIEW_H
+        p.drawPolygon(QPolygonF([QPointF(x - 6, top), QPointF(x + 6, top), QPointF(x, top + 8)]))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+
+    # -- mouse --
+
+    def _snap_targets(self, exclude: int | None) -> list[int]:
+        targets = [self.session.position]
+        targets += [m.frame for m in self.session.project.markers.values()]
+        for cue in self.session.project.cues.values():
+            if cue.id != exclude:
+                targets += [cue.in_frame, cue.out_frame]
+        if self.session.mark_in is not None:
+            targets.append(self.session.mark_in)
+        if self.session.mark_out is not None:
+            targets.append(self.session.mark_out)
+        return targets
+
+    def _snapped(self, frame: int, exclude: int | None) -> int:
+        if not self.snap:
+            return frame
+        return snap_frame(frame, self._snap_targets(exclude), self.scale.px_per_frame)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        pos = event.position()
+        x = pos.x() - HEADER_W
+        if pos.y() < OVERVIEW_H and x >= 0:
+            self._drag = Drag(DragMode.OVERVIEW)
+            self._overview_to(x)
+            return
+        if x < 0:
+            return
+        cue, mode = self.cue_at(pos)
+        if cue is not None:
+            self.session.select_cue(cue.id)
+            self._drag = Drag(
+                mode,
+                cue.id,
+                self.scale.frame_at(x),
+                self.scale.edge_at(x),
+                cue.in_frame,
+                cue.out_frame,
+                cue.lane_id,
+            )
+            return
+        if pos.y() >= self.lanes_top():
+            self.session.select_cue(None)
+        self._drag = Drag(DragMode.SCRUB)
+        self.session.seek(self.scale.frame_at(x))
+
+    def _overview_to(self, x: float) -> None:
+        total = self.session.frame_count
+        centre = x / self.track_width() * total
+        self.scroll_to(centre - self.scale.visible_frames / 2)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        x = pos.x() - HEADER_W
+        drag = self._drag
+        if drag is None:
+            cue, mode = self.cue_at(pos)
+            if mode in (DragMode.TRIM_IN, DragMode.TRIM_OUT):
+                self.setCursor(Qt.CursorShape.SizeHorCursor)
+            elif cue is not None:
+                self.setCursor(Qt.CursorShape.OpenHandCursor)
+            else:
+                self.unsetCursor()
+            if cue is not None:
+                self.setToolTip(f"{cue.display_name()}\n{cue.prompt}")
+            else:
+                self.setToolTip("")
+            return
+        if drag.mode is DragMode.OVERVIEW:
+            self._overview_to(x)
+            return
+        if drag.mode is DragMode.SCRUB:
+            self.session.seek(self.scale.frame_at(max(0.0, x)))
+            return
+        assert drag.cue_id is not None
+        cue = self.session.project.cues.get(drag.cue_id)
+        if cue is None:
+            self._drag = None
+            return
+        edge = self.scale.edge_at(max(0.0, x))
+        total = self.session.frame_count
+        if drag.mode is DragMode.MOVE:
+            delta = edge - drag.press_edge
+            length = cue.frame_count
+            new_in = max(0, min(total - length, cue.in_frame + delta))
+            snapped_in = self._snapped(new_in, cue.id)
+            snapped_out = self._snapped(new_in + length, cue.id)
+            if snapped_in != new_in:
+                new_in = snapped_in
+            elif snapped_out != new_in + length:
+                new_in = snapped_out - length
+            new_in = max(0, min(total - length, new_in))
+            drag.in_frame, drag.out_frame = new_in, new_in + length
+            lane_id = self.lane_at(pos.y())
+            drag.lane_id = lane_id if lane_id is not None else drag.lane_id
+        elif drag.mode is DragMode.TRIM_IN:
+            drag.in_frame = max(0, min(cue.out_frame - 1, self._snapped(edge, cue.id)))
+        elif drag.mode is DragMode.TRIM_OUT:
+            drag.out_frame = min(total, max(cue.in_frame + 1, self._snapped(edge, cue.id)))
+        drag.moved = (drag.in_frame, drag.out_frame, drag.lane_id) != (
+            cue.in_frame,
+            cue.out_frame,
+            cue.lane_id,
+        )
+        self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        drag, self._drag = self._drag, None
+        if drag is None or drag.cue_id is None or not drag.moved:
+            self.update()
+            return
+        cue = self.session.project.cues.get(drag.cue_id)
+        if cue is None:
+            return
+        changes: dict[str, object] = {}
+        if drag.in_frame != cue.in_frame:
+            changes["in_frame"] = drag.in_frame
+        if drag.out_frame != cue.out_frame:
+            changes["out_frame"] = drag.out_frame
+        if drag.lane_id != cue.lane_id:
+            changes["lane_id"] = drag.lane_id
+        text = {
+            DragMode.MOVE: "Move cue",
+            DragMode.TRIM_IN: "Trim cue in",
+            DragMode.TRIM_OUT: "Trim cue out",
+        }[drag.mode]
+        try:
+            self.session.push(EditCue(cue.id, changes, self.tr(text)))
+        except UserError as exc:
+            self.error.emit(exc)
+        self.update()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        cue, _mode = self.cue_at(event.position())
+        if cue is not None:
+            self.cue_activated.emit(cue.id)
