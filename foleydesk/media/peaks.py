@@ -1,0 +1,296 @@
+"""Waveform overview: min/max per bucket at several zoom levels, from one streaming decode pass.
+
+Buckets are fixed spans of project samples (48 kHz), so the overview lines up with the timeline
+whatever the source's own rate; samples are never resampled, only binned, which keeps the pass as
+fast as decoding. Memory is the level-0 arrays (about 11 MB for two hours) plus one batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import av
+import numpy as np
+import numpy.typing as npt
+from av.stream import Discard
+
+from foleydesk.core.timebase import PROJECT_SAMPLE_RATE
+from foleydesk.media.audio import open_container, pick_audio_stream, timeline_origin
+
+if TYPE_CHECKING:
+    from foleydesk.core.project import Project
+
+PEAKS_VERSION = 1
+BASE_BUCKET = 256  # project samples per level-0 bucket (5.3 ms at 48 kHz)
+LEVEL_FACTOR = 4  # each level merges this many buckets of the one below
+LEVELS = 7  # 256 .. 1 048 576 samples per bucket
+_BATCH_SAMPLES = 1 << 16
+
+F32 = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Peaks:
+    """mins[level][i] / maxs[level][i]: the range of every channel over bucket i of `level`."""
+
+    sample_rate: int
+    bucket_sizes: tuple[int, ...]  # project samples per bucket, per level
+    mins: tuple[F32, ...]
+    maxs: tuple[F32, ...]
+    length_samples: int  # project samples covered (from file time 0)
+
+    def level_for(self, samples_per_pixel: float) -> int:
+        """The coarsest level whose buckets are no wider than a pixel."""
+        best = 0
+        for level, size in enumerate(self.bucket_sizes):
+            if size <= samples_per_pixel:
+                best = level
+        return best
+
+    def range(self, level: int, start_sample: int, end_sample: int) -> tuple[F32, F32]:
+        """Bucket mins and maxs of `level` covering project samples [start, end)."""
+        size = self.bucket_sizes[level]
+        lo = max(0, start_sample // size)
+        hi = max(lo, -(-end_sample // size))
+        return self.mins[level][lo:hi], self.maxs[level][lo:hi]
+
+
+class _Binner:
+    """Folds a stream of per-sample (min, max) envelopes into level-0 buckets."""
+
+    def __init__(self, rate: int, bucket: int, sample_rate: int) -> None:
+        self.num = sample_rate  # bucket index = sample * num // den
+        self.den = bucket * rate
+        self.chunks_min: list[F32] = []
+        self.chunks_max: list[F32] = []
+        self.next_bucket = 0  # index of the first bucket not yet in the chunks
+        self.carry: tuple[int, float, float] | None = None
+
+    def add(self, first_sample: int, lo: F32, hi: F32) -> None:
+        n = lo.shape[0]
+        if n == 0:
+            return
+        index = (np.arange(first_sample, first_sample + n, dtype=np.int64) * self.num) // self.den
+        keep = index >= 0
+        if not keep[0]:
+            if not keep.any():
+                return
+            index, lo, hi = index[keep], lo[keep], hi[keep]
+        starts = np.flatnonzero(np.diff(index)) + 1
+        starts = np.concatenate(([0], starts))
+        ids = index[starts]
+        mins = np.minimum.reduceat(lo, starts)
+        maxs = np.maximum.reduceat(hi, starts)
+        if self.carry is not None:
+            cid, cmin, cmax = self.carry
+            if ids[0] == cid:
+                mins[0] = min(mins[0], cmin)
+                maxs[0] = max(maxs[0], cmax)
+            else:
+                self._emit(
+                    np.array([cid]), np.array([cmin], np.float32), np.array([cmax], np.float32)
+                )
+        self.carry = (int(ids[-1]), float(mins[-1]), float(maxs[-1]))
+        if len(ids) > 1:
+            self._emit(ids[:-1], mins[:-1], maxs[:-1])
+
+    def _emit(self, ids: npt.NDArray[np.int64], mins: F32, maxs: F32) -> None:
+        first = int(ids[0])
+        if first < self.next_bucket:  # overlapping timestamps: keep what is already out
+            fresh = ids >= self.next_bucket
+            ids, mins, maxs = ids[fresh], mins[fresh], maxs[fresh]
+            if ids.size == 0:
+                return
+        last = int(ids[-1])
+        span = last - self.next_bucket + 1
+        out_min = np.zeros(span, np.float32)
+        out_max = np.zeros(span, np.float32)
+        out_min[ids - self.next_bucket] = mins
+        out_max[ids - self.next_bucket] = maxs
+        self.chunks_min.append(out_min)
+        self.chunks_max.append(out_max)
+        self.next_bucket = last + 1
+
+    def finish(self) -> tuple[F32, F32]:
+        if self.carry is not None:
+            cid, cmin, cmax = self.carry
+            self._emit(np.array([cid]), np.array([cmin], np.float32), np.array([cmax], np.float32))
+            self.carry = None
+        if not self.chunks_min:
+            return np.zeros(0, np.float32), np.zeros(0, np.float32)
+        return np.concatenate(self.chunks_min), np.concatenate(self.chunks_max)
+
+
+def compute_peaks(
+    path: Path,
+    stream_index: int | None = None,
+    base_bucket: int = BASE_BUCKET,
+    levels: int = LEVELS,
+    sample_rate: int = PROJECT_SAMPLE_RATE,
+    progress: Callable[[float], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> Peaks | None:
+    """Peaks of one audio stream (None when the file has no audio, or when cancelled)."""
+    with open_container(path) as container:
+        stream = pick_audio_stream(container, stream_index)
+        if stream is None:
+            return None
+        for other in container.streams:
+            if other.index != stream.index:
+                other.discard = Discard.all
+        origin = timeline_origin(container)
+        rate = int(stream.rate or stream.codec_context.sample_rate)
+        total = Fraction(container.duration or 0, av.time_base)
+        binner = _Binner(rate, base_bucket, sample_rate)
+        pending_lo: list[F32] = []
+        pending_hi: list[F32] = []
+        pending_n = 0
+        batch_start: int | None = None
+        position: int | None = None  # source sample index of the next decoded sample
+        last_report = 0.0
+        try:
+            for frame in container.decode(stream):
+                if position is None:
+                    tb = frame.time_base or stream.time_base
+                    t = Fraction(frame.pts) * Fraction(tb) if frame.pts is not None else origin
+                    position = round((t - origin) * rate)
+                if batch_start is None:
+                    batch_start = position
+                lo, hi = _envelope(frame)
+                pending_lo.append(lo)
+                pending_hi.append(hi)
+                pending_n += lo.shape[0]
+                position += lo.shape[0]
+                if pending_n >= _BATCH_SAMPLES:
+                    binner.add(batch_start, np.concatenate(pending_lo), np.concatenate(pending_hi))
+                    pending_lo, pending_hi, pending_n, batch_start = [], [], 0, None
+                    if cancel is not None and cancel.is_set():
+                        return None
+                    if progress is not None and total > 0:
+                        done = min(1.0, float(Fraction(position, rate) / total))
+                        if done - last_report >= 0.01:
+                            last_report = done
+                            progress(done)
+        except av.error.FFmpegError:
+            pass  # a damaged tail: keep what decoded
+        if pending_n and batch_start is not None:
+            binner.add(batch_start, np.concatenate(pending_lo), np.concatenate(pending_hi))
+        mins, maxs = binner.finish()
+    length = round(Fraction(position or 0, rate) * sample_rate) if rate else 0
+    all_min, all_max = [mins], [maxs]
+    sizes = [base_bucket]
+    for _ in range(1, levels):
+        all_min.append(_fold(all_min[-1], np.minimum))
+        all_max.append(_fold(all_max[-1], np.maximum))
+        sizes.append(sizes[-1] * LEVEL_FACTOR)
+    if progress is not None:
+        progress(1.0)
+    return Peaks(sample_rate, tuple(sizes), tuple(all_min), tuple(all_max), length)
+
+
+def _envelope(frame: Any) -> tuple[F32, F32]:
+    """Per-sample min and max across channels, as float32 in [-1, 1]."""
+    data = frame.to_ndarray()
+    fmt = frame.format
+    if not fmt.is_planar:
+        channels = len(frame.layout.channels)
+        data = data.reshape(-1, channels).T
+    if data.shape[0] == 1:
+        lo = hi = data[0]
+    else:
+        lo, hi = data.min(axis=0), data.max(axis=0)
+    name = fmt.name.rstrip("p")
+    if name in ("flt", "dbl"):
+        return lo.astype(np.float32, copy=False), hi.astype(np.float32, copy=False)
+    offset, scale = _INT_SCALES.get(name, (0.0, 1.0))
+    lo32 = (lo.astype(np.float32) - np.float32(offset)) * np.float32(scale)
+    hi32 = (hi.astype(np.float32) - np.float32(offset)) * np.float32(scale)
+    return lo32, hi32
+
+
+# Integer sample formats: (offset, scale) to [-1, 1].
+_INT_SCALES = {
+    "u8": (128.0, 1 / 128),
+    "s16": (0.0, 1 / 32768),
+    "s32": (0.0, 1 / 2147483648),
+    "s64": (0.0, 1 / 2**63),
+}
+
+
+def _fold(values: F32, op: Any) -> F32:
+    """Merges LEVEL_FACTOR neighbouring buckets (the last partial group too)."""
+    n = values.shape[0]
+    if n == 0:
+        return values
+    pad = (-n) % LEVEL_FACTOR
+    if pad:
+        values = np.concatenate([values, np.repeat(values[-1:], pad)])
+    return np.asarray(op.reduce(values.reshape(-1, LEVEL_FACTOR), axis=1), np.float32)
+
+
+# -- cache -----------------------------------------------------------------------------------------
+
+
+def peaks_cache_path(project: Project, stream_index: int | None = None) -> Path:
+    key = f"{project.source.fingerprint}|{stream_index}|{BASE_BUCKET}|{LEVELS}|v{PEAKS_VERSION}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:24]
+    return project.cache_dir / f"peaks-{digest}.npz"
+
+
+def save_peaks(peaks: Peaks, path: Path) -> None:
+    """Writes atomically: a crash never leaves a half cache file under the real name."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrays: dict[str, Any] = {
+        "meta": np.array(
+            [peaks.sample_rate, peaks.length_samples, *peaks.bucket_sizes], dtype=np.int64
+        )
+    }
+    for level, (lo, hi) in enumerate(zip(peaks.mins, peaks.maxs, strict=True)):
+        arrays[f"min{level}"] = lo
+        arrays[f"max{level}"] = hi
+    fd, tmp = tempfile.mkstemp(prefix=".peaks.", suffix=".npz", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_peaks(path: Path) -> Peaks | None:
+    """The cached peaks, or None when missing or unreadable (then they are computed again)."""
+    try:
+        with np.load(path) as data:
+            meta = [int(v) for v in data["meta"]]
+            levels = len(meta) - 2
+            mins = tuple(np.asarray(data[f"min{i}"], np.float32) for i in range(levels))
+            maxs = tuple(np.asarray(data[f"max{i}"], np.float32) for i in range(levels))
+    except (OSError, KeyError, ValueError):
+        return None
+    return Peaks(meta[0], tuple(meta[2:]), mins, maxs, meta[1])
+
+
+def load_or_compute_peaks(
+    project: Project,
+    stream_index: int | None = None,
+    progress: Callable[[float], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> Peaks | None:
+    """The source's peaks from the project cache, computed (and cached) on first use."""
+    path = peaks_cache_path(project, stream_index)
+    cached = load_peaks(path) if path.exists() else None
+    if cached is not None:
+        return cached
+    peaks = compute_peaks(project.require_source(), stream_index, progress=progress, cancel=cancel)
+    if peaks is not None:
+        save_peaks(peaks, path)
+    return peaks
