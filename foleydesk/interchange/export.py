@@ -1,0 +1,176 @@
+"""One export run: stems, the muxed video and the timeline files an editor asked for.
+
+The timeline files reference the stems, so asking for any of them renders the stems too (into
+the project's exports folder unless a stems folder is given). Every file is written beside its
+final name and renamed when complete; progress goes to one callback across all the steps.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import opentimelineio as otio
+
+from foleydesk.core.project import Project
+from foleydesk.errors import UserError
+from foleydesk.interchange.edl import edl_string
+from foleydesk.interchange.fcp7 import xmeml_string
+from foleydesk.interchange.fcpxml import fcpxml_string
+from foleydesk.interchange.timeline import TimelineOptions, build_timeline
+from foleydesk.interchange.urls import plain_path, write_text_atomic
+from foleydesk.media.bwf import Subtype
+from foleydesk.media.mux import AudioMode, container_for, mux_video
+from foleydesk.media.render import Progress, check_cancel
+from foleydesk.media.stems import StemExport, StemOptions, export_stems
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    stems_dir: Path | None = None
+    video: Path | None = None
+    audio_mode: AudioMode = "mix"
+    include_original: bool = True
+    xml: Path | None = None
+    fcpxml: Path | None = None
+    edl: Path | None = None
+    otio: Path | None = None  # .otio (plain paths) or .otioz (media bundled)
+    subtype: Subtype = "pcm24"
+    handle_frames: int = 0
+    start_at_hour: bool = False  # sequence at 01:00:00:00 instead of the source's timecode
+    relative_paths: bool = False  # OTIO media paths relative to the .otio file
+
+    @property
+    def wants_timeline(self) -> bool:
+        return any(p is not None for p in (self.xml, self.fcpxml, self.edl, self.otio))
+
+    def validate(self) -> None:
+        if not (self.stems_dir or self.video or self.wants_timeline):
+            raise UserError(
+                "Nothing to export.",
+                "Add one or more of --stems DIR, --video FILE, --xml, --fcpxml, --edl, --otio.",
+            )
+        if self.video is not None:
+            container_for(self.video)
+        for path, suffixes, flag in (
+            (self.xml, (".xml",), "--xml"),
+            (self.fcpxml, (".fcpxml",), "--fcpxml"),
+            (self.edl, (".edl",), "--edl"),
+            (self.otio, (".otio", ".otioz"), "--otio"),
+        ):
+            if path is not None and path.suffix.lower() not in suffixes:
+                raise UserError(
+                    f"{flag} needs a file ending in {' or '.join(suffixes)}, not {path.name}.",
+                    f"For example {flag} cut{suffixes[0]}.",
+                )
+        if self.handle_frames < 0:
+            raise UserError("Handles cannot be negative.", "Use 0 or more.")
+
+
+@dataclass
+class ExportReport:
+    stems: StemExport | None = None
+    files: list[Path] = field(default_factory=list)  # written by this run
+    reused: list[Path] = field(default_factory=list)  # stems found up to date
+
+
+class _Stages:
+    """Maps each step's own 0..1 progress into the run's overall fraction."""
+
+    def __init__(self, progress: Progress | None, weights: list[float]) -> None:
+        self.progress = progress
+        self.weights = weights
+        self.total = sum(weights) or 1.0
+        self.index = 0
+
+    def step(self) -> Progress:
+        before = sum(self.weights[: self.index]) / self.total
+        share = self.weights[self.index] / self.total
+        self.index += 1
+
+        def report(fraction: float) -> None:
+            if self.progress is not None:
+                self.progress(min(1.0, before + share * fraction))
+
+        return report
+
+
+def write_otio_file(timeline: otio.schema.Timeline, path: Path, relative: bool) -> Path:
+    """`.otio` with plain paths (Resolve rejects file:// URLs there); `.otioz` bundles media."""
+    copy: otio.schema.Timeline = timeline.deepcopy()
+    if path.suffix.lower() == ".otioz":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:8]}.part.otioz")
+        try:
+            otio.adapters.write_to_file(copy, str(tmp), adapter_name="otioz")
+            tmp.replace(path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return path
+    base = path.parent.resolve() if relative else None
+    for clip in copy.find_clips():
+        ref = clip.media_reference
+        if isinstance(ref, otio.schema.ExternalReference):
+            ref.target_url = plain_path(ref.target_url, base)
+    text = otio.adapters.write_to_string(copy, "otio_json")
+    return write_text_atomic(path, text)
+
+
+def export_project(
+    project: Project,
+    request: ExportRequest,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> ExportReport:
+    """Run the export the request describes and say which files it wrote."""
+    request.validate()
+    report = ExportReport()
+    stems_dir = request.stems_dir
+    if stems_dir is None and request.wants_timeline:
+        stems_dir = project.exports_dir / "stems"
+    weights = [0.5 if stems_dir else 0.0, 0.45 if request.video else 0.0, 0.05]
+    stages = _Stages(progress, weights)
+
+    stem_progress = stages.step()
+    if stems_dir is not None:
+        options = StemOptions(
+            subtype=request.subtype,
+            handle_frames=request.handle_frames,
+            include_original_in_mix=request.include_original,
+        )
+        report.stems = export_stems(project, stems_dir, options, stem_progress, cancel)
+        report.files.extend(report.stems.written)
+        report.reused.extend(report.stems.reused)
+
+    video_progress = stages.step()
+    if request.video is not None:
+        check_cancel(cancel)
+        mux_video(
+            project,
+            request.video,
+            request.audio_mode,
+            request.include_original,
+            video_progress,
+            cancel,
+        )
+        report.files.append(request.video)
+
+    timeline_progress = stages.step()
+    if request.wants_timeline and report.stems is not None:
+        check_cancel(cancel)
+        options_tl = TimelineOptions(start_at_hour=request.start_at_hour, name=project.name)
+        timeline = build_timeline(project, report.stems, options_tl)
+        if request.xml is not None:
+            report.files.append(write_text_atomic(request.xml, xmeml_string(project, timeline)))
+        if request.fcpxml is not None:
+            text = fcpxml_string(project, timeline)
+            report.files.append(write_text_atomic(request.fcpxml, text))
+        if request.edl is not None:
+            report.files.append(write_text_atomic(request.edl, edl_string(project, timeline)))
+        if request.otio is not None:
+            report.files.append(write_otio_file(timeline, request.otio, request.relative_paths))
+    timeline_progress(1.0)
+    return report
