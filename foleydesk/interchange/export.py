@@ -119,6 +119,34 @@ def write_otio_file(timeline: otio.schema.Timeline, path: Path, relative: bool) 
     return write_text_atomic(path, text)
 
 
+TIMELINE_FORMATS = ("fcp7", "fcpxml", "edl", "otio")
+
+
+def export_timeline(
+    project: Project,
+    out_path: Path,
+    fmt: str,
+    stems: StemExport | None = None,
+    options: TimelineOptions | None = None,
+    relative_paths: bool = False,
+) -> Path:
+    """One timeline file (fmt: fcp7, fcpxml, edl, otio) referencing `stems`; without stems,
+    they are rendered (or found up to date) in the project's exports folder first."""
+    if fmt not in TIMELINE_FORMATS:
+        raise UserError(f"Unknown timeline format {fmt!r}.", f"Use one of {TIMELINE_FORMATS}.")
+    if stems is None:
+        stems = export_stems(project, project.exports_dir / "stems")
+    timeline = build_timeline(project, stems, options or TimelineOptions(name=project.name))
+    out_path = Path(out_path)
+    if fmt == "fcp7":
+        return write_text_atomic(out_path, xmeml_string(project, timeline))
+    if fmt == "fcpxml":
+        return write_text_atomic(out_path, fcpxml_string(project, timeline))
+    if fmt == "edl":
+        return write_text_atomic(out_path, edl_string(project, timeline))
+    return write_otio_file(timeline, out_path, relative_paths)
+
+
 def export_project(
     project: Project,
     request: ExportRequest,
@@ -162,15 +190,17 @@ def export_project(
     if request.wants_timeline and report.stems is not None:
         check_cancel(cancel)
         options_tl = TimelineOptions(start_at_hour=request.start_at_hour, name=project.name)
-        timeline = build_timeline(project, report.stems, options_tl)
-        if request.xml is not None:
-            report.files.append(write_text_atomic(request.xml, xmeml_string(project, timeline)))
-        if request.fcpxml is not None:
-            text = fcpxml_string(project, timeline)
-            report.files.append(write_text_atomic(request.fcpxml, text))
-        if request.edl is not None:
-            report.files.append(write_text_atomic(request.edl, edl_string(project, timeline)))
-        if request.otio is not None:
-            report.files.append(write_otio_file(timeline, request.otio, request.relative_paths))
+        for fmt, path in (
+            ("fcp7", request.xml),
+            ("fcpxml", request.fcpxml),
+            ("edl", request.edl),
+            ("otio", request.otio),
+        ):
+            if path is not None:
+                report.files.append(
+                    export_timeline(
+                        project, path, fmt, report.stems, options_tl, request.relative_paths
+                    )
+                )
     timeline_progress(1.0)
     return report

@@ -121,7 +121,7 @@ def _write(
         raise MediaError(f"{source_path.name} cannot be opened ({exc}).") from exc
     with source:
         in_video = source.streams.video[0]
-        origin = Fraction(in_video.start_time or 0) * Fraction(in_video.time_base)
+        origin = Fraction(in_video.start_time or 0) * Fraction(in_video.time_base or 0)
         try:
             output = av.open(str(tmp), "w", format=fmt)
         except (av.error.FFmpegError, OSError) as exc:
@@ -137,7 +137,7 @@ def _write(
                 out_video.metadata["timecode"] = timecode
             tracks = []
             for title, mixer in mixers:
-                stream = output.add_stream(codec, rate=48000, layout="stereo")
+                stream: Any = output.add_stream(codec, rate=48000, layout="stereo")
                 if codec == "aac":
                     stream.bit_rate = _AAC_BITRATE
                 stream.metadata["title"] = title

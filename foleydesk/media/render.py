@@ -154,13 +154,17 @@ def load_take_audio(project: Project, placement: Placement) -> Samples:
     audio = audio * np.float32(placement.gain)
     take = placement.take
     n = audio.shape[0]
-    if take.fade_in_samples > 0 and n:
-        k = min(take.fade_in_samples, n)
-        audio[:k] *= (np.arange(k, dtype=np.float32) / np.float32(take.fade_in_samples))[:, None]
-    if take.fade_out_samples > 0 and n:
-        k = min(take.fade_out_samples, n)
-        ramp = (np.arange(k, 0, -1, dtype=np.float32) - 1) / np.float32(take.fade_out_samples)
-        audio[n - k :] *= ramp[:, None]
+    # Linear fades sampled at mid-sample points, exactly as the playback mixer shapes them.
+    fade_in = min(max(take.fade_in_samples, 0), n)
+    if fade_in:
+        ramp = (np.arange(fade_in, dtype=np.float32) + 0.5) / np.float32(take.fade_in_samples)
+        audio[:fade_in] *= ramp[:, None]
+    fade_out = min(max(take.fade_out_samples, 0), n)
+    if fade_out:
+        ramp = (np.arange(fade_out, 0, -1, dtype=np.float32) - 0.5) / np.float32(
+            take.fade_out_samples
+        )
+        audio[n - fade_out :] *= ramp[:, None]
     return np.ascontiguousarray(audio, dtype=np.float32)
 
 

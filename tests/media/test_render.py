@@ -125,10 +125,11 @@ def test_gain_fades_mute_and_solo(tmp_path: Path, film_source: Path) -> None:
     assert np.max(np.abs(mix[: 20 * 2002])) == 0.0  # lane 1 is not soloed
     assert mix[20 * 2002 + 100] == pytest.approx(0.9, abs=1e-5)
 
-    # A fade-in of 200 samples: the click at take sample 100 sits halfway up the ramp.
+    # A fade-in of 200 samples: the click at take sample 100 sits halfway up the ramp
+    # (sampled mid-sample, as the playback mixer does).
     project.update_take(take_a.id, fade_in_samples=200)
     clip = read_bwf_samples(render_cue_clip(project, cue_a, tmp_path / "a.wav").path)[:, 0]
-    assert clip[100] == pytest.approx(0.9 * 10 ** (-12 / 20) * 0.5, abs=1e-4)
+    assert clip[100] == pytest.approx(0.9 * 10 ** (-12 / 20) * 100.5 / 200, abs=1e-4)
 
 
 def test_mix_carries_the_original_audio_in_sync(tmp_path: Path, film_source: Path) -> None:
