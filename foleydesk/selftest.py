@@ -127,6 +127,15 @@ def check_portaudio() -> Check:
     )
 
 
+def _dist_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "?"
+
+
 def check_keyring() -> Check:
     """A real credential store must be found on Windows and macOS.
 
@@ -138,7 +147,7 @@ def check_keyring() -> Check:
 
     backend = keyring.get_keyring()
     label = f"{type(backend).__module__.removeprefix('keyring.backends.')}.{type(backend).__name__}"
-    version = f"keyring {getattr(keyring, '__version__', '?')}"
+    version = f"keyring {_dist_version('keyring')}"
     if not isinstance(backend, fail.Keyring):
         return Check("keyring", True, f"{version}; backend {label}")
     if sys.platform.startswith("linux"):

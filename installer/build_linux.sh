@@ -30,7 +30,7 @@ echo "== frozen self-test"
 set +e
 (
     cd "$scratch" &&
-        env -i PATH=/usr/bin:/bin HOME="$scratch" QT_QPA_PLATFORM=offscreen \
+        env -i PATH=/usr/bin:/bin HOME="$scratch" LANG=C.UTF-8 QT_QPA_PLATFORM=offscreen \
             FOLEYDESK_CONFIG_DIR="$scratch/config" FOLEYDESK_LOG_DIR="$scratch/logs" \
             FOLEYDESK_DATA_DIR="$scratch/data" \
             ${PULSE_SERVER:+PULSE_SERVER="$PULSE_SERVER"} \
@@ -44,6 +44,13 @@ if [ "$status" -ne 0 ]; then
     cat "$scratch/logs/foleydesk.log" >&2 2>/dev/null || true
     exit "$status"
 fi
+
+# Desktop integration files for the tarball (the user runs install-desktop-entry.sh).
+mkdir -p "$APP_DIR/share"
+cp "$ROOT/installer/linux/foleydesk.desktop" "$ROOT/installer/linux/foleydesk-mime.xml" \
+    "$ROOT/resources/icons/foleydesk.svg" "$ROOT/resources/icons/foleydesk-256.png" \
+    "$ROOT/resources/icons/foleydesk-document-256.png" "$APP_DIR/share/"
+cp "$ROOT/installer/linux/install-desktop-entry.sh" "$ROOT/LICENSE" "$APP_DIR/"
 
 tarball="$OUT/FoleyDesk-$version-linux-$arch.tar.gz"
 tar -C "$OUT" -czf "$tarball" FoleyDesk
