@@ -4,8 +4,10 @@ tests in test_transport.py still run)."""
 
 from __future__ import annotations
 
+import os
 import time
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +16,7 @@ from foleydesk.core.model import LaneKind
 from foleydesk.playback import PlaybackEngine
 from tests.playback.conftest import AudioSetup, ProjectFactory, add_alternative, add_take
 from tests.playback.mediagen import SR, click_track, level_at, signature, tone
+from tests.playback.soundserver import start_sound_server
 
 pytestmark = pytest.mark.soundserver
 
@@ -200,3 +203,32 @@ def test_a_minute_of_playback_has_no_underrun(
     assert stats.presented_frames >= 60 * 25 - 10
     if not audio_setup.use_device:
         pytest.skip(f"ran on the null output only: {audio_setup.reason}")
+
+
+def test_losing_the_device_mid_play_falls_back_to_the_null_output(
+    audio_setup: AudioSetup, make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    if audio_setup.server is None:
+        pytest.skip(f"needs PulseAudio ({audio_setup.reason})")
+    doomed = start_sound_server(tmp_path / "doomed")
+    project = make_project()
+    saved = os.environ["PULSE_SERVER"]
+    os.environ["PULSE_SERVER"] = doomed.env["PULSE_SERVER"]
+    try:
+        engine = engine_on_device(project, audio_setup)
+    finally:
+        os.environ["PULSE_SERVER"] = saved
+    with engine:
+        engine.play()
+        time.sleep(0.3)
+        doomed.stop()  # the sound server goes away under the engine
+        deadline = time.monotonic() + 5
+        while engine.on_device and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not engine.on_device
+        assert engine.device_lost
+        assert "lost" in engine.device_status
+        before = engine.position
+        time.sleep(0.3)
+        assert engine.playing
+        assert engine.position - before > Fraction(2, 10)
