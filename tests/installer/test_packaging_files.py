@@ -113,7 +113,7 @@ def test_release_workflow_builds_every_platform_on_tags_and_by_hand() -> None:
         ("windows-x64", "windows-2022"),
         ("macos-arm64", "macos-15"),
         ("macos-x86_64", "macos-15-intel"),
-        ("linux-x86_64", "ubuntu-24.04"),
+        ("linux-x86_64", "ubuntu-22.04"),
     }
     runs = "\n".join(step.get("run", "") for step in workflow["jobs"]["build"]["steps"])
     for script in (
