@@ -123,13 +123,26 @@ def _write(
         in_video = source.streams.video[0]
         origin = Fraction(in_video.start_time or 0) * Fraction(in_video.time_base or 0)
         try:
-            output = av.open(str(tmp), "w", format=fmt)
+            # MP4 gets a timecode track too when the source has one (MOV writes it anyway).
+            options = {"write_tmcd": "1"} if project.source.start_timecode_frames else {}
+            output = av.open(str(tmp), "w", format=fmt, options=options)
         except (av.error.FFmpegError, OSError) as exc:
             raise MediaError(
                 f"{tmp.parent} is not writable ({exc}).", "Choose another folder."
             ) from exc
         with output:
-            out_video = output.add_stream_from_template(in_video)
+            try:
+                out_video = output.add_stream_from_template(in_video)
+            except ValueError as exc:  # the container cannot hold this codec
+                raise MediaError(
+                    f"{in_video.codec_context.name} video cannot be copied into "
+                    f"{fmt.upper()} ({exc}).",
+                    "Export a .mov instead: it holds every codec FoleyDesk reads.",
+                ) from exc
+            if in_video.average_rate and out_video.codec_context is not None:
+                # The template leaves the stream's rate unset; the MOV muxer needs it to write
+                # a timecode track (PyAV copies the codec's framerate to the stream).
+                out_video.codec_context.framerate = in_video.average_rate
             timecode = (
                 project.source.start_timecode() if project.source.start_timecode_frames else ""
             )

@@ -186,3 +186,69 @@ def test_cancel_and_bad_names(tmp_path: Path, mp4_source: Path) -> None:
         mux_video(project, out_dir / "x.avi")
     with pytest.raises(UserError, match="overwrite the source"):
         mux_video(project, mp4_source)
+
+
+# -- source shapes from the media suite's fixtures (tests/media/conftest.py) ----------------------
+
+
+def _relative(packets: list[tuple[bytes, Fraction, Fraction, bool]]) -> list[Fraction]:
+    first = packets[0][1]
+    return [p[1] - first for p in packets]
+
+
+def test_rotated_phone_clip_keeps_its_rotation(tmp_path: Path, rotated_mp4: Path) -> None:
+    project = make_project(tmp_path, rotated_mp4)
+    out = tmp_path / "rotated out.mp4"
+    mux_video(project, out)
+    assert probe(out).video.rotation == probe(rotated_mp4).video.rotation == 90
+    assert _video_packets(out) == _video_packets(rotated_mp4)
+
+
+def test_vfr_source_keeps_its_timestamps(tmp_path: Path, vfr_mkv: Path) -> None:
+    project = make_project(tmp_path, vfr_mkv)
+    add_cue_with_take(project, 1, 3, 6, 77)
+    out = tmp_path / "vfr.mov"
+    mux_video(project, out)
+    source, muxed = _video_packets(vfr_mkv), _video_packets(out)
+    assert [p[0] for p in muxed] == [p[0] for p in source]
+    assert _relative(muxed) == _relative(source)  # 0, 40, 80, 200 ms ...: gaps kept
+    rate = project.source.frame_rate
+    expected = round(Fraction(3) / rate * SR) + 77
+    assert _peaks(_decode_track(out, 0)) == [expected]
+
+
+def test_ts_source_starting_at_10s_stays_in_sync(tmp_path: Path, ts_offset: Path) -> None:
+    from tests.media.conftest import CLICKS_48K
+
+    project = make_project(tmp_path, ts_offset)
+    add_cue_with_take(project, 1, 50, 60, 240)  # 2 s in at 25 fps, plus 5 ms
+    out = tmp_path / "from ts.mp4"
+    mux_video(project, out)
+    source, muxed = _video_packets(ts_offset), _video_packets(out)
+    assert len(muxed) == len(source)
+    assert _relative(muxed) == _relative(source)
+    found = _peaks(_decode_track(out, 0), 0.3)
+    expected = [*CLICKS_48K, 2 * SR + 240]
+    assert len(found) == len(expected)
+    assert all(abs(f - e) <= MS for f, e in zip(found, expected, strict=True))
+
+
+def test_prores_with_timecode_track(tmp_path: Path, prores_mov: Path) -> None:
+    project = make_project(tmp_path, prores_mov)
+    add_cue_with_take(project, 1, 4, 12, 1)
+    out = tmp_path / "prores out.mov"
+    mux_video(project, out, "tracks")
+    assert _video_packets(out) == _video_packets(prores_mov)
+    assert probe(out).start_timecode == "01:00:00:00"
+    assert _peaks(_decode_track(out, 2)) == [4 * 2002 + 1]  # the lane track
+    with pytest.raises(UserError, match="prores video cannot be copied into MP4"):
+        mux_video(project, tmp_path / "prores out.mp4")
+    assert not list(tmp_path.glob("*.mp4")) and not list(tmp_path.glob(".*part*"))
+
+
+def test_mp4_output_carries_the_timecode(tmp_path: Path) -> None:
+    source = make_source(tmp_path / "tc.mov", NTSC_FILM, 24, "00:59:58:00", audio=False)
+    project = make_project(tmp_path, source)
+    out = tmp_path / "tc.mp4"
+    mux_video(project, out)
+    assert probe(out).start_timecode == "00:59:58:00"
