@@ -114,3 +114,30 @@ def test_cancelled_export_keeps_finished_files_for_next_time(tmp_path: Path, sou
     assert finished and not any(name.endswith(".part") for name in finished)
     resumed = export_stems(project, folder)
     assert {p.name for p in resumed.reused} == finished
+
+
+def test_vfr_source_exports_on_its_time_grid(tmp_path: Path, vfr_mkv: Path) -> None:
+    """A VFR source has no single frame grid: cues sit on the 25 fps time grid the probe
+    reports, and every export agrees on where they are."""
+    import opentimelineio as otio
+
+    from foleydesk.interchange.export import ExportRequest, export_project
+
+    project = make_project(tmp_path, vfr_mkv)
+    assert project.source.vfr and project.source.frame_rate == 25
+    cue, _ = add_cue_with_take(project, 1, 5, 20, 480, label="bump")  # 0.2 s in, + 10 ms
+    out = tmp_path / "out"
+    report = export_project(
+        project, ExportRequest(stems_dir=out / "stems", otio=out / "c.otio", xml=out / "c.xml")
+    )
+    assert report.stems is not None
+    clip = report.stems.clips[cue.id]
+    assert peak_index(read_bwf_samples(clip.path)) == 480
+    assert read_bwf_info(clip.path).time_reference == 5 * 1920
+    timeline = otio.adapters.read_from_file(str(out / "c.otio"))
+    placed = next(c for c in timeline.find_clips() if c.name == "bump")
+    assert placed.range_in_parent().start_time.value == 5
+    assert placed.duration().value == 15 and placed.duration().rate == 25
+    xml = otio.adapters.read_from_file(str(out / "c.xml"), "fcp_xml")
+    placed = next(c for c in xml.find_clips() if c.name == "bump")
+    assert placed.range_in_parent().start_time.value == 5
