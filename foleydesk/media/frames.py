@@ -89,6 +89,7 @@ class FrameSource:
         self._prev: Any = None  # last decoded frame at or before the last target
         self._ahead: Any = None  # the frame decoded after it, if any
         self._eof = False
+        self._skip_before: Fraction | None = None
         self._rotation: int | None = None
         self.width = self._stream.codec_context.width
         self.height = self._stream.codec_context.height
@@ -142,6 +143,7 @@ class FrameSource:
         Other calls on this source in between restart the iteration's decoder position.
         """
         first = self._exact(self.origin + Fraction(t))
+        self._skip_before = None
         yield self._convert(first, size)
         while True:
             frame = self._next()
@@ -192,11 +194,31 @@ class FrameSource:
             self._container.seek(pts, stream=self._stream, backward=True, any_frame=False)
         except av.error.FFmpegError:
             self._container.seek(0)
-        self._gen = self._container.decode(self._stream)
+        self._gen = self._packets_decoded()
         self._prev = self._ahead = None
         self._eof = False
 
+    def _packets_decoded(self) -> Iterator[Any]:
+        """Decoded frames in presentation order. Packets well before the current target that no
+        other frame refers to are not decoded at all (a third of a long GOP's work)."""
+        ctx = self._stream.codec_context
+        skipping = False
+        for packet in self._container.demux(self._stream):
+            skip_before = self._skip_before
+            skip = (
+                skip_before is not None
+                and packet.pts is not None
+                and Fraction(packet.pts) * self._tb < skip_before
+            )
+            if skip != skipping:
+                ctx.skip_frame = "NONREF" if skip else "DEFAULT"
+                skipping = skip
+            yield from self._stream.decode(packet)
+        if skipping:
+            ctx.skip_frame = "DEFAULT"
+
     def _keyframe(self, target: Fraction) -> Any:
+        self._skip_before = None
         self._seek(target)
         frame = self._next()
         if frame is None:
@@ -207,6 +229,9 @@ class FrameSource:
 
     def _exact(self, target: Fraction) -> Any:
         limit = target + self._slack
+        # Frames more than two frames before the target are never shown: CFR only, since a VFR
+        # frame can be shown for long.
+        self._skip_before = None if self.vfr else target - 2 / self.rate
         prev = self._prev
         if prev is not None and self._time(prev) <= limit:
             ahead = self._ahead

@@ -74,21 +74,32 @@ class _Binner:
         self.next_bucket = 0  # index of the first bucket not yet in the chunks
         self.carry: tuple[int, float, float] | None = None
 
-    def add(self, first_sample: int, lo: F32, hi: F32) -> None:
-        n = lo.shape[0]
+    def add(self, first_sample: int, channels: list[Any], offset: float, scale: float) -> None:
+        """Raw per-channel samples from `first_sample` on; value = (x - offset) * scale."""
+        if first_sample < 0:
+            channels = [c[-first_sample:] for c in channels]
+            first_sample = 0
+        n = channels[0].shape[0]
         if n == 0:
             return
-        index = (np.arange(first_sample, first_sample + n, dtype=np.int64) * self.num) // self.den
-        keep = index >= 0
-        if not keep[0]:
-            if not keep.any():
-                return
-            index, lo, hi = index[keep], lo[keep], hi[keep]
-        starts = np.flatnonzero(np.diff(index)) + 1
-        starts = np.concatenate(([0], starts))
-        ids = index[starts]
-        mins = np.minimum.reduceat(lo, starts)
-        maxs = np.maximum.reduceat(hi, starts)
+        num, den = self.num, self.den
+        b0 = first_sample * num // den
+        b1 = (first_sample + n - 1) * num // den
+        ids = np.arange(b0, b1 + 1, dtype=np.int64)
+        # First sample of bucket b is ceil(b * den / num); bucket b0 starts at the batch start.
+        starts = -((-ids[1:] * den) // num) - first_sample
+        starts = np.concatenate((np.zeros(1, np.int64), starts))
+        mins = np.minimum.reduceat(channels[0], starts)
+        maxs = np.maximum.reduceat(channels[0], starts)
+        for other in channels[1:]:
+            np.minimum(mins, np.minimum.reduceat(other, starts), out=mins)
+            np.maximum(maxs, np.maximum.reduceat(other, starts), out=maxs)
+        mins = ((mins.astype(np.float32) - np.float32(offset)) * np.float32(scale)).astype(
+            np.float32
+        )
+        maxs = ((maxs.astype(np.float32) - np.float32(offset)) * np.float32(scale)).astype(
+            np.float32
+        )
         if self.carry is not None:
             cid, cmin, cmax = self.carry
             if ids[0] == cid:
@@ -150,28 +161,35 @@ def compute_peaks(
         rate = int(stream.rate or stream.codec_context.sample_rate)
         total = Fraction(container.duration or 0, av.time_base)
         binner = _Binner(rate, base_bucket, sample_rate)
-        pending_lo: list[F32] = []
-        pending_hi: list[F32] = []
+        fmt: _Format | None = None
+        pending: list[list[Any]] = []  # per plane: raw sample arrays of the current batch
         pending_n = 0
-        batch_start: int | None = None
+        batch_start = 0
         position: int | None = None  # source sample index of the next decoded sample
         last_report = 0.0
         try:
             for frame in container.decode(stream):
+                n = frame.samples
+                planes = frame.planes
+                if fmt is None or len(planes) != fmt.planes:
+                    if fmt is not None and pending_n:  # the format changed mid-way
+                        binner.add(batch_start, *fmt.batch(pending))
+                        batch_start = position or 0
+                    fmt = _Format.of(frame)
+                    pending, pending_n = [[] for _ in range(fmt.planes)], 0
                 if position is None:
                     tb = frame.time_base or stream.time_base
                     t = Fraction(frame.pts) * Fraction(tb) if frame.pts is not None else origin
-                    position = round((t - origin) * rate)
-                if batch_start is None:
-                    batch_start = position
-                lo, hi = _envelope(frame)
-                pending_lo.append(lo)
-                pending_hi.append(hi)
-                pending_n += lo.shape[0]
-                position += lo.shape[0]
+                    position = batch_start = round((t - origin) * rate)
+                count = n if fmt.planar else n * fmt.channels
+                for lane, plane in zip(pending, planes, strict=False):
+                    # A view on the decoder's buffer (no copy); it keeps the frame alive.
+                    lane.append(np.frombuffer(plane, fmt.dtype, count))
+                pending_n += n
+                position += n
                 if pending_n >= _BATCH_SAMPLES:
-                    binner.add(batch_start, np.concatenate(pending_lo), np.concatenate(pending_hi))
-                    pending_lo, pending_hi, pending_n, batch_start = [], [], 0, None
+                    binner.add(batch_start, *fmt.batch(pending))
+                    pending, pending_n, batch_start = [[] for _ in pending], 0, position
                     if cancel is not None and cancel.is_set():
                         return None
                     if progress is not None and total > 0:
@@ -181,8 +199,8 @@ def compute_peaks(
                             progress(done)
         except av.error.FFmpegError:
             pass  # a damaged tail: keep what decoded
-        if pending_n and batch_start is not None:
-            binner.add(batch_start, np.concatenate(pending_lo), np.concatenate(pending_hi))
+        if pending_n and fmt is not None:
+            binner.add(batch_start, *fmt.batch(pending))
         mins, maxs = binner.finish()
     length = round(Fraction(position or 0, rate) * sample_rate) if rate else 0
     all_min, all_max = [mins], [maxs]
@@ -196,24 +214,43 @@ def compute_peaks(
     return Peaks(sample_rate, tuple(sizes), tuple(all_min), tuple(all_max), length)
 
 
-def _envelope(frame: Any) -> tuple[F32, F32]:
-    """Per-sample min and max across channels, as float32 in [-1, 1]."""
-    data = frame.to_ndarray()
-    fmt = frame.format
-    if not fmt.is_planar:
+_DTYPES = {
+    "u8": np.uint8,
+    "s16": np.int16,
+    "s32": np.int32,
+    "s64": np.int64,
+    "flt": np.float32,
+    "dbl": np.float64,
+}
+
+
+@dataclass(frozen=True)
+class _Format:
+    """How to read a decoded frame's planes as numbers."""
+
+    dtype: Any
+    channels: int
+    planar: bool
+    planes: int
+    offset: float
+    scale: float
+
+    @classmethod
+    def of(cls, frame: Any) -> _Format:
+        name = frame.format.name
+        base = name.rstrip("p")
         channels = len(frame.layout.channels)
-        data = data.reshape(-1, channels).T
-    if data.shape[0] == 1:
-        lo = hi = data[0]
-    else:
-        lo, hi = data.min(axis=0), data.max(axis=0)
-    name = fmt.name.rstrip("p")
-    if name in ("flt", "dbl"):
-        return lo.astype(np.float32, copy=False), hi.astype(np.float32, copy=False)
-    offset, scale = _INT_SCALES.get(name, (0.0, 1.0))
-    lo32 = (lo.astype(np.float32) - np.float32(offset)) * np.float32(scale)
-    hi32 = (hi.astype(np.float32) - np.float32(offset)) * np.float32(scale)
-    return lo32, hi32
+        planar = name.endswith("p")
+        offset, scale = _INT_SCALES.get(base, (0.0, 1.0))
+        return cls(_DTYPES[base], channels, planar, len(frame.planes), offset, scale)
+
+    def batch(self, pending: list[list[Any]]) -> tuple[list[Any], float, float]:
+        """Per-channel 1-D arrays of a batch, with the offset and scale to [-1, 1]."""
+        joined = [np.concatenate(lane) if len(lane) > 1 else lane[0] for lane in pending]
+        if self.planar:
+            return joined, self.offset, self.scale
+        packed = joined[0].reshape(-1, self.channels)
+        return [packed[:, c] for c in range(self.channels)], self.offset, self.scale
 
 
 # Integer sample formats: (offset, scale) to [-1, 1].
