@@ -90,8 +90,11 @@ class _Writer:
             "audioRate": "48000",
         }
         if video:
+            source = self.project.source
             attrs["format"] = self.format_id
-            attrs["hasAudio"] = "1" if self.project.source.has_audio else "0"
+            attrs["hasAudio"] = "1" if source.has_audio else "0"
+            attrs["audioChannels"] = str(source.audio_channels or 2)
+            attrs["audioRate"] = str(source.audio_sample_rate or 48000)
         asset = ElementTree.SubElement(self.resources, "asset", attrs)
         ElementTree.SubElement(asset, "media-rep", kind="original-media", src=url)
         self._assets[url] = ident
