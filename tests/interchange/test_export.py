@@ -4,6 +4,7 @@ own readers; positions, durations, rates, timecode and paths as Premiere and Res
 from __future__ import annotations
 
 import re
+import subprocess
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -100,6 +101,18 @@ def test_stems_sit_at_the_cue_timecode(exported: Exported) -> None:
         assert info.time_reference == time_reference_for(ex.tc0 + start, ex.shape.rate)
         assert info.timecode_rate == ex.shape.rate
         assert info.timecode_flag == ("DF" if ex.shape.drop else "NDF")
+        # ffprobe and mediainfo read the same TimeReference
+        probed = subprocess.run(
+            ["ffprobe", "-v", "error", "-show_entries", "format_tags=time_reference",
+             "-of", "default=nw=1:nk=1", str(_clip_file(ex, cue))],
+            check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        assert int(probed) == info.time_reference
+        media = subprocess.run(
+            ["mediainfo", "--Inform=Audio;%Delay%", str(_clip_file(ex, cue))],
+            check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        assert round(Fraction(media.strip()) * 48) == info.time_reference  # Delay is in ms
     # The negative offset needs a frame of handle before the cue; the others have none.
     assert ex.report.stems is not None
     assert [ex.report.stems.clips[c.id].rendered.handle_before for c in ex.cues] == [0, 0, 1]
