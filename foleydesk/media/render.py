@@ -249,7 +249,6 @@ def _write_range(
     path: Path,
     start_frame: int,
     end_frame: int,
-    extra_end_samples: int,
     subtype: Subtype,
     description: str,
     progress: Progress | None,
@@ -258,7 +257,7 @@ def _write_range(
     grid = mixer.grid
     source = mixer.project.source
     first = grid.sample_of_frame(start_frame)
-    total = grid.sample_of_frame(end_frame) - first + extra_end_samples
+    total = grid.sample_of_frame(end_frame) - first
     time_reference = time_reference_for(
         source.start_timecode_frames + start_frame, source.frame_rate
     )
@@ -328,7 +327,6 @@ def render_cue_clip(
             out_path,
             start,
             end,
-            0,
             subtype,
             f"{cue.display_name()}: {cue.prompt}"[:256],
             progress,
@@ -370,7 +368,6 @@ def render_lane_stem(
             out_path,
             0,
             _full_length(project),
-            0,
             subtype,
             f"{lane.name} stem",
             progress,
@@ -398,7 +395,6 @@ def render_mix(
             out_path,
             0,
             _full_length(project),
-            0,
             subtype,
             "mix",
             progress,
