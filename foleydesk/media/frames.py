@@ -30,6 +30,9 @@ _FORWARD_WINDOW = Fraction(2)
 # Container timestamps are rounded to their time base (MKV: 1 ms); a frame within a tick of the
 # target counts as at the target.
 _MIN_SLACK = Fraction(1, 20000)
+# Recent decoded frames kept for stepping backwards: at most this many, and this many bytes.
+_RECENT_FRAMES = 12
+_RECENT_BYTES = 64 << 20
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,9 @@ class FrameSource:
         self._ahead: Any = None  # the frame decoded after it, if any
         self._eof = False
         self._skip_before: Fraction | None = None
+        self._recent: list[Any] = []
+        frame_bytes = max(1, self._stream.codec_context.width * self._stream.codec_context.height)
+        self._recent_max = max(2, min(_RECENT_FRAMES, _RECENT_BYTES // (frame_bytes * 3 // 2)))
         self._rotation: int | None = None
         self.width = self._stream.codec_context.width
         self.height = self._stream.codec_context.height
@@ -155,6 +161,7 @@ class FrameSource:
     def close(self) -> None:
         self._gen = None
         self._prev = self._ahead = None
+        self._recent.clear()
         self._container.close()
 
     def __enter__(self) -> FrameSource:
@@ -179,7 +186,7 @@ class FrameSource:
         if self._gen is None or self._eof:
             return None
         try:
-            return next(self._gen)
+            frame = next(self._gen)
         except StopIteration:
             self._eof = True
             return None
@@ -187,6 +194,26 @@ class FrameSource:
             # A damaged spot: treat as the end of what can be shown from here.
             self._eof = True
             return None
+        self._remember(frame)
+        return frame
+
+    def _remember(self, frame: Any) -> None:
+        """Keeps the last few frames of an unbroken decoded run, so stepping back is instant."""
+        skip_before = self._skip_before
+        if skip_before is not None and self._time(frame) < skip_before:
+            self._recent.clear()  # frames here may have gaps (non-reference ones were skipped)
+            return
+        self._recent.append(frame)
+        if len(self._recent) > self._recent_max:
+            del self._recent[0]
+
+    def _recalled(self, limit: Fraction) -> Any:
+        """The frame shown at `limit` from the recent run, when the run proves it."""
+        recent = self._recent
+        for i in range(len(recent) - 2, -1, -1):
+            if self._time(recent[i]) <= limit:
+                return recent[i] if self._time(recent[i + 1]) > limit else None
+        return None
 
     def _seek(self, target: Fraction) -> None:
         pts = math.floor(target / self._tb)
@@ -195,6 +222,7 @@ class FrameSource:
         except av.error.FFmpegError:
             self._container.seek(0)
         self._gen = self._packets_decoded()
+        self._recent.clear()
         self._prev = self._ahead = None
         self._eof = False
 
@@ -229,9 +257,12 @@ class FrameSource:
 
     def _exact(self, target: Fraction) -> Any:
         limit = target + self._slack
-        # Frames more than two frames before the target are never shown: CFR only, since a VFR
-        # frame can be shown for long.
-        self._skip_before = None if self.vfr else target - 2 / self.rate
+        # Frames well before the target are never shown, so non-reference ones are not decoded
+        # (CFR only: a VFR frame can be shown for long). The last few are kept for stepping back.
+        recalled = self._recalled(limit)
+        if recalled is not None:
+            return recalled
+        self._skip_before = None if self.vfr else target - self._recent_max / self.rate
         prev = self._prev
         if prev is not None and self._time(prev) <= limit:
             ahead = self._ahead

@@ -49,6 +49,14 @@ def test_keyframe_seek_lands_on_the_keyframe_before(h264_mp4: Path) -> None:
         assert read_code(exact.rgb) == 40
 
 
+def test_stepping_backwards_frame_by_frame(h264_mp4: Path) -> None:
+    with FrameSource(h264_mp4) as source:
+        codes = [read_code(source.frame_at_index(i).rgb) for i in range(70, 40, -1)]
+        forward = [read_code(source.frame_at_index(i).rgb) for i in range(41, 50)]
+    assert codes == list(range(70, 40, -1))
+    assert forward == list(range(41, 50))
+
+
 def test_scaled_in_swscale(h264_mp4: Path) -> None:
     with FrameSource(h264_mp4) as source:
         frame = source.frame_at_index(13, size=(640, 480))
