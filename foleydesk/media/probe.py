@@ -355,14 +355,22 @@ def timestamps_vary(stamps: list[int], time_base: Fraction) -> bool:
 
 def _timecode_tag(container: Any, stream: Any) -> tuple[str | None, str]:
     for data in container.streams.data:
-        value = data.metadata.get("timecode")
+        value = _metadata_value(data.metadata, "timecode")
         if value:
-            return str(value), "tmcd"
+            return value, "tmcd"
     for candidate in (stream, container):
-        value = candidate.metadata.get("timecode")
+        value = _metadata_value(candidate.metadata, "timecode")
         if value:
-            return str(value), "tag"
+            return value, "tag"
     return None, ""
+
+
+def _metadata_value(metadata: dict[str, str], key: str) -> str | None:
+    """Tag lookup ignoring case: Matroska writes TIMECODE where MP4/MOV write timecode."""
+    for name, value in metadata.items():
+        if name.lower() == key and value:
+            return str(value)
+    return None
 
 
 def source_media_from_info(info: MediaInfo) -> SourceMedia:
