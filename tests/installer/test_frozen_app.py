@@ -64,8 +64,10 @@ def _write_clip(path: Path) -> None:
         container.mux(audio.encode(None))
 
 
-def test_frozen_linux_app_passes_its_self_test_and_runs_the_cli(tmp_path: Path) -> None:
-    out = tmp_path / "out"
+@pytest.fixture(scope="module")
+def frozen(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build once per module with installer/build_linux.sh; returns its output folder."""
+    out = tmp_path_factory.mktemp("frozen") / "out"
     build = subprocess.run(
         ["bash", str(ROOT / "installer" / "build_linux.sh"), str(out)],
         env={**os.environ, "PYTHON": sys.executable},
@@ -74,6 +76,13 @@ def test_frozen_linux_app_passes_its_self_test_and_runs_the_cli(tmp_path: Path) 
         timeout=1200,
     )
     assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-4000:]
+    return out
+
+
+def test_frozen_linux_app_passes_its_self_test_and_runs_the_cli(
+    frozen: Path, tmp_path: Path
+) -> None:
+    out = frozen
     report = (out / "self-test.txt").read_text(encoding="utf-8")
     assert "(frozen)" in report.splitlines()[0]
     assert report.splitlines()[-1] == "self-test passed (6 checks)"
@@ -109,3 +118,33 @@ def test_frozen_linux_app_passes_its_self_test_and_runs_the_cli(tmp_path: Path) 
     size = sum(f.stat().st_size for f in files)
     print(f"\nfrozen Linux bundle: {size / 1e6:.1f} MB in {len(files)} files")
     print(report, end="")
+
+
+@pytest.mark.skipif(
+    shutil.which("gnome-keyring-daemon") is None or shutil.which("dbus-run-session") is None,
+    reason="needs gnome-keyring and dbus (a real Secret Service)",
+)
+def test_frozen_app_stores_a_key_in_a_real_secret_service(frozen: Path, tmp_path: Path) -> None:
+    app = frozen / "FoleyDesk" / "foleydesk"
+    script = (
+        "echo pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null\n"
+        f"'{app}' --self-test || exit 10\n"
+        f"printf 'not-a-real-key-1234' | '{app}' keys set piapi || exit 11\n"
+        f"'{app}' keys list || exit 12\n"
+        f"'{app}' keys delete piapi || exit 13\n"
+    )
+    result = subprocess.run(
+        ["dbus-run-session", "--", "sh", "-c", script],
+        env=_clean_env(tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "OK   keyring: keyring" in result.stdout
+    assert "backend SecretService.Keyring" in result.stdout
+    assert any(line.split()[:2] == ["piapi", "keyring"] for line in result.stdout.splitlines()), (
+        result.stdout
+    )
+    assert "not-a-real-key-1234" not in result.stdout + result.stderr
