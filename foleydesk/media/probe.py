@@ -375,11 +375,16 @@ def _metadata_value(metadata: dict[str, str], key: str) -> str | None:
 
 def source_media_from_info(info: MediaInfo) -> SourceMedia:
     first_audio = info.audio[0] if info.audio else None
+    # A constant-rate picture lasts exactly its frames; the container's figure can include
+    # audio pre-roll (Opus pre-skip, AAC priming) that no frame covers.
+    duration = info.duration
+    if not info.video.vfr and info.video.frame_count:
+        duration = Fraction(info.video.frame_count) / info.video.avg_rate
     return SourceMedia(
         path=str(info.path),
         relative_path=info.path.name,
         fingerprint=fingerprint(info.path),
-        duration=info.duration,
+        duration=duration,
         frame_rate=info.video.avg_rate,
         frame_count=info.video.frame_count,
         width=info.video.width,
