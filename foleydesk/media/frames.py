@@ -19,6 +19,7 @@ from typing import Any
 import av
 import numpy as np
 import numpy.typing as npt
+from av.video.reformatter import VideoReformatter
 
 from foleydesk.media.audio import open_container
 from foleydesk.media.probe import MediaError, detect_vfr, frame_rotation
@@ -94,6 +95,7 @@ class FrameSource:
         self._eof = False
         self._skip_before: Fraction | None = None
         self._recent: list[Any] = []
+        self._scaler = VideoReformatter()  # keeps its swscale context between frames
         frame_bytes = max(1, self._stream.codec_context.width * self._stream.codec_context.height)
         self._recent_max = max(2, min(_RECENT_FRAMES, _RECENT_BYTES // (frame_bytes * 3 // 2)))
         self._rotation: int | None = None
@@ -352,7 +354,10 @@ class FrameSource:
         if (width, height) == (frame.width, frame.height):
             image = frame.to_ndarray(format="rgb24")
         else:
-            image = frame.reformat(width, height, "rgb24", interpolation="BILINEAR").to_ndarray()
+            shrink = width <= frame.width and height <= frame.height
+            image = self._scaler.reformat(
+                frame, width, height, "rgb24", interpolation="AREA" if shrink else "BILINEAR"
+            ).to_ndarray()
         if turns:
             image = np.rot90(image, turns)
         t = self._time(frame)

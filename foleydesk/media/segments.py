@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import av
 import numpy as np
 import numpy.typing as npt
+from av.video.reformatter import VideoReformatter
 
 from foleydesk.core.timebase import PROJECT_SAMPLE_RATE
 from foleydesk.media.audio import decode_audio, open_container
@@ -190,13 +191,14 @@ def _write(
         aud.bit_rate = audio_bps
     size: tuple[int, int] | None = None
     last_src: Any = None
+    scaler = VideoReformatter()
     last_out: Any = None
     for k, frame in enumerate(_frames_on_grid(src, stream, times, slack)):
         if frame is not last_src:
             if size is None:
                 size, turns = _geometry(stream, frame, spec.short_side)
                 video.width, video.height = size
-            last_src, last_out = frame, _scaled(frame, size, turns)
+            last_src, last_out = frame, _scaled(scaler, frame, size, turns)
         picture = last_out
         picture.pts = k
         picture.time_base = 1 / spec.fps
@@ -220,14 +222,17 @@ def _geometry(stream: Any, frame: Any, short_side: int) -> tuple[tuple[int, int]
     return output_size(width, height, short_side), turns
 
 
-def _scaled(frame: Any, size: tuple[int, int], turns: int) -> Any:
+def _scaled(scaler: VideoReformatter, frame: Any, size: tuple[int, int], turns: int) -> Any:
+    """The frame at the segment's size (AREA averages well when shrinking 4K to 480p)."""
     width, height = size
     if not turns:
-        return frame.reformat(width, height, "yuv420p", interpolation="BICUBIC")
+        return scaler.reformat(frame, width, height, "yuv420p", interpolation="AREA")
     if turns % 2:
         width, height = height, width
-    rgb = frame.reformat(width, height, "rgb24", interpolation="BICUBIC").to_ndarray()
-    turned = np.ascontiguousarray(np.rot90(rgb, turns))
+    rgb: npt.NDArray[np.uint8] = scaler.reformat(
+        frame, width, height, "rgb24", interpolation="AREA"
+    ).to_ndarray()
+    turned: npt.NDArray[np.uint8] = np.ascontiguousarray(np.rot90(rgb, turns))
     return av.VideoFrame.from_ndarray(turned, format="rgb24").reformat(format="yuv420p")
 
 
