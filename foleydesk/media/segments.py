@@ -229,10 +229,8 @@ def _scaled(scaler: VideoReformatter, frame: Any, size: tuple[int, int], turns: 
         return scaler.reformat(frame, width, height, "yuv420p", interpolation="AREA")
     if turns % 2:
         width, height = height, width
-    rgb: npt.NDArray[np.uint8] = scaler.reformat(
-        frame, width, height, "rgb24", interpolation="AREA"
-    ).to_ndarray()
-    turned: npt.NDArray[np.uint8] = np.ascontiguousarray(np.rot90(rgb, turns))
+    rgb = scaler.reformat(frame, width, height, "rgb24", interpolation="AREA").to_ndarray()
+    turned = np.ascontiguousarray(np.rot90(rgb, turns), dtype=np.uint8)
     return av.VideoFrame.from_ndarray(turned, format="rgb24").reformat(format="yuv420p")
 
 
