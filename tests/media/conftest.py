@@ -123,6 +123,20 @@ def rotated_mp4(media_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def hevc10_mp4(media_dir: Path) -> Path:
+    """10-bit HEVC (Main 10), as phones and mirrorless cameras write it."""
+    return make_video(
+        media_dir / "hevc10.mp4",
+        codec="libx265",
+        size=(224, 128),
+        frames=24,
+        pix_fmt="yuv420p10le",
+        options={"x265-params": "log-level=error"},
+        audio_codec=None,
+    )
+
+
+@pytest.fixture(scope="session")
 def odd_size_mp4(media_dir: Path) -> Path:
     return make_video(
         media_dir / "odd.mp4", size=(1366, 767), frames=4, pix_fmt="yuv444p", audio_codec=None

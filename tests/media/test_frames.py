@@ -113,7 +113,7 @@ def test_ntsc_rates(ntsc_mp4: tuple[Path, Fraction]) -> None:
             assert read_code(source.frame_at(Fraction(i) / rate).rgb) == i
 
 
-@pytest.mark.parametrize("fixture", ["prores_mov", "vp9_webm", "odd_size_mp4"])
+@pytest.mark.parametrize("fixture", ["prores_mov", "vp9_webm", "odd_size_mp4", "hevc10_mp4"])
 def test_other_sources(fixture: str, request: pytest.FixtureRequest) -> None:
     path: Path = request.getfixturevalue(fixture)
     with FrameSource(path) as source:

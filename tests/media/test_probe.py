@@ -34,6 +34,11 @@ def test_prores_timecode_track_and_24_bit(prores_mov: Path) -> None:
     assert info.audio[0].codec == "pcm_s24le" and info.audio[0].bit_depth == 24
 
 
+def test_hevc_10_bit(hevc10_mp4: Path) -> None:
+    v = probe(hevc10_mp4).video
+    assert (v.codec, v.bit_depth, v.pix_fmt) == ("hevc", 10, "yuv420p10le")
+
+
 def test_vfr_flag_reaches_the_project_source(vfr_mkv: Path, h264_mp4: Path) -> None:
     assert probe(vfr_mkv).video.vfr
     assert source_media_from_info(probe(vfr_mkv)).vfr
