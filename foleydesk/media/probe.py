@@ -152,7 +152,7 @@ def probe(path: Path) -> MediaInfo:
                 "Copy or export the file again.",
             )
         first = _first_frame(container, stream, path)
-        frame_count = stream.frames or round(duration * rate)
+        frame_count = stream.frames or _frames_from_video_end(container, stream, rate, duration)
         tc_label, tc_source = _timecode_tag(container, stream)
         drop = bool(tc_label and ";" in tc_label) and rate in DROP_FRAME_RATES
         tc_frames = 0
@@ -244,6 +244,30 @@ def frame_rotation(frame: Any) -> int:
     if not value:
         return 0
     return round(float(value) / 90.0) * 90 % 360
+
+
+def _frames_from_video_end(container: Any, stream: Any, rate: Fraction, duration: Fraction) -> int:
+    """Frame count where the container has none (MKV, WebM, TS): from the last video packet's
+    end, since the container's duration also covers audio that runs past the picture."""
+    tb = Fraction(stream.time_base) if stream.time_base else None
+    start = Fraction(stream.start_time) * tb if tb and stream.start_time is not None else None
+    if tb is None or start is None:
+        return round(duration * rate)
+    end: Fraction | None = None
+    try:
+        container.seek(
+            int((start + max(Fraction(0), duration - 5)) / tb), stream=stream, backward=True
+        )
+        for packet in container.demux(stream):
+            if packet.pts is None:
+                continue
+            stop = (Fraction(packet.pts) + Fraction(packet.duration or 0)) * tb
+            end = stop if end is None else max(end, stop)
+    except av.error.FFmpegError:
+        end = None
+    if end is None or end <= start:
+        return round(duration * rate)
+    return max(1, round((end - start) * rate))
 
 
 def _duration(container: Any, stream: Any) -> Fraction:

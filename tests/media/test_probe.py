@@ -5,11 +5,12 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from foleydesk.cli import main
 from foleydesk.media.probe import MediaError, probe, source_media_from_info
-from tests.media.mediagen import clicks, ffmpeg, make_audio
+from tests.media.mediagen import clicks, ffmpeg, make_audio, make_video
 
 
 def test_h264(h264_mp4: Path) -> None:
@@ -68,6 +69,21 @@ def test_webm_surround_odd_ntsc(
     path, rate = ntsc_mp4
     ntsc = probe(path).video
     assert ntsc.avg_rate == rate and ntsc.frame_count == 40
+
+
+def test_frame_count_ignores_audio_running_past_the_picture(tmp_path: Path) -> None:
+    path = make_video(
+        tmp_path / "tail.webm",
+        codec="libvpx-vp9",
+        size=(224, 128),
+        frames=24,
+        options={"deadline": "realtime", "cpu-used": "8"},
+        audio_codec="libopus",
+        audio_data=np.zeros((2, 72000), np.float32),  # 1.5 s of sound under 0.96 s of picture
+    )
+    info = probe(path)
+    assert info.duration > 1 and info.video.frame_count == 24
+    assert source_media_from_info(info).duration == Fraction(24, 25)
 
 
 def test_empty_file(tmp_path: Path) -> None:
