@@ -153,11 +153,20 @@ class FrameSource:
         first = self._exact(self.origin + Fraction(t))
         self._skip_before = None
         yield self._convert(first, size)
+        last = self._time(first)
         while True:
-            frame = self._next()
-            if frame is None:
-                return
-            self._prev = frame
+            # `first` may have come from the recent run, behind the decoder: replay that first.
+            later = next((f for f in self._recent if self._time(f) > last), None)
+            if later is not None and later is not self._ahead:
+                frame = later
+            else:
+                frame = self._next()
+                if frame is None:
+                    return
+                self._prev = frame
+                if self._time(frame) <= last:
+                    continue
+            last = self._time(frame)
             yield self._convert(frame, size)
 
     def close(self) -> None:

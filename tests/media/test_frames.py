@@ -69,6 +69,11 @@ def test_iter_from_decodes_forward(h264_mp4: Path) -> None:
         frames = source.iter_from(Fraction(50, 25))
         codes = [read_code(next(frames).rgb) for _ in range(10)]
     assert codes == list(range(50, 60))
+    with FrameSource(h264_mp4) as source:
+        source.frame_at_index(30)  # decodes up to 30 and keeps 19..30 for stepping back
+        frames = source.iter_from(Fraction(24, 25))
+        codes = [read_code(next(frames).rgb) for _ in range(12)]
+    assert codes == list(range(24, 36))
 
 
 def test_rotation_is_applied(rotated_mp4: Path) -> None:
