@@ -1,4 +1,5 @@
-"""Every qasync quirk in one place: import order, loop start, strong task references, dialogs.
+"""Every qasync and PySide6 quirk in one place: import order, loop start, strong task
+references, dialogs, and a reference-count guard for PySide6 6.12 on Python 3.11.
 
 qasync 0.28 probes PyQt first unless PySide6 is imported before it, lets tasks started from
 slots be garbage-collected mid-flight, and deadlocks when a coroutine runs a nested event loop
@@ -8,30 +9,81 @@ slots be garbage-collected mid-flight, and deadlocks when a coroutine runs a nes
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import os
+import sys
 from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 os.environ.setdefault("QT_API", "pyside6")
 
-import qasync
+from PySide6.QtCore import QObject, QPointF, Signal
 from PySide6.QtWidgets import QApplication, QDialog
+
+# isort: split
+import qasync
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+# -- PySide6 6.12 on Python 3.11: None/True/False lose a reference on every void call and every
+# Signal.emit (the bindings assume Python 3.12's immortal singletons). After some thousands of
+# paints None's count reaches zero and the interpreter aborts ("deallocating None"). Where the
+# leak is measured, the three singletons get the large count Python 3.12 gives them anyway.
+
+PIN = 1 << 40
+
+
+class _Probe(QObject):
+    ping = Signal()
+
+
+def _losses(n: int = 64) -> tuple[int, int]:
+    """How many references None and True lose over n void calls and n emits."""
+    point, probe = QPointF(0.0, 0.0), _Probe()
+    none_before, true_before = sys.getrefcount(None), sys.getrefcount(True)
+    for _ in range(n):
+        point.setX(1.0)
+        probe.ping.emit()
+    return none_before - sys.getrefcount(None), true_before - sys.getrefcount(True)
+
+
+def guard_singleton_refcounts() -> bool:
+    """Pin None, True and False when the bindings are measured to leak them (True if done)."""
+    if sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
+        return False
+    lost_none, lost_true = _losses()
+    if lost_none < 32 and lost_true < 32:
+        return False
+    for singleton in (None, True, False):
+        ctypes.c_ssize_t.from_address(id(singleton)).value += PIN
+    log.info("PySide6 leaks references to None/True; pinned them (as Python 3.12 does)")
+    return True
+
+
+PINNED = guard_singleton_refcounts()
+
+
+DEFAULT_WORKERS = 4
+
+
+def _plain_executor(loop: asyncio.AbstractEventLoop) -> asyncio.AbstractEventLoop:
+    """Python threads, not qasync's QThread executor: PyAV and numpy work there, and QThreads
+    running Python code crash the interpreter at exit (seen with PySide6 6.12)."""
+    loop.set_default_executor(ThreadPoolExecutor(DEFAULT_WORKERS, thread_name_prefix="worker"))
+    return loop
+
 
 def new_loop(app: QApplication | None = None) -> asyncio.AbstractEventLoop:
     """A qasync loop for `asyncio.Runner(loop_factory=new_loop)`."""
-    loop: asyncio.AbstractEventLoop = qasync.QEventLoop(app or QApplication.instance())
-    return loop
+    return _plain_executor(qasync.QEventLoop(app or QApplication.instance()))
 
 
 def attach_running_loop(app: QApplication) -> asyncio.AbstractEventLoop:
     """A loop driven by a Qt event loop someone else runs (pytest-qt's qtbot.wait*)."""
-    loop: asyncio.AbstractEventLoop = qasync.QEventLoop(app, already_running=True)
-    return loop
+    return _plain_executor(qasync.QEventLoop(app, already_running=True))
 
 
 def detach_running_loop(loop: asyncio.AbstractEventLoop) -> None:

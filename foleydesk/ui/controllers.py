@@ -148,7 +148,7 @@ class PlaybackController(QObject):
         self.engine.seek(frame_to_time(self.session.position, self.session.rate))
         status = self.engine.device_status
         self.window.transport.set_device_status(
-            status if self.engine.on_device else f"no audio device ({status})"
+            status if self.engine.on_device else "no audio device", status
         )
         has_volume = hasattr(self.engine, "set_volume")
         self.window.transport.volume.setEnabled(has_volume)

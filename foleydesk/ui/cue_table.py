@@ -171,7 +171,7 @@ class CueTableView(QTableView):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((0, 150), (1, 80), (2, 100), (3, 100), (4, 70), (6, 50), (7, 110)):
+        for col, width in ((0, 150), (1, 80), (2, 100), (3, 100), (4, 80), (6, 50), (7, 110)):
             self.setColumnWidth(col, width)
         self.selectionModel().selectionChanged.connect(self._on_selection_changed)
         session.selection_changed.connect(self._on_session_selection)

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 def run_gui(args: list[str]) -> int:
     verbose = any(a in ("-v", "--verbose") for a in args)
     setup_logging(verbose)
+    logging.getLogger("qasync").setLevel(logging.INFO)  # its debug output is per callback
     files = [a for a in args if not a.startswith("-")]
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
     assert isinstance(app, QApplication)

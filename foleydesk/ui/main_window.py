@@ -326,7 +326,7 @@ class MainWindow(QMainWindow):
 
     async def install_project(self, project: Project) -> None:
         await self.close_session()
-        session = ProjectSession(project, self)
+        session = ProjectSession(project)
         self.session = session
         self.loader = MediaLoader(project, self.tasks, self)
         self._build_views(session)

@@ -23,18 +23,23 @@ from foleydesk.core.timebase import frame_to_time
 from foleydesk.errors import UserError
 from foleydesk.ui import engines
 from foleydesk.ui.compat import TaskKeeper
-from foleydesk.ui.timeline import Waveform
+from foleydesk.ui.timeline import WaveLevel, Waveform
 
 log = logging.getLogger(__name__)
 SHORT_SOURCE = Fraction(300)  # seconds
 
 
 def rgb_to_qimage(rgb: np.ndarray) -> QImage:
-    """A QImage that owns its pixels (copied, so the array may go), honouring row padding."""
-    rgb = np.ascontiguousarray(rgb) if rgb.strides[1] != 3 else rgb
+    """A QImage that owns its pixels, filled by copying the array row by row (honouring
+    padding). A QImage wrapping a Python buffer releases that buffer from Qt's side without the
+    GIL when it is freed in a worker thread, which corrupts reference counts (seen as a
+    'deallocating None' abort at exit), so the array is never wrapped."""
     height, width = rgb.shape[:2]
-    image = QImage(rgb.data, width, height, rgb.strides[0], QImage.Format.Format_RGB888)
-    return image.copy()
+    image = QImage(width, height, QImage.Format.Format_RGB888)
+    stride = image.bytesPerLine()
+    view = np.frombuffer(image.bits(), dtype=np.uint8, count=stride * height)
+    view.reshape(height, stride)[:, : width * 3] = rgb.reshape(height, width * 3)
+    return image
 
 
 class _SourceThread:
@@ -230,19 +235,15 @@ class MediaLoader(QObject):
             self.waveform_ready.emit(waveform, "")
 
 
-def waveform_from_peaks(peaks: Any, rate: Fraction) -> Waveform:
-    """Adapt the media engine's Peaks (finest level) to what the timeline paints."""
-    levels = getattr(peaks, "levels", None)
-    if levels:
-        level = levels[0]
-        mins, maxs = np.asarray(level.mins), np.asarray(level.maxs)
-        per_second = float(level.bins_per_second)
-    else:
-        mins = np.asarray(peaks.mins)
-        maxs = np.asarray(peaks.maxs)
-        per_second = float(
-            getattr(peaks, "bins_per_second", 0) or peaks.sample_rate / peaks.samples_per_bin
-        )
-    if mins.ndim > 1:
-        mins, maxs = mins.min(axis=1), maxs.max(axis=1)
-    return Waveform(mins.astype(np.float32), maxs.astype(np.float32), per_second / float(rate))
+def waveform_from_peaks(peaks: Any, rate: Fraction) -> Waveform | None:
+    """Adapt the media engine's Peaks (levels of min/max buckets) to what the timeline paints."""
+    if peaks is None:
+        return None
+    levels: list[WaveLevel] = []
+    samples_per_frame = float(Fraction(peaks.sample_rate) / rate)
+    for size, mins, maxs in zip(peaks.bucket_sizes, peaks.mins, peaks.maxs, strict=False):
+        lo, hi = np.asarray(mins, dtype=np.float32), np.asarray(maxs, dtype=np.float32)
+        if lo.ndim > 1:
+            lo, hi = lo.min(axis=1), hi.max(axis=1)
+        levels.append(WaveLevel(lo, hi, samples_per_frame / size))
+    return Waveform(levels) if levels else None

@@ -42,7 +42,11 @@ class ProjectSession(QObject):
 
     def close(self) -> None:
         self.project.changed.disconnect(self._on_model_changed)
-        self.undo_stack.clear()
+        try:
+            self.undo_stack.blockSignals(True)
+            self.undo_stack.clear()
+        except RuntimeError:  # Qt already deleted it with its parent window
+            pass
         self.project.close()
 
     # -- model --

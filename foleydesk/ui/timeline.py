@@ -58,34 +58,55 @@ MARKS = QColor(79, 143, 216, 60)
 
 
 @dataclass
-class Waveform:
-    """Min/max envelopes of the source audio, `bins_per_frame` bins per video frame."""
+class WaveLevel:
+    """One resolution of the envelope: `bins_per_frame` min/max pairs per video frame."""
 
     mins: np.ndarray
     maxs: np.ndarray
     bins_per_frame: float
 
+
+@dataclass
+class Waveform:
+    """Min/max envelopes of the source audio at several resolutions, finest first."""
+
+    levels: list[WaveLevel]
+
+    def level_for(self, px_per_frame: float) -> WaveLevel:
+        """The coarsest level that still has at least one bin per pixel."""
+        best = self.levels[0]
+        for level in self.levels:
+            if level.bins_per_frame / px_per_frame >= 1.0:
+                best = level
+        return best
+
     def columns(self, first_frame: float, px_per_frame: float, width: int) -> np.ndarray:
         """Per-pixel (min, max) for `width` columns starting at first_frame; shape (w, 2)."""
-        n = len(self.mins)
-        edges = (first_frame + np.arange(width + 1) / px_per_frame) * self.bins_per_frame
-        idx = np.clip(np.floor(edges).astype(np.int64), 0, max(0, n - 1))
         out = np.zeros((width, 2), dtype=np.float32)
+        if width <= 0 or not self.levels:
+            return out
+        level = self.level_for(px_per_frame)
+        n = len(level.mins)
         if n == 0:
             return out
-        starts = idx[:-1]
-        ends = np.maximum(idx[1:], starts + 1)
-        valid = starts < n
-        if px_per_frame * 1.0 / self.bins_per_frame >= 1.0 or width < 2:
-            # Zoomed in: each pixel covers at most one bin.
-            out[:, 0] = self.mins[starts]
-            out[:, 1] = self.maxs[starts]
-        else:
-            out[:, 0] = np.minimum.reduceat(self.mins, starts)[:width]
-            out[:, 1] = np.maximum.reduceat(self.maxs, starts)[:width]
-            _ = ends
-        past = (first_frame + np.arange(width) / px_per_frame) * self.bins_per_frame >= n
-        out[past | ~valid] = 0.0
+        edges = (first_frame + np.arange(width + 1) / px_per_frame) * level.bins_per_frame
+        idx = np.floor(edges).astype(np.int64)
+        inside = idx[:-1] < n
+        starts = np.clip(idx[:-1], 0, n - 1)
+        ends = np.clip(np.maximum(idx[1:], idx[:-1] + 1), 1, n)
+        lo_bin, hi_bin = int(starts[0]), int(ends[-1])
+        mins = level.mins[lo_bin:hi_bin]
+        maxs = level.maxs[lo_bin:hi_bin]
+        local = starts - lo_bin
+        if len(mins) == 0:
+            return out
+        # reduceat needs increasing indices; equal neighbours (zoomed in) repeat one bin.
+        out[:, 0] = np.minimum.reduceat(mins, np.minimum(local, len(mins) - 1))
+        out[:, 1] = np.maximum.reduceat(maxs, np.minimum(local, len(maxs) - 1))
+        zoomed_in = ends - starts <= 1
+        out[zoomed_in, 0] = level.mins[starts[zoomed_in]]
+        out[zoomed_in, 1] = level.maxs[starts[zoomed_in]]
+        out[~inside] = 0.0
         return out
 
 
@@ -373,7 +394,7 @@ class TimelineWidget(QWidget):
         p.drawText(
             QRectF(6, top, HEADER_W - 8, RULER_H),
             Qt.AlignmentFlag.AlignVCenter,
-            source.timecode.to_label(source.start_timecode_frames)[:8] and self.tr("TC"),
+            self.tr("Timecode"),
         )
 
     def _paint_thumbs(self, p: QPainter) -> None:

@@ -7,7 +7,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSlider,
+    QStyle,
     QToolButton,
     QWidget,
 )
@@ -36,38 +38,48 @@ class TransportBar(QWidget):
         layout.addWidget(self.frame_label)
         layout.addStretch(1)
 
-        def button(text: str, tip: str) -> QToolButton:
+        style = self.style()
+
+        def button(icon: QStyle.StandardPixmap | str, tip: str) -> QToolButton:
             b = QToolButton()
-            b.setText(text)
+            if isinstance(icon, str):
+                b.setText(icon)
+            else:
+                b.setIcon(style.standardIcon(icon))
             b.setToolTip(tip)
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             layout.addWidget(b)
             return b
 
-        self.start_button = button("\u23ee", self.tr("Go to start (Home)"))
-        self.back_button = button("\u25c0", self.tr("Back one frame (Left)"))
-        self.play_button = button("\u25b6", self.tr("Play / pause (Space)"))
+        pix = QStyle.StandardPixmap
+        self.start_button = button(pix.SP_MediaSkipBackward, self.tr("Go to start (Home)"))
+        self.back_button = button(pix.SP_MediaSeekBackward, self.tr("Back one frame (Left)"))
+        self.play_button = button(pix.SP_MediaPlay, self.tr("Play / pause (Space)"))
         self.play_button.setMinimumWidth(44)
-        self.fwd_button = button("\u25b6|", self.tr("Forward one frame (Right)"))
-        self.end_button = button("\u23ed", self.tr("Go to end (End)"))
-        self.loop_button = button("\u27f3 " + self.tr("Loop"), self.tr("Loop the selected cue"))
+        self.fwd_button = button(pix.SP_MediaSeekForward, self.tr("Forward one frame (Right)"))
+        self.end_button = button(pix.SP_MediaSkipForward, self.tr("Go to end (End)"))
+        self.loop_button = button(self.tr("Loop"), self.tr("Loop the selected cue"))
         self.loop_button.setCheckable(True)
         self.cue_button = QPushButton(self.tr("Play cue"))
         self.cue_button.setToolTip(self.tr("Play the selected cue with its chosen take"))
         self.cue_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         layout.addWidget(self.cue_button)
         layout.addStretch(1)
-        vol = QLabel(self.tr("Volume"))
-        vol.setObjectName("Secondary")
+        vol = QLabel()
+        vol.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaVolume).pixmap(16))
+        vol.setToolTip(self.tr("Volume"))
         layout.addWidget(vol)
         self.volume = QSlider(Qt.Orientation.Horizontal)
         self.volume.setRange(0, 100)
         self.volume.setValue(80)
-        self.volume.setFixedWidth(110)
+        self.volume.setFixedWidth(90)
         self.volume.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         layout.addWidget(self.volume)
         self.device = QLabel("")
         self.device.setObjectName("Secondary")
+        self.device.setMaximumWidth(230)
+        self.device.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.device.setMinimumWidth(120)
         layout.addWidget(self.device)
 
         self.play_button.clicked.connect(self.play_toggled)
@@ -84,7 +96,8 @@ class TransportBar(QWidget):
         self.frame_label.setText(self.tr("frame {0} / {1}").format(frame, total))
 
     def set_playing(self, playing: bool) -> None:
-        self.play_button.setText("\u23f8" if playing else "\u25b6")
+        pix = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+        self.play_button.setIcon(self.style().standardIcon(pix))
 
     def set_playback_available(self, available: bool, reason: str) -> None:
         for b in (self.play_button, self.loop_button, self.cue_button, self.volume):
@@ -94,5 +107,8 @@ class TransportBar(QWidget):
             self.device.setText(self.tr("no playback engine"))
             self.device.setToolTip(reason)
 
-    def set_device_status(self, text: str) -> None:
-        self.device.setText(text)
+    def set_device_status(self, text: str, detail: str = "") -> None:
+        """Short text in the bar, the whole of it in the tooltip."""
+        self.device.setToolTip(detail or text)
+        metrics = self.device.fontMetrics()
+        self.device.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, 200))

@@ -1,0 +1,168 @@
+"""An editor's keyboard flow end to end on a generated video, against the real engines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from foleydesk.core.model import JobState, TakeStatus
+from foleydesk.ui import engines
+from tests.media.mediagen import read_code
+
+
+def key(qtbot: Any, widget: Any, k: Qt.Key, mods: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+    qtbot.keyClick(widget, k, mods)
+
+
+def shown_frame(window: Any) -> int:
+    """The frame index the viewer is showing, read from the picture's own pixels."""
+    image = window.viewer.image
+    assert image is not None
+    import numpy as np
+
+    rgb = image.convertToFormat(image.Format.Format_RGB888)
+    ptr = rgb.constBits()
+    arr = np.frombuffer(ptr, np.uint8).reshape(rgb.height(), rgb.bytesPerLine())
+    arr = arr[:, : rgb.width() * 3].reshape(rgb.height(), rgb.width(), 3)
+    return read_code(arr, scale=rgb.width() / 320)
+
+
+def test_keyboard_flow(window: Any, run: Any, qtbot: Any, fresh_video: Path) -> None:
+    assert run(window.open_async(fresh_video))
+    session = window.session
+    assert session is not None and session.frame_count == 50
+    project = session.project
+    timeline = window.timeline
+    timeline.setFocus()
+
+    # Right x5: the playhead and the picture are on frame 5, exactly.
+    for _ in range(5):
+        key(qtbot, timeline, Qt.Key.Key_Right)
+    assert session.position == 5
+    qtbot.waitUntil(lambda: window.viewer.frame_index == 5, timeout=10000)
+    assert shown_frame(window) == 5
+    assert window.transport.timecode.text() == "00:00:00:05"
+
+    # I, Shift+Right x3 (ten frames each), Left, O: a cue over frames 5..34 inclusive.
+    key(qtbot, timeline, Qt.Key.Key_I)
+    assert session.mark_in == 5
+    for _ in range(3):
+        key(qtbot, timeline, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    key(qtbot, timeline, Qt.Key.Key_Left)
+    assert session.position == 34
+    key(qtbot, timeline, Qt.Key.Key_O)
+    assert len(project.cues) == 1
+    cue = next(iter(project.cues.values()))
+    assert (cue.in_frame, cue.out_frame) == (5, 35)
+    assert session.selected_cue_id == cue.id
+    assert window.cue_table.model().rowCount() == 1
+
+    # Enter edits the prompt; typing then leaving the field commits it as one undo step.
+    key(qtbot, timeline, Qt.Key.Key_Return)
+    assert window.inspector.prompt_edit.hasFocus()
+    qtbot.keyClicks(window.inspector.prompt_edit, "glass shatters on tiles")
+    timeline.setFocus()
+    qtbot.waitUntil(lambda: project.cue(cue.id).prompt == "glass shatters on tiles", timeout=3000)
+    assert "23 / " in window.inspector.prompt_count.text()
+
+    # Down jumps to the next cue edge (the cue's out point), Up back to its in point.
+    key(qtbot, timeline, Qt.Key.Key_Home)
+    key(qtbot, timeline, Qt.Key.Key_Down)
+    assert session.position == 5
+    key(qtbot, timeline, Qt.Key.Key_Down)
+    assert session.position == 35
+    key(qtbot, timeline, Qt.Key.Key_Up)
+    assert session.position == 5
+
+    # M drops a marker at the playhead.
+    key(qtbot, timeline, Qt.Key.Key_M)
+    assert [m.frame for m in project.markers.values()] == [5]
+
+    if engines.get(engines.JOBS) is None:
+        pytest.skip(engines.missing(engines.JOBS))
+    # G generates with the offline provider; the take appears in the takes list.
+    assert window.inspector.generate_button.isEnabled(), window.inspector.generate_button.toolTip()
+    key(qtbot, timeline, Qt.Key.Key_G)
+    qtbot.waitUntil(
+        lambda: project.jobs and all(j.state.finished for j in project.jobs.values()),
+        timeout=45000,
+    )
+    job = next(iter(project.jobs.values()))
+    assert job.state is JobState.DONE, job.error
+    assert any(t.status is TakeStatus.READY for t in project.takes_for(cue.id))
+    take = project.takes_for(cue.id)[0]
+    assert project.take_path(take).is_file()
+    qtbot.waitUntil(lambda: window.takes_panel.table.rowCount() == 1, timeout=3000)
+    assert window.jobs_panel.table.rowCount() == 1
+    assert "done" in window.jobs_panel.table.item(0, 3).text()
+
+    # C chooses the selected take.
+    key(qtbot, timeline, Qt.Key.Key_C)
+    assert project.cue(cue.id).chosen_take_id == take.id
+    assert window.takes_panel.table.item(0, 0).text() == "\u2713"
+
+    # Undo brings each step back: choice, marker, prompt, cue; redo restores the cue.
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    key(qtbot, timeline, Qt.Key.Key_Z, ctrl)
+    assert project.cue(cue.id).chosen_take_id is None
+    key(qtbot, timeline, Qt.Key.Key_Z, ctrl)
+    assert not project.markers
+    key(qtbot, timeline, Qt.Key.Key_Z, ctrl)
+    assert project.cue(cue.id).prompt == ""
+    key(qtbot, timeline, Qt.Key.Key_Z, ctrl)
+    assert cue.id not in project.cues
+    key(qtbot, timeline, Qt.Key.Key_Z, ctrl | Qt.KeyboardModifier.ShiftModifier)
+    assert project.cue(cue.id).in_frame == 5
+    assert window.cue_table.model().rowCount() == 1
+
+
+def test_cue_drag_moves_and_trims_on_the_frame_grid(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    from PySide6.QtCore import QPoint
+
+    from foleydesk.ui.timeline import HEADER_W
+
+    assert run(window.open_async(fresh_video))
+    session = window.session
+    timeline = window.timeline
+    session.seek(10)
+    timeline.setFocus()
+    key(qtbot, timeline, Qt.Key.Key_I)
+    session.seek(19)
+    key(qtbot, timeline, Qt.Key.Key_O)
+    cue = session.selected_cue
+    assert (cue.in_frame, cue.out_frame) == (10, 20)
+    timeline.snap = False
+    rect = timeline.cue_rect(cue)
+    px = timeline.scale.px_per_frame
+    y = int(rect.center().y())
+    # Drag the body 5 frames right.
+    start = QPoint(int(rect.center().x()), y)
+    qtbot.mousePress(timeline, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(timeline, QPoint(start.x() + int(round(5 * px)), y))
+    qtbot.mouseRelease(timeline, Qt.MouseButton.LeftButton,
+                       pos=QPoint(start.x() + int(round(5 * px)), y))
+    cue = session.project.cue(cue.id)
+    assert (cue.in_frame, cue.out_frame) == (15, 25)
+    # Drag the out edge 3 frames left.
+    rect = timeline.cue_rect(cue)
+    edge = QPoint(int(rect.right()) - 1, y)
+    qtbot.mousePress(timeline, Qt.MouseButton.LeftButton, pos=edge)
+    qtbot.mouseMove(timeline, QPoint(edge.x() - int(round(3 * px)), y))
+    qtbot.mouseRelease(timeline, Qt.MouseButton.LeftButton,
+                       pos=QPoint(edge.x() - int(round(3 * px)), y))
+    cue = session.project.cue(cue.id)
+    assert (cue.in_frame, cue.out_frame) == (15, 22)
+    # Clicking the ruler moves the playhead to the frame under the pointer.
+    x = HEADER_W + int(timeline.scale.x_of(30) + px / 2)
+    qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=QPoint(x, 30))
+    assert session.position == 30
+    # One undo per gesture.
+    session.undo_stack.undo()
+    assert session.project.cue(cue.id).out_frame == 25
+    session.undo_stack.undo()
+    assert session.project.cue(cue.id).in_frame == 10
