@@ -89,10 +89,10 @@ class PlaybackEngine:
         *,
         use_device: bool = True,
         device: int | str | None = None,
-        latency: float | str = "high",
+        latency: float | str = 0.1,
         buffer_seconds: float = 0.2,
         video: bool = True,
-        video_ahead: int = 4,
+        video_ahead: int = 8,
         open_video: Callable[[], FrameIterating] | None = None,
         source_audio: Callable[[int, int], Samples] | None = None,
     ) -> None:
@@ -130,7 +130,6 @@ class PlaybackEngine:
         self._loop: Loop | None = None
         self._end = self.duration
         self._wall_start = 0.0  # shuttle: monotonic time the free clock started
-        self._ended = False
         self._video: VideoScheduler | None = None
         if video and (open_video is not None or project.source_path is not None):
             opener = open_video or open_frame_source(project.require_source())
@@ -169,6 +168,10 @@ class PlaybackEngine:
         if self._rate != 1:
             elapsed = time.monotonic() - self._wall_start
             moved = Fraction(round(elapsed * self._rate * self.sample_rate), self.sample_rate)
+            loop = self._loop
+            if loop is not None and self._anchor + moved >= loop.play_end:
+                lap = loop.play_end - loop.play_start
+                return loop.play_start + (self._anchor + moved - loop.play_start) % lap
             return min(self._anchor + moved, self._end)
         sample = self.clock.heard_sample()
         if sample is None:
@@ -191,9 +194,7 @@ class PlaybackEngine:
         if not self._playing:
             self._play_origin = at
         self._rate = rate
-        self._ended = False
-        if self._video is not None:
-            self._video.request(at, self._video.size)
+        self._request_frames(at)
         if rate == 1:
             start = time_to_sample(at, self.sample_rate, Rounding.NEAREST)
             end = time_to_sample(self._end, self.sample_rate, Rounding.NEAREST)
@@ -221,8 +222,7 @@ class PlaybackEngine:
             self._playing = False
             self._feeder.halt()
             self._anchor = here
-            if self._video is not None:
-                self._video.request(here, self._video.size)
+            self._request_frames(here)
 
     def stop(self) -> None:
         """Stop and return to where play started (editor habit)."""
@@ -248,8 +248,7 @@ class PlaybackEngine:
     def _set_position(self, t: Fraction) -> None:
         self._anchor = t
         self._play_origin = t
-        if self._video is not None:
-            self._video.request(t, self._video.size)
+        self._request_frames(t)
 
     def set_loop(
         self,
@@ -317,6 +316,11 @@ class PlaybackEngine:
             self.mix_settings.source_solo = solo
         self.refresh_mix()
 
+    def set_volume(self, volume: float) -> None:
+        """Master volume (linear, 1 = unity), ramped like every other mix change."""
+        self.mix_settings.volume = max(0.0, float(volume))
+        self.refresh_mix()
+
     def audition(self, cue_id: int, take_id: int | None) -> None:
         """Hear `take_id` in place of the cue's chosen take (None: back to the chosen one)."""
         if take_id is None:
@@ -337,6 +341,17 @@ class PlaybackEngine:
 
     # -- video --
 
+    def _loop_span(self, t: Fraction) -> tuple[Fraction, Fraction] | None:
+        loop = self._loop
+        if loop is not None and loop.play_start <= t < loop.play_end:
+            return loop.play_start, loop.play_end
+        return None
+
+    def _request_frames(self, t: Fraction) -> None:
+        """Ask the decoder for frames from `t` (wrapping in the loop when `t` is inside it)."""
+        if self._video is not None:
+            self._video.request(t, self._video.size, self._loop_span(t))
+
     def _video_clock(self) -> Fraction | None:
         return self.position if self._playing else None
 
@@ -346,7 +361,7 @@ class PlaybackEngine:
             return None
         position = self.position
         if size != self._video.size:
-            self._video.request(position, size)
+            self._video.request(position, size, self._loop_span(position))
         return self._video.frame_at(position, self._playing)
 
     def next_frame_time(self) -> Fraction | None:
@@ -360,6 +375,11 @@ class PlaybackEngine:
     @property
     def on_device(self) -> bool:
         return self._output.is_device
+
+    @property
+    def output_latency(self) -> float:
+        """Seconds between handing a sample to the output and hearing it (as reported)."""
+        return self._output.latency
 
     @property
     def device_status(self) -> str:
@@ -411,7 +431,6 @@ class PlaybackEngine:
         if not self._playing:
             return
         self._playing = False
-        self._ended = True
         self._anchor = self._end
         self._ring.armed = False
         if self._end != self.duration and self._loop is None:

@@ -189,6 +189,7 @@ class MixSettings:
     source_gain_db: float = 0.0
     source_mute: bool = False
     source_solo: bool = False
+    volume: float = 1.0  # master volume, linear 0..1 (and above, for quiet material)
     auditions: dict[int, int] = field(default_factory=dict)  # cue id -> take id heard instead
 
 
@@ -213,7 +214,8 @@ def build_plan(project: Project, settings: MixSettings, takes: TakeCache) -> Mix
                 continue
             start = frame_to_sample(cue.in_frame, rate) + take.offset_samples
             clips.append(Clip(start, shaped_take(samples, take)))
-        strips.append(Strip(lane.id, db_to_gain(lane.gain_db) if audible else 0.0, tuple(clips)))
+        gain = db_to_gain(lane.gain_db) * settings.volume if audible else 0.0
+        strips.append(Strip(lane.id, gain, tuple(clips)))
     source_audible = not settings.source_mute and (settings.source_solo or not any_solo)
-    source_gain = db_to_gain(settings.source_gain_db) if source_audible else 0.0
+    source_gain = db_to_gain(settings.source_gain_db) * settings.volume if source_audible else 0.0
     return MixPlan(source_gain, tuple(strips))

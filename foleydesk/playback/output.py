@@ -21,6 +21,7 @@ from foleydesk.playback.ring import AudioRing, Samples
 log = logging.getLogger(__name__)
 
 NULL_BLOCK = 480  # 10 ms at 48 kHz
+NULL_LATENCY = 0.02  # blocks are taken this long before they are "heard", like a device's buffer
 _SANE_DAC_DELAY = 2.0  # seconds; a DAC time further away than this is a broken host API
 _WATCHDOG = 1.0  # seconds without a callback while the stream claims to run: device lost
 
@@ -38,14 +39,17 @@ class AudioOutput(Protocol):
 
 
 class NullOutput:
-    """Consumes the ring in real time on its own thread, as a device would, but silently."""
+    """Consumes the ring in real time on its own thread, as a device would, but silently.
+
+    Like a device it takes each block a little before it is due (NULL_LATENCY), so the clock
+    always knows what is being heard even when this thread is woken late."""
 
     is_device = False
 
     def __init__(self, ring: AudioRing, sample_rate: int, reason: str = "") -> None:
         self.ring = ring
         self.sample_rate = sample_rate
-        self.latency = 0.0
+        self.latency = NULL_LATENCY
         self.description = "No audio device: playing silently" + (f" ({reason})" if reason else "")
         self._out: Samples = np.zeros((NULL_BLOCK, ring.channels), np.float32)
         self._stop = threading.Event()
@@ -56,14 +60,15 @@ class NullOutput:
 
     def _run(self) -> None:
         period = NULL_BLOCK / self.sample_rate
-        due = time.monotonic()
+        due = time.monotonic() + self.latency
         while not self._stop.is_set():
             now = time.monotonic()
-            if now < due:
-                self._stop.wait(due - now)
+            take_at = due - self.latency
+            if now < take_at:
+                self._stop.wait(take_at - now)
                 continue
-            if now - due > 0.25:  # we were not scheduled for a long time: resynchronise
-                due = now
+            if now > due + 0.25:  # we were not scheduled for a long time: resynchronise
+                due = now + self.latency
             self.ring.pull(self._out, due, now)
             due += period
 

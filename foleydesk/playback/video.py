@@ -4,8 +4,10 @@ A decoder thread owns its own FrameSource (one per thread) and keeps a small que
 scaled to the view's size, ahead of the clock. `frame_at(position)` hands out the frame whose time
 span contains the position; frames whose span has already passed are dropped and counted, never
 shown late. A new request (seek, new view size) bumps a generation: the decoder abandons its
-iterator and stale frames are discarded (newest request wins). Each first presentation records
-its sync error: the clock position at that moment minus the frame's own time.
+iterator and stale frames are discarded (newest request wins). With a loop set, the decoder wraps
+at the loop's end and keeps decoding the next lap ahead, so the picture follows the audio across
+the wrap without a seek on the clock's critical path. Each first presentation records its sync
+error: the clock position at that moment minus the frame's own time.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from foleydesk.media.frames import VideoFrame
 log = logging.getLogger(__name__)
 
 Size = tuple[int, int] | None
+Span = tuple[Fraction, Fraction]
 
 
 class FrameIterating(Protocol):
@@ -42,16 +45,19 @@ class VideoScheduler:
         self,
         open_source: Callable[[], FrameIterating],
         clock: Callable[[], Fraction | None],
-        ahead: int = 4,
+        ahead: int = 8,
     ) -> None:
         self._open_source = open_source
         self._clock = clock  # position while playing, None when not (no late-drop then)
         self.ahead = ahead
         self._cond = threading.Condition()
-        self._queue: deque[VideoFrame] = deque()
+        self._queue: deque[tuple[int, VideoFrame]] = deque()  # (lap, frame) in play order
         self._generation = 0
         self._request: tuple[Fraction, Size] | None = None
         self._size: Size = None
+        self._loop: Span | None = None
+        self._lap = 0  # the lap being shown
+        self._decode_lap = 0  # the lap being decoded
         self._stop = False
         self._presented: VideoFrame | None = None
         self.dropped = 0
@@ -64,26 +70,39 @@ class VideoScheduler:
 
     # -- requests (any thread) --
 
-    def request(self, t: Fraction, size: Size) -> None:
-        """Frames from time `t` at `size`; keeps the queue when it already runs through `t`."""
+    def request(self, t: Fraction, size: Size, loop: Span | None = None) -> None:
+        """Frames from time `t` at `size` (wrapping in `loop`); keeps a queue that fits."""
         with self._cond:
-            if size == self._size and self._request is None and self._holds(t):
-                while self._queue and _end(self._queue[0]) <= t:
+            if (
+                size == self._size
+                and loop == self._loop
+                and self._request is None
+                and self._holds(t)
+            ):
+                while (
+                    self._queue
+                    and self._queue[0][0] == self._lap
+                    and (_end(self._queue[0][1]) <= t)
+                ):
                     self._queue.popleft()
                 self._cond.notify_all()
                 return
             self._generation += 1
             self._request = (t, size)
             self._size = size
+            self._loop = loop
+            self._lap = self._decode_lap = 0
             self._queue.clear()
             self._presented = None
             self._at_end = False
             self._cond.notify_all()
 
     def _holds(self, t: Fraction) -> bool:
-        if self._presented is not None and self._presented.time <= t < _end(self._presented):
+        shown = self._presented
+        if shown is not None and shown.time <= t < _end(shown):
             return True
-        return bool(self._queue) and self._queue[0].time <= t < _end(self._queue[-1])
+        same_lap = [f for lap, f in self._queue if lap == self._lap]
+        return bool(same_lap) and same_lap[0].time <= t < _end(same_lap[-1])
 
     @property
     def size(self) -> Size:
@@ -92,19 +111,30 @@ class VideoScheduler:
     def frame_at(self, position: Fraction, playing: bool) -> VideoFrame | None:
         """The frame whose span contains `position`, or the last one shown if none is ready."""
         with self._cond:
+            shown = self._presented
+            if self._loop is not None and shown is not None and position < shown.time:
+                self._lap += 1  # the clock wrapped round the loop
+                while self._queue and self._queue[0][0] < self._lap:
+                    self._queue.popleft()
+                    if playing:
+                        self.dropped += 1
             popped = False
-            while self._queue and _end(self._queue[0]) <= position:
-                frame = self._queue.popleft()
-                popped = True
-                if playing:
-                    self.dropped += 1
-            if self._queue and self._queue[0].time <= position:
-                frame = self._queue.popleft()
-                popped = True
-                if playing:
-                    self.presented += 1
-                    self.sync_errors.append(float(position - frame.time))
-                self._presented = frame
+            while self._queue and self._queue[0][0] == self._lap:
+                frame = self._queue[0][1]
+                if _end(frame) <= position:
+                    self._queue.popleft()
+                    popped = True
+                    if playing:
+                        self.dropped += 1
+                    continue
+                if frame.time <= position:
+                    self._queue.popleft()
+                    popped = True
+                    if playing:
+                        self.presented += 1
+                        self.sync_errors.append(float(position - frame.time))
+                    self._presented = frame
+                break
             if popped:
                 self._cond.notify_all()
             return self._presented  # held while the next frame is not due (or not ready)
@@ -112,7 +142,7 @@ class VideoScheduler:
     def next_frame_time(self) -> Fraction | None:
         """Start time of the next queued frame (when to call `frame_at` next)."""
         with self._cond:
-            return self._queue[0].time if self._queue else None
+            return self._queue[0][1].time if self._queue else None
 
     def wait_ready(self, timeout: float = 5.0) -> bool:
         """Block until the first frame of the newest request is decoded (or it failed)."""
@@ -142,7 +172,10 @@ class VideoScheduler:
                     assert self._request is not None
                     (t, size), self._request = self._request, None
                     generation = self._generation
-                self._decode(source, t, size, generation)
+                    loop = self._loop
+                while self._decode(source, t, size, generation, loop):
+                    assert loop is not None
+                    t = loop[0]  # next lap
         except BaseException as exc:
             log.exception("the video decoder failed")
             self.error = exc
@@ -153,16 +186,23 @@ class VideoScheduler:
             if source is not None:
                 source.close()
 
-    def _decode(self, source: FrameIterating, t: Fraction, size: Size, generation: int) -> None:
+    def _decode(
+        self, source: FrameIterating, t: Fraction, size: Size, generation: int, loop: Span | None
+    ) -> bool:
+        """Decode one lap into the queue; True when the loop wraps (decode the next lap)."""
         for frame in source.iter_from(t, size):
             with self._cond:
                 if self._stop or self._generation != generation:
-                    return
+                    return False
+                if loop is not None and frame.time >= loop[1]:
+                    self._decode_lap += 1
+                    return True
+                lap = self._decode_lap
                 clock = self._clock()
-                if clock is not None and _end(frame) <= clock:
+                if clock is not None and lap == self._lap and _end(frame) <= clock:
                     self.dropped += 1  # decoded too late to be shown: never shown late
                     continue
-                self._queue.append(frame)
+                self._queue.append((lap, frame))
                 self._cond.notify_all()
                 self._cond.wait_for(
                     lambda: (
@@ -172,11 +212,15 @@ class VideoScheduler:
                     )
                 )
                 if self._stop or self._generation != generation:
-                    return
+                    return False
         with self._cond:
             if self._generation == generation:
+                if loop is not None:
+                    self._decode_lap += 1
+                    return True
                 self._at_end = True
                 self._cond.notify_all()
+        return False
 
 
 def open_frame_source(path: Path) -> Callable[[], FrameIterating]:

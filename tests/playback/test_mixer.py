@@ -68,6 +68,8 @@ def test_lane_mute_solo_and_audition_in_the_plan(make_project: ProjectFactory) -
     assert abs(level() - (0.25 * 10 ** (-6 / 20) + 0.5)) < 1e-6
     settings.auditions[cue1.id] = alt.id
     assert abs(level() - (0.125 * 10 ** (-6 / 20) + 0.5)) < 1e-6
+    settings.volume = 0.5
+    assert abs(level() - (0.125 * 10 ** (-6 / 20) + 0.5) / 2) < 1e-6
 
 
 def test_plan_changes_crossfade_instead_of_jumping(make_project: ProjectFactory) -> None:
