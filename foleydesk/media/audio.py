@@ -27,6 +27,8 @@ Samples = npt.NDArray[np.float32]
 _PREROLL = Fraction(1, 4)
 # A timestamp this far from where the previous block ended is a gap (or overlap), not jitter.
 _GAP_TOLERANCE = Fraction(1, 500)
+# When a seek lands after the target (sparse index), the second try starts this far back.
+_RESEEK_BACK = Fraction(10)
 # Reads that jump forward more than this re-seek instead of decoding through.
 _RESEEK_AHEAD = Fraction(3)
 
@@ -117,13 +119,30 @@ class _BlockDecoder:
         self.duplicate_mono = src_channels == 1 and self.out_channels > 1
         self.resample_layout = "mono" if self.duplicate_mono else layout_for(self.out_channels)
         self._used = False
+        ctx = stream.codec_context
+        rate = ctx.sample_rate or stream.rate
+        self._frame_step = Fraction(ctx.frame_size, rate) if ctx.frame_size and rate else None
+        self._stream_t0 = _stream_start(stream)
 
     def blocks_from(self, start_index: int) -> Iterator[tuple[int, Samples]]:
         """Blocks covering output samples from `start_index` on (earlier samples may lead)."""
         target = self.origin + Fraction(start_index, self.sample_rate)
-        seek_to = target - _PREROLL
+        for margin in (_PREROLL, _RESEEK_BACK):
+            seek_to = target - margin
+            seeked = self._seek(seek_to)
+            decoded = self._decode()
+            first = next(decoded, None)
+            if first is None:
+                return
+            if seeked and first[0] > start_index and margin is _PREROLL:
+                continue  # the demuxer landed after the target: once more, from further back
+            yield first
+            yield from decoded
+            return
+
+    def _seek(self, seek_to: Fraction) -> bool:
+        """Positions the demuxer at or before `seek_to`; False when that is the file's start."""
         tb = Fraction(self.stream.time_base)
-        first = True
         seeked = seek_to > (_stream_start(self.stream) or 0)
         if seeked:
             try:
@@ -132,17 +151,11 @@ class _BlockDecoder:
                 )
             except av.error.FFmpegError:
                 self.container.seek(0)
+                seeked = False
         elif self._used:
             self.container.seek(0)
         self._used = True
-        for index, block in self._decode():
-            if first and seeked and index > start_index:
-                # The demuxer landed after the target: decode from the top instead.
-                self.container.seek(0)
-                yield from self._decode()
-                return
-            first = False
-            yield index, block
+        return seeked
 
     def _decode(self) -> Iterator[tuple[int, Samples]]:
         sr = self.sample_rate
@@ -182,8 +195,14 @@ class _BlockDecoder:
     def _frame_time(self, frame: Any, expected: Fraction | None) -> Fraction:
         if frame.pts is None:
             return expected if expected is not None else self.origin
-        tb = frame.time_base or self.stream.time_base
-        return Fraction(frame.pts) * Fraction(tb)
+        tb = Fraction(frame.time_base or self.stream.time_base)
+        t = Fraction(frame.pts) * tb
+        step = self._frame_step
+        if step is not None and self._stream_t0 is not None and tb > 1 / frame.sample_rate:
+            # Coarse timestamps (Matroska's milliseconds): a codec frame starts a whole number
+            # of frames after the first, so every seek point places the sound the same way.
+            return self._stream_t0 + round((t - self._stream_t0) / step) * step
+        return t
 
     def _run(self, resampler: Any, frame: Any) -> Iterator[Samples]:
         for out in resampler.resample(frame):

@@ -12,7 +12,7 @@ from foleydesk.media.audio import AudioReader, decode_audio
 from foleydesk.media.probe import MediaError
 from foleydesk.media.takes import decode_provider_output, read_wav, write_wav
 from tests.media.conftest import CLICKS_48K
-from tests.media.mediagen import clicks, make_audio
+from tests.media.mediagen import clicks, ffmpeg, make_audio
 
 
 def peaks_at(samples: np.ndarray, threshold: float = 0.3) -> list[int]:
@@ -140,3 +140,20 @@ def test_provider_output_not_audio(tmp_path: Path) -> None:
     bad.write_text('{"error": "rate limited"}')
     with pytest.raises(MediaError, match="not a media file"):
         decode_provider_output(bad, 48000)
+
+
+@pytest.mark.parametrize("ext", ["mp4", "mkv"])
+def test_audio_starting_after_the_picture(h264_mp4: Path, tmp_path: Path, ext: str) -> None:
+    path = tmp_path / f"late.{ext}"
+    ffmpeg(
+        *("-i", str(h264_mp4), "-itsoffset", "0.5", "-i", str(h264_mp4)),
+        *("-map", "0:v", "-map", "1:a", "-c", "copy", str(path)),
+    )
+    audio = decode_audio(path, Fraction(0), Fraction(2))
+    assert not audio[:20000].any()  # silence until the sound starts
+    got = peaks_at(audio)
+    # Placed by the file's timestamps, which this remux only writes to the millisecond.
+    assert abs(got[0] - (CLICKS_48K[0] + 24000)) <= 48
+    with AudioReader(path) as reader:
+        block = reader.read(CLICKS_48K[1] + 24000 - 100, 200)
+    assert abs(int(np.argmax(np.abs(block[:, 0]))) - (100 + got[0] - CLICKS_48K[0] - 24000)) <= 1
