@@ -1,0 +1,95 @@
+"""Bad paths: damaged files and failing providers give a clear message; the app keeps working."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from foleydesk.core.model import JobState
+from foleydesk.ui import engines
+
+
+def test_damaged_file_shows_a_clear_message_and_the_app_keeps_working(
+    window: Any, run: Any, qtbot: Any, tmp_path: Path, fresh_video: Path
+) -> None:
+    garbage = tmp_path / "broken.mp4"
+    garbage.write_bytes(os.urandom(64_000))
+    assert not run(window.open_async(garbage))
+    assert window.session is None
+    assert "broken.mp4 is not a media file FoleyDesk can read" in window.banner.text
+
+    truncated = tmp_path / "cut-off.mp4"
+    truncated.write_bytes(fresh_video.read_bytes()[:3000])
+    assert not run(window.open_async(truncated))
+    assert "cut-off.mp4" in window.banner.text
+    assert "Traceback" not in window.banner.text
+
+    assert not run(window.open_async(tmp_path / "missing.mp4"))
+    assert "does not exist" in window.banner.text
+
+    # The same window then opens a good video and the keys work.
+    assert run(window.open_async(fresh_video))
+    assert window.banner.text == ""
+    window.timeline.setFocus()
+    qtbot.keyClick(window.timeline, Qt.Key.Key_End)
+    assert window.session.position == 49
+    assert window.transport.timecode.text() == "00:00:01:24"
+
+
+def test_refused_edit_explains_itself(window: Any, run: Any, qtbot: Any, fresh_video: Path) -> None:
+    assert run(window.open_async(fresh_video))
+    window.timeline.setFocus()
+    qtbot.keyClick(window.timeline, Qt.Key.Key_O)  # O with no in mark and no cue
+    assert "Mark an in point first" in window.banner.text
+    assert not window.session.project.cues
+
+
+def test_provider_error_shows_the_providers_message_on_the_job(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if engines.get(engines.JOBS) is None or engines.get(engines.REGISTRY) is None:
+        pytest.skip("the job engine or provider registry is not installed")
+    from tests.fakes.hosts import QubicoHost
+    from tests.fakes.server import Fault
+
+    host = QubicoHost(key="test-key", latency=0.2)  # a failed task says "video decoding failed"
+    host.plan.queue("create", Fault.TASK_FAILS)
+    host.start()
+    try:
+        monkeypatch.setenv("FOLEYDESK_QUBICO_BASE_URL", host.base_url)
+        monkeypatch.setenv("FOLEYDESK_QUBICO_API_KEY", "test-key")
+        assert run(window.open_async(fresh_video))
+        session = window.session
+        timeline = window.timeline
+        timeline.setFocus()
+        session.seek(5)
+        qtbot.keyClick(timeline, Qt.Key.Key_I)
+        session.seek(40)
+        qtbot.keyClick(timeline, Qt.Key.Key_O)
+        inspector = window.inspector
+        inspector.provider_combo.setCurrentIndex(inspector.provider_combo.findData("qubico"))
+        assert session.selected_cue.provider_id == "qubico"
+        inspector.prompt_edit.setPlainText("door creaks open")
+        inspector.commit_text()
+        assert "/ 500 characters (Qubico" in inspector.prompt_count.text()
+        qtbot.keyClick(timeline, Qt.Key.Key_G)
+        project = session.project
+        qtbot.waitUntil(
+            lambda: project.jobs and all(j.state.finished for j in project.jobs.values()),
+            timeout=30000,
+        )
+        job = next(iter(project.jobs.values()))
+        assert job.state is JobState.FAILED
+        assert "video decoding failed" in job.error
+        panel = window.jobs_panel
+        qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=3000)
+        assert panel.table.item(0, 3).text() == "failed"
+        assert "video decoding failed" in panel.table.item(0, 5).text()
+        panel.table.selectRow(0)
+        assert panel.retry_button.isEnabled()
+    finally:
+        host.stop()
