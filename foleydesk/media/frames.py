@@ -22,7 +22,7 @@ import numpy.typing as npt
 from av.video.reformatter import VideoReformatter
 
 from foleydesk.media.audio import open_container
-from foleydesk.media.probe import MediaError, detect_vfr, frame_rotation
+from foleydesk.media.probe import MediaError, detect_vfr, frame_rotation, stream_rate
 
 RGB = npt.NDArray[np.uint8]
 
@@ -79,10 +79,9 @@ class FrameSource:
             self._stream.thread_type = "AUTO"
         tb = self._stream.time_base
         self._tb = Fraction(tb.numerator, tb.denominator)
-        rate = self._stream.average_rate or self._stream.guessed_rate or self._stream.base_rate
-        if not rate:
+        self.rate = stream_rate(self._stream)
+        if not self.rate:
             raise MediaError(f"{self.path.name} has no frame rate.", "Re-export the video.")
-        self.rate = Fraction(rate.numerator, rate.denominator)
         start = self._stream.start_time
         self.origin = self._tb * start if start is not None else Fraction(0)
         self._slack = max(_MIN_SLACK, self._tb)
@@ -184,10 +183,15 @@ class FrameSource:
     # -- decoding --
 
     def _time(self, frame: Any) -> Fraction:
+        """A frame's file time; on a constant rate, snapped to the frame grid (timestamps
+        rounded by a container, Matroska's milliseconds say, still name the right frame)."""
         pts = frame.pts if frame.pts is not None else frame.dts
         if pts is None:
             return self.origin
-        return Fraction(pts) * self._tb
+        t = Fraction(pts) * self._tb
+        if self.vfr:
+            return t
+        return self.origin + round((t - self.origin) * self.rate) / self.rate
 
     def _next(self) -> Any:
         """The next decoded frame in presentation order (None at the end)."""

@@ -15,6 +15,7 @@ import av
 
 from foleydesk.core.model import SourceMedia
 from foleydesk.core.project import fingerprint
+from foleydesk.core.timebase import STANDARD_RATES
 from foleydesk.core.timecode import DROP_FRAME_RATES, TimecodeError, TimecodeFormat
 from foleydesk.errors import UserError
 
@@ -138,13 +139,12 @@ def probe(path: Path) -> MediaInfo:
             )
         stream = container.streams.video[0]
         _check_codec(path, stream)
-        rate_value = stream.average_rate or stream.guessed_rate or stream.base_rate
-        if not rate_value:
+        rate = stream_rate(stream)
+        if not rate:
             raise MediaError(
                 f"{path.name} has a video stream with no frame rate.",
                 "Re-export the video with a fixed frame rate.",
             )
-        rate = Fraction(rate_value.numerator, rate_value.denominator)
         duration = _duration(container, stream)
         if duration <= 0:
             raise MediaError(
@@ -179,6 +179,26 @@ def probe(path: Path) -> MediaInfo:
             tc_source,
             int(container.bit_rate or 0),
         )
+
+
+def stream_rate(stream: Any) -> Fraction:
+    """The stream's frame rate as an exact fraction (0 when unknown).
+
+    Containers with millisecond timestamps give averages like 19001/317 for 59.94: the
+    exact real rate (or the standard rate) within 0.05 % is what the frames were shot at.
+    """
+    value = stream.average_rate or stream.guessed_rate or stream.base_rate
+    if not value:
+        return Fraction(0)
+    rate = Fraction(value.numerator, value.denominator)
+    real = stream.base_rate
+    candidates = list(STANDARD_RATES.values())
+    if real:
+        candidates.append(Fraction(real.numerator, real.denominator))
+    for exact in candidates:
+        if exact > 0 and abs(rate - exact) <= exact / 2000:
+            return exact
+    return rate
 
 
 def _video_info(

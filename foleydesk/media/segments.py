@@ -25,7 +25,7 @@ from av.video.reformatter import VideoReformatter
 
 from foleydesk.core.timebase import PROJECT_SAMPLE_RATE
 from foleydesk.media.audio import decode_audio, open_container
-from foleydesk.media.probe import MediaError, frame_rotation
+from foleydesk.media.probe import MediaError, detect_vfr, frame_rotation, stream_rate
 
 if TYPE_CHECKING:
     from foleydesk.core.model import Cue
@@ -90,12 +90,13 @@ def cut_segment(
         raise MediaError(f"Segments cannot be written as {spec.container}.", "Use MP4.")
     out_path = Path(out_path)
     audio = decode_audio(source, start, end, _AUDIO_RATE, 2) if spec.audio else None
+    vfr = detect_vfr(Path(source))
     video_bps: int | None = None
     audio_bps = spec.audio_bitrate
     if spec.max_bytes is not None:
         video_bps, audio_bps = _budget(spec.max_bytes, length, spec.audio_bitrate)
     for _ in range(_RETRIES):
-        size = _encode(source, start, end, spec, out_path, audio, video_bps, audio_bps)
+        size = _encode(source, start, end, spec, out_path, audio, video_bps, audio_bps, vfr)
         if spec.max_bytes is None or size <= spec.max_bytes:
             return out_path
         # Over the limit: aim lower in proportion to the miss and try again.
@@ -134,6 +135,7 @@ def _encode(
     audio: npt.NDArray[np.float32] | None,
     video_bps: int | None,
     audio_bps: int,
+    vfr: bool,
 ) -> int:
     """One encode to a temp file renamed into place; returns its size in bytes."""
     count = max(1, round((end - start) * spec.fps))
@@ -153,7 +155,7 @@ def _encode(
                 format=spec.container,
                 options={"movflags": "+faststart"},
             ) as out:
-                _write(src, stream, out, start, spec, count, video_bps, audio, audio_bps)
+                _write(src, stream, out, start, spec, count, video_bps, audio, audio_bps, vfr)
         os.replace(tmp, out_path)
     except av.error.FFmpegError as exc:
         raise MediaError(
@@ -174,6 +176,7 @@ def _write(
     video_bps: int | None,
     audio: npt.NDArray[np.float32] | None,
     audio_bps: int,
+    vfr: bool,
 ) -> None:
     tb = Fraction(stream.time_base)
     origin = Fraction(stream.start_time) * tb if stream.start_time is not None else Fraction(0)
@@ -193,7 +196,9 @@ def _write(
     last_src: Any = None
     scaler = VideoReformatter()
     last_out: Any = None
-    for k, frame in enumerate(_frames_on_grid(src, stream, times, slack)):
+    grid = None if vfr else stream_rate(stream)
+    frames = _frames_on_grid(src, stream, times, slack, _Clock(tb, origin, grid or None))
+    for k, frame in enumerate(frames):
         if frame is not last_src:
             if size is None:
                 size, turns = _geometry(stream, frame, spec.short_side)
@@ -234,7 +239,25 @@ def _scaled(scaler: VideoReformatter, frame: Any, size: tuple[int, int], turns: 
     return av.VideoFrame.from_ndarray(turned, format="rgb24").reformat(format="yuv420p")
 
 
-def _frames_on_grid(src: Any, stream: Any, times: list[Fraction], slack: Fraction) -> Iterator[Any]:
+@dataclass(frozen=True)
+class _Clock:
+    """Frame times in seconds; on a constant rate snapped to the grid (rounded timestamps)."""
+
+    tb: Fraction
+    origin: Fraction
+    rate: Fraction | None
+
+    def __call__(self, frame: Any) -> Fraction:
+        pts = frame.pts if frame.pts is not None else frame.dts
+        t = Fraction(pts or 0) * self.tb
+        if self.rate is None:
+            return t
+        return self.origin + round((t - self.origin) * self.rate) / self.rate
+
+
+def _frames_on_grid(
+    src: Any, stream: Any, times: list[Fraction], slack: Fraction, clock: _Clock
+) -> Iterator[Any]:
     """For each time, the source frame shown then (the last one at or before it)."""
     tb = Fraction(stream.time_base)
     first_target = times[0]
@@ -252,9 +275,9 @@ def _frames_on_grid(src: Any, stream: Any, times: list[Fraction], slack: Fractio
         first = next(decoded, None)
         if first is None:
             continue
-        if _time(first, tb) > first_target + slack and back is not None:
+        if clock(first) > first_target + slack and back is not None:
             start = Fraction(stream.start_time or 0) * tb
-            if _time(first, tb) > start + slack:
+            if clock(first) > start + slack:
                 continue  # landed after the target: seek further back
         break
     else:
@@ -264,7 +287,7 @@ def _frames_on_grid(src: Any, stream: Any, times: list[Fraction], slack: Fractio
     prev = first
     k = 0
     for frame in decoded:
-        t = _time(frame, tb)
+        t = clock(frame)
         while k < len(times) and t > times[k] + slack:
             yield prev
             k += 1
@@ -281,11 +304,6 @@ def _decode(src: Any, stream: Any) -> Iterator[Any]:
         yield from src.decode(stream)
     except av.error.FFmpegError:
         return  # a damaged tail: the last good frame holds
-
-
-def _time(frame: Any, tb: Fraction) -> Fraction:
-    pts = frame.pts if frame.pts is not None else frame.dts
-    return Fraction(pts or 0) * tb
 
 
 def _encode_audio(out: Any, stream: Any, audio: npt.NDArray[np.float32]) -> None:

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from foleydesk.media.frames import FrameSource
+from foleydesk.media.probe import probe
 from tests.media.conftest import VFR_PTS
-from tests.media.mediagen import frame_image, read_code
+from tests.media.mediagen import ffmpeg, frame_image, make_video, read_code
 
 
 def test_exact_frames_at_random_indices(h264_mp4: Path) -> None:
@@ -127,3 +128,23 @@ def test_other_sources(fixture: str, request: pytest.FixtureRequest) -> None:
             assert read_code(source.frame_at_index(i).rgb) == i
         if fixture == "odd_size_mp4":
             assert source.frame_at_index(0).rgb.shape == (767, 1366, 3)
+
+
+@pytest.mark.parametrize("ext", ["mkv", "ts"])
+def test_millisecond_timestamps_still_name_the_frame(media_dir: Path, ext: str) -> None:
+    """Matroska rounds 59.94 timestamps to milliseconds (and a TS remux keeps them)."""
+    rate = Fraction(60000, 1001)
+    mkv = media_dir / "ms_5994.mkv"
+    if not mkv.exists():
+        make_video(mkv, rate=rate, frames=40, size=(224, 128), options={"bf": "2"})
+    path = mkv
+    if ext == "ts":
+        path = media_dir / "ms_5994.ts"
+        if not path.exists():
+            ffmpeg("-i", str(mkv), "-c", "copy", str(path))
+    assert probe(path).video.avg_rate == rate
+    with FrameSource(path) as source:
+        assert source.rate == rate
+        for k in (0, 5, 17, 39, 22, 23):
+            frame = source.frame_at(Fraction(k) / rate)
+            assert read_code(frame.rgb) == k and frame.time == Fraction(k) / rate
