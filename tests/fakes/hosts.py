@@ -1,0 +1,650 @@
+"""One emulator per host, following PROVIDERS.md: each checks its headers, field names, types and
+ranges, answers in its own envelope and error shape, and returns real media (clicks on the
+received video's motion onsets) as the host does: MP3 (PiAPI), WAV (Qubico), MP4 (Eachlabs,
+WaveSpeed, self-hosted Cog)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from tests.fakes import media
+from tests.fakes.server import Fault, FakeServer, FaultPlan, Request, Response, json_response
+
+CONTENT_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav", "mp4": "video/mp4"}
+HUGE_BYTES = 600 * 1024 * 1024
+
+
+class Invalid(Exception):
+    """A request that breaks the host's documented schema."""
+
+
+def need(condition: bool, message: str) -> None:
+    if not condition:
+        raise Invalid(message)
+
+
+def is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_num(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+@dataclass
+class FakeTask:
+    id: str
+    prompt: str
+    created: float
+    latency: float
+    video: bytes | None
+    duration: Fraction | None
+    fmt: str
+    fails: bool = False
+    cancelled: bool = False
+    output: bytes | None = None
+    url: str | None = None
+
+    def status(self, now: float) -> str:
+        if self.cancelled:
+            return "cancelled"
+        elapsed = now - self.created
+        if elapsed < self.latency / 3:
+            return "pending"
+        if elapsed < self.latency:
+            return "processing"
+        return "failed" if self.fails else "completed"
+
+
+class TaskHost(FakeServer):
+    """An emulator with tasks that finish after `latency` seconds."""
+
+    output_format = "mp3"
+    failure_message = "task failed"
+
+    def __init__(
+        self, key: str = "test-key", plan: FaultPlan | None = None, latency: float = 0.3
+    ) -> None:
+        super().__init__(key, plan)
+        self.latency = latency
+        self.tasks: dict[str, FakeTask] = {}
+        self.creates: Counter[str] = Counter()  # prompt -> creates that reached the host
+        self.invalid: list[str] = []  # schema violations seen (tests assert none)
+
+    def guarded(self, fn: Callable[[], Response]) -> Callable[[], Response]:
+        def run() -> Response:
+            try:
+                return fn()
+            except Invalid as exc:
+                self.invalid.append(str(exc))
+                return self.error(400, str(exc))
+            except (ValueError, KeyError, TypeError) as exc:
+                self.invalid.append(f"unreadable request: {exc}")
+                return self.error(400, f"invalid request body: {exc}")
+
+        return run
+
+    def new_task(self, prompt: str, video: bytes | None, duration: Fraction | None) -> FakeTask:
+        task = FakeTask(
+            uuid.uuid4().hex,
+            prompt,
+            time.monotonic(),
+            self.latency,
+            video,
+            duration,
+            self.output_format,
+            fails=self.current_fault is Fault.TASK_FAILS,
+        )
+        with self.lock:
+            self.tasks[task.id] = task
+            self.creates[prompt] += 1
+        return task
+
+    def result_url(self, task: FakeTask) -> str:
+        """The task's result URL; a fresh one when the last one expired."""
+        with self.lock:
+            if task.output is None:
+                length = task.duration
+                if task.video is not None:
+                    video_length = media.duration_of(task.video)
+                    length = min(length, video_length) if length else video_length
+                task.output = media.generate(task.video, task.fmt, length)
+            if task.url is None or self.file_bytes(task.url) is None:
+                task.url = self.add_file(task.output, task.fmt, CONTENT_TYPES[task.fmt])
+            return task.url
+
+    def after_fault(self, category: str, fault: Fault, request: Request) -> Response | None:
+        if category != "download":
+            return None
+        if fault is Fault.EXPIRED:
+            token = request.path.rsplit("/", 1)[-1].split(".")[0]
+            with self.lock:
+                self.files.pop(token, None)
+            return Response(
+                403,
+                b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",
+                {"Content-Type": "application/xml"},
+            )
+        if fault is Fault.HUGE:
+            return Response(200, headers={"Content-Type": "audio/mpeg"}, stream_bytes=HUGE_BYTES)
+        return None
+
+    def task(self, task_id: str) -> FakeTask | None:
+        with self.lock:
+            return self.tasks.get(task_id)
+
+    def fetch_video(self, url: str) -> bytes:
+        """What the host would download from the URL it was given (only our own files)."""
+        data = self.file_bytes(url)
+        need(data is not None, "failed to get valid video")
+        assert data is not None
+        return data
+
+
+def decode_data_uri(value: str, expected_prefix: str) -> bytes:
+    need(value.startswith(expected_prefix), f"video must be a {expected_prefix}... data URI")
+    try:
+        return base64.b64decode(value.split(",", 1)[1], validate=True)
+    except (binascii.Error, IndexError) as exc:
+        raise Invalid("video is not valid base64") from exc
+
+
+# -- PiAPI ----------------------------------------------------------------------------------------
+
+
+class PiapiHost(TaskHost):
+    name = "piapi"
+    output_format = "mp3"
+
+    def error(self, status: int, message: str) -> Response:
+        return json_response(status, {"code": status, "message": message, "data": None})
+
+    def route(self, request: Request) -> tuple[str, Callable[[], Response]] | None:
+        if request.method == "POST" and request.path == "/api/v1/task":
+            return "create", self.guarded(lambda: self.create(request))
+        if request.method == "GET" and request.path.startswith("/api/v1/task/"):
+            return "poll", lambda: self.poll(request.path.rsplit("/", 1)[-1])
+        if request.method == "POST" and request.path == "/api/ephemeral_resource":
+            return "upload", self.guarded(lambda: self.upload(request))
+        return None
+
+    def upload(self, request: Request) -> Response:
+        if bad := self.check_key(request, "x-api-key"):
+            return bad
+        body = request.json()
+        name = body.get("file_name")
+        need(
+            isinstance(name, str) and 0 < len(name) <= 128 and "." in name,
+            "file_name must be a name with an extension, at most 128 characters",
+        )
+        data = body.get("file_data")
+        need(isinstance(data, str) and data, "file_data is required")
+        if data.startswith("data:"):
+            data = data.split(",", 1)[1]
+        try:
+            raw = base64.b64decode(data, validate=True)
+        except binascii.Error as exc:
+            raise Invalid("file_data is not base64") from exc
+        need(len(raw) <= 10 * 1024 * 1024, "file too large (10MB max)")
+        ext = name.rsplit(".", 1)[-1].lower()
+        url = self.add_file(raw, ext, "video/mp4")
+        return json_response(200, {"code": 200, "data": {"url": url}, "message": "success"})
+
+    def create(self, request: Request) -> Response:
+        if bad := self.check_key(request, "x-api-key"):
+            return bad
+        body = request.json()
+        model, task_type = body.get("model"), body.get("task_type")
+        inputs = body.get("input")
+        need(isinstance(inputs, dict), "input is required")
+        if model == "Qubico/mmaudio":
+            need(task_type == "video2audio", "task_type must be video2audio")
+            need(isinstance(inputs.get("prompt"), str) and inputs["prompt"], "prompt is required")
+            need(isinstance(inputs.get("video"), str), "video is required")
+            steps = inputs.get("steps")
+            need(steps is None or (is_int(steps) and 20 <= steps <= 50), "steps must be 20-50")
+            need(inputs.get("seed") is None or is_int(inputs["seed"]), "seed must be an integer")
+            need(isinstance(inputs.get("negative_prompt", ""), str), "negative_prompt: string")
+            video = self.fetch_video(inputs["video"])
+            need(media.duration_of(video) <= 30, "video longer than 30 s")
+            task = self.new_task(inputs["prompt"], video, None)
+        elif model == "Qubico/diffrhythm":
+            need(task_type in ("txt2audio-base", "txt2audio-full"), "unknown task_type")
+            need(
+                any(inputs.get(k) for k in ("lyrics", "style_prompt", "style_audio")),
+                "one of lyrics, style_prompt, style_audio is required",
+            )
+            length = Fraction(95 if task_type == "txt2audio-base" else 285)
+            task = self.new_task(inputs.get("style_prompt", ""), None, min(length, Fraction(4)))
+        else:
+            raise Invalid(f"unknown model {model!r}")
+        return json_response(200, {"code": 200, "message": "success", "data": self.data(task)})
+
+    def data(self, task: FakeTask) -> dict[str, Any]:
+        status = task.status(time.monotonic())
+        output = {"audio_url": self.result_url(task)} if status == "completed" else None
+        error = {"code": 0, "raw_message": "", "message": "", "detail": None}
+        if status == "failed":
+            error = {
+                "code": 10000,
+                "raw_message": "model crashed",
+                "message": "failed to generate audio",
+                "detail": None,
+            }
+        return {
+            "task_id": task.id,
+            "model": "Qubico/mmaudio",
+            "task_type": "video2audio",
+            "status": status,
+            "config": {"webhook_config": {"endpoint": "", "secret": ""}},
+            "input": {},
+            "output": output,
+            "meta": {"created_at": "", "started_at": "", "ended_at": "", "usage": {}},
+            "detail": None,
+            "logs": [],
+            "error": error,
+        }
+
+    def poll(self, task_id: str) -> Response:
+        task = self.task(task_id)
+        if task is None:
+            return self.error(404, "task not found")
+        return json_response(200, {"code": 200, "message": "success", "data": self.data(task)})
+
+
+# -- Qubico ---------------------------------------------------------------------------------------
+
+
+class QubicoHost(TaskHost):
+    name = "qubico"
+    output_format = "wav"
+    concurrency = 5
+    per_minute = 20
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.create_times: list[float] = []
+        self.limit_violations = 0
+
+    def error(self, status: int, message: str) -> Response:
+        return json_response(
+            status, {"error": {"code": status, "message": message, "details": None}}
+        )
+
+    def route(self, request: Request) -> tuple[str, Callable[[], Response]] | None:
+        if request.method == "POST" and request.path == "/v1/inference":
+            return "create", self.guarded(lambda: self.create(request))
+        if request.method == "GET" and request.path.startswith("/v1/tasks/"):
+            return "poll", lambda: self.poll(request.path.rsplit("/", 1)[-1])
+        return None
+
+    def create(self, request: Request) -> Response:
+        if bad := self.check_key(request, "x-api-key"):
+            return bad
+        now = time.monotonic()
+        with self.lock:
+            running = sum(
+                1 for t in self.tasks.values() if t.status(now) in ("pending", "processing")
+            )
+            recent = [t for t in self.create_times if now - t < 60]
+            if running >= self.concurrency or len(recent) >= self.per_minute:
+                self.limit_violations += 1
+                return self.with_headers(
+                    self.error(429, "rate limit exceeded"), {"Retry-After": "5"}
+                )
+        body = request.json()
+        need(body.get("model") == "Qubico/mmaudio", "model must be Qubico/mmaudio")
+        inputs = body.get("input")
+        need(isinstance(inputs, dict), "input is required")
+        prompt = inputs.get("prompt")
+        need(isinstance(prompt, str) and 0 < len(prompt) <= 500, "prompt: 1-500 characters")
+        negative = inputs.get("negative_prompt", "")
+        need(isinstance(negative, str) and len(negative) <= 200, "negative_prompt: <= 200 chars")
+        steps = inputs.get("steps", 25)
+        need(is_int(steps) and 20 <= steps <= 50, "steps must be 20-50")
+        need(inputs.get("seeds") is None or is_int(inputs["seeds"]), "seeds must be an integer")
+        video_value = inputs.get("video")
+        need(isinstance(video_value, str), "video is required (base64 or URL)")
+        video = decode_data_uri(video_value, "data:video/mp4;base64,")
+        need(media.duration_of(video) <= 60, "video longer than 60 s")
+        task = self.new_task(prompt, video, None)
+        with self.lock:
+            self.create_times.append(now)
+        return json_response(
+            202,
+            {
+                "task_id": task.id,
+                "status": "pending",
+                "model": "Qubico/mmaudio",
+                "created_at": "2026-01-01T00:00:00Z",
+                "estimated_time": 30,
+            },
+        )
+
+    def poll(self, task_id: str) -> Response:
+        task = self.task(task_id)
+        if task is None:
+            return self.error(404, "task not found")
+        status = task.status(time.monotonic())
+        answer: dict[str, Any] = {"task_id": task.id, "status": status}
+        if status == "completed":
+            answer["completed_at"] = "2026-01-01T00:00:30Z"
+            answer["results"] = [
+                {
+                    "url": self.result_url(task),
+                    "duration": 2.0,
+                    "format": "wav",
+                    "sample_rate": 44100,
+                    "channels": 1,
+                }
+            ]
+            answer["usage"] = {"credits_used": 1, "processing_time": 1.0}
+        if status == "failed":
+            answer["error"] = {"code": "generation_failed", "message": "video decoding failed"}
+        return json_response(200, answer)
+
+
+# -- Eachlabs -------------------------------------------------------------------------------------
+
+
+class EachlabsHost(TaskHost):
+    name = "eachlabs"
+    output_format = "mp4"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.presigned: dict[str, str] = {}  # upload token -> public URL
+        self.puts_with_key = 0
+
+    def error(self, status: int, message: str) -> Response:
+        return json_response(status, {"status": "error", "message": message, "details": None})
+
+    def route(self, request: Request) -> tuple[str, Callable[[], Response]] | None:
+        path = request.path
+        if request.method == "POST" and path == "/v1/upload/presign":
+            return "upload", self.guarded(lambda: self.presign(request))
+        if request.method == "PUT" and path.startswith("/upload/"):
+            return "upload", self.guarded(lambda: self.put(request))
+        if request.method == "POST" and path == "/v1/prediction/":
+            return "create", self.guarded(lambda: self.create(request))
+        if (
+            request.method == "POST"
+            and path.startswith("/v1/prediction/")
+            and path.endswith("/cancel")
+        ):
+            return "cancel", lambda: self.cancel(path.split("/")[-2], request)
+        if request.method == "GET" and path.startswith("/v1/prediction/"):
+            return "poll", lambda: self.poll(path.rstrip("/").rsplit("/", 1)[-1])
+        return None
+
+    def presign(self, request: Request) -> Response:
+        if bad := self.check_key(request, "x-api-key"):
+            return bad
+        body = request.json()
+        need(isinstance(body.get("content_type"), str), "content_type is required")
+        need(body.get("file_type") == "video", "file_type must be video")
+        token = uuid.uuid4().hex
+        public = f"{self.base_url}/files/{token}.mp4"
+        with self.lock:
+            self.presigned[token] = body["content_type"]
+        return json_response(
+            200,
+            {
+                "presigned_url": f"{self.base_url}/upload/{token}?X-Amz-Signature=abc",
+                "public_url": public,
+                "expires_at": "2026-01-01T00:15:00Z",
+                "required_headers": {"Content-Type": body["content_type"]},
+            },
+        )
+
+    def put(self, request: Request) -> Response:
+        token = request.path.rsplit("/", 1)[-1]
+        content_type = self.presigned.get(token)
+        if content_type is None:
+            return Response(403, b"<Error><Code>SignatureDoesNotMatch</Code></Error>")
+        if "x-api-key" in request.headers:
+            self.puts_with_key += 1
+        need(request.headers.get("content-type") == content_type, "Content-Type must match")
+        with self.lock:
+            self.files[token] = (request.body, content_type)
+        return Response(200, b"")
+
+    def create(self, request: Request) -> Response:
+        if bad := self.check_key(request, "x-api-key"):
+            return bad
+        body = request.json()
+        need(body.get("model") == "mmaudio", "model must be mmaudio")
+        inputs = body.get("input")
+        need(isinstance(inputs, dict), "input is required")
+        video_url = inputs.get("video")
+        need(
+            isinstance(video_url, str) and video_url.startswith(("http://", "https://")),
+            "video must be a public URL (data URIs are not accepted)",
+        )
+        need(isinstance(inputs.get("prompt"), str) and inputs["prompt"], "prompt is required")
+        need(isinstance(inputs.get("negative_prompt", "music"), str), "negative_prompt: string")
+        duration = inputs.get("duration", 8)
+        need(is_num(duration) and duration > 0, "duration must be a positive number")
+        need(is_int(inputs.get("num_steps", 25)), "num_steps must be an integer")
+        need(is_num(inputs.get("cfg_strength", 4.5)), "cfg_strength must be a number")
+        need(inputs.get("seed") is None or is_int(inputs["seed"]), "seed must be an integer")
+        video = self.fetch_video(video_url)
+        task = self.new_task(inputs["prompt"], video, Fraction(duration))
+        return json_response(
+            200,
+            {
+                "status": "success",
+                "message": "Prediction created successfully",
+                "predictionID": task.id,
+            },
+        )
+
+    def poll(self, task_id: str) -> Response:
+        task = self.task(task_id)
+        if task is None:
+            return self.error(404, "Prediction not found")
+        raw = task.status(time.monotonic())
+        status = {"pending": "starting", "completed": "success"}.get(raw, raw)
+        answer: dict[str, Any] = {
+            "id": task.id,
+            "status": status,
+            "output": self.result_url(task) if status == "success" else None,
+            "logs": "CUDA error: out of memory" if status == "failed" else None,
+            "metrics": {"predict_time": 1.2, "cost": 0.0013},
+            "urls": {
+                "get": f"{self.base_url}/v1/prediction/{task.id}",
+                "cancel": f"{self.base_url}/v1/prediction/{task.id}/cancel",
+            },
+        }
+        if status == "failed":
+            answer["error"] = "CUDA error: out of memory"
+        return json_response(200, answer)
+
+    def cancel(self, task_id: str, request: Request) -> Response:
+        if bad := self.check_key(request, "x-api-key"):
+            return bad
+        task = self.task(task_id)
+        if task is None:
+            return self.error(404, "Prediction not found")
+        task.cancelled = True
+        return json_response(200, {"status": "success", "message": "Prediction cancelled"})
+
+
+# -- WaveSpeed ------------------------------------------------------------------------------------
+
+
+def parse_multipart(body: bytes, content_type: str) -> dict[str, tuple[str, bytes]]:
+    """name -> (filename, bytes) of a multipart/form-data body."""
+    need("boundary=" in content_type, "multipart body without boundary")
+    boundary = content_type.split("boundary=", 1)[1].strip().strip('"').encode()
+    fields: dict[str, tuple[str, bytes]] = {}
+    for part in body.split(b"--" + boundary):
+        if b"\r\n\r\n" not in part:
+            continue
+        head, _, data = part.partition(b"\r\n\r\n")
+        disposition = head.decode("utf-8", "replace")
+        if "name=" not in disposition:
+            continue
+        name = disposition.split('name="', 1)[1].split('"', 1)[0]
+        filename = ""
+        if 'filename="' in disposition:
+            filename = disposition.split('filename="', 1)[1].split('"', 1)[0]
+        fields[name] = (filename, data.removesuffix(b"\r\n"))
+    return fields
+
+
+class WavespeedHost(TaskHost):
+    name = "wavespeed"
+    output_format = "mp4"
+
+    def error(self, status: int, message: str) -> Response:
+        return json_response(status, {"code": status, "message": message, "data": None})
+
+    def check(self, request: Request) -> Response | None:
+        return self.check_key(request, "authorization", "Bearer ")
+
+    def route(self, request: Request) -> tuple[str, Callable[[], Response]] | None:
+        path = request.path
+        if request.method == "POST" and path == "/api/v3/media/upload/binary":
+            return "upload", self.guarded(lambda: self.upload(request))
+        if request.method == "POST" and path == "/api/v3/wavespeed-ai/mmaudio-v2":
+            return "create", self.guarded(lambda: self.create(request))
+        if request.method == "GET" and path.startswith("/api/v3/predictions/"):
+            task_id = path.removeprefix("/api/v3/predictions/").removesuffix("/result")
+            return "poll", lambda: self.poll(task_id, request)
+        return None
+
+    def upload(self, request: Request) -> Response:
+        if bad := self.check(request):
+            return bad
+        fields = parse_multipart(request.body, request.headers.get("content-type", ""))
+        need("file" in fields, "multipart field 'file' is required")
+        filename, data = fields["file"]
+        need(len(data) <= 100 * 1024 * 1024, "file too large")
+        url = self.add_file(data, "mp4", "video/mp4")
+        return json_response(
+            200,
+            {
+                "code": 200,
+                "message": "success",
+                "data": {
+                    "type": "video",
+                    "download_url": url,
+                    "filename": filename,
+                    "size": len(data),
+                },
+            },
+        )
+
+    def create(self, request: Request) -> Response:
+        if bad := self.check(request):
+            return bad
+        body = request.json()
+        known = {
+            "video",
+            "prompt",
+            "negative_prompt",
+            "num_inference_steps",
+            "duration",
+            "guidance_scale",
+            "mask_away_clip",
+            "seed",
+        }
+        need(not set(body) - known, f"unknown fields {sorted(set(body) - known)}")
+        need(isinstance(body.get("video"), str), "video is required")
+        need(isinstance(body.get("prompt"), str) and body["prompt"], "prompt is required")
+        steps = body.get("num_inference_steps", 25)
+        need(is_int(steps) and 4 <= steps <= 50, "num_inference_steps must be 4-50")
+        duration = body.get("duration", 8)
+        need(is_int(duration) and 1 <= duration <= 30, "duration must be an integer 1-30")
+        guidance = body.get("guidance_scale", 4.5)
+        need(is_num(guidance) and 0 <= guidance <= 20, "guidance_scale must be 0-20")
+        need(isinstance(body.get("mask_away_clip", False), bool), "mask_away_clip: boolean")
+        video = self.fetch_video(body["video"])
+        task = self.new_task(body["prompt"], video, Fraction(duration))
+        return json_response(200, {"code": 200, "message": "success", "data": self.data(task)})
+
+    def data(self, task: FakeTask) -> dict[str, Any]:
+        raw = task.status(time.monotonic())
+        status = {"pending": "created"}.get(raw, raw)
+        return {
+            "id": task.id,
+            "model": "wavespeed-ai/mmaudio-v2",
+            "status": status,
+            "outputs": [self.result_url(task)] if status == "completed" else [],
+            "urls": {"get": f"{self.base_url}/api/v3/predictions/{task.id}/result"},
+            "has_nsfw_contents": [],
+            "created_at": "2026-01-01T00:00:00Z",
+            "error": "inference failed: bad video" if status == "failed" else "",
+            "timings": {"inference": 1200},
+        }
+
+    def poll(self, task_id: str, request: Request) -> Response:
+        if bad := self.check(request):
+            return bad
+        task = self.task(task_id)
+        if task is None:
+            return self.error(404, "prediction not found")
+        return json_response(200, {"code": 200, "message": "success", "data": self.data(task)})
+
+
+# -- Self-hosted Cog ------------------------------------------------------------------------------
+
+
+class SelfhostedHost(TaskHost):
+    name = "selfhosted"
+    output_format = "mp4"
+
+    def error(self, status: int, message: str) -> Response:
+        return json_response(
+            status, {"detail": [{"loc": ["body"], "msg": message, "type": "value_error"}]}
+        )
+
+    def route(self, request: Request) -> tuple[str, Callable[[], Response]] | None:
+        if request.method == "POST" and request.path == "/predictions":
+            return "create", self.guarded(lambda: self.predict(request))
+        if request.method == "GET" and request.path == "/health-check":
+            return "poll", lambda: json_response(200, {"status": "READY"})
+        return None
+
+    def predict(self, request: Request) -> Response:
+        body = request.json()
+        inputs = body.get("input")
+        need(isinstance(inputs, dict), "input is required")
+        need(isinstance(inputs.get("prompt"), str), "prompt is required")
+        need(isinstance(inputs.get("video"), str), "video is required")
+        video = decode_data_uri(inputs["video"], "data:video/mp4;base64,")
+        duration = inputs.get("duration", 8)
+        need(is_num(duration) and duration > 0, "duration must be positive")
+        need(is_int(inputs.get("num_steps", 25)), "num_steps must be an integer")
+        need(is_num(inputs.get("cfg_strength", 4.5)), "cfg_strength must be a number")
+        task = self.new_task(inputs["prompt"], video, Fraction(duration))
+        time.sleep(self.latency)  # Cog answers when the prediction is done
+        if task.fails:
+            return json_response(
+                200,
+                {"id": task.id, "status": "failed", "error": "CUDA out of memory", "output": None},
+            )
+        self.result_url(task)
+        assert task.output is not None
+        output = "data:video/mp4;base64," + base64.b64encode(task.output).decode()
+        return json_response(
+            200, {"id": task.id, "status": "succeeded", "output": output, "error": None, "logs": ""}
+        )
+
+
+HOSTS: dict[str, type[TaskHost]] = {
+    "piapi": PiapiHost,
+    "qubico": QubicoHost,
+    "eachlabs": EachlabsHost,
+    "wavespeed": WavespeedHost,
+    "selfhosted": SelfhostedHost,
+}
