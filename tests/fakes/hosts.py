@@ -16,7 +16,7 @@ from fractions import Fraction
 from typing import Any
 
 from tests.fakes import media
-from tests.fakes.server import Fault, FakeServer, FaultPlan, Request, Response, json_response
+from tests.fakes.server import FakeServer, Fault, FaultPlan, Request, Response, json_response
 
 CONTENT_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav", "mp4": "video/mp4"}
 HUGE_BYTES = 600 * 1024 * 1024

@@ -9,6 +9,7 @@ expired result URL, or a result far larger than any audio.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import socket
@@ -173,10 +174,8 @@ class FakeServer:
                     response = emulator.error(500, f"emulator crashed: {exc!r}")
                 if response.drop:
                     self.close_connection = True
-                    try:
+                    with contextlib.suppress(OSError):
                         self.connection.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
                     return
                 self.send_response(response.status)
                 for name, value in response.headers.items():
