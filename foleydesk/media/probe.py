@@ -349,11 +349,13 @@ def _check_isobmff(path: Path, size: int) -> bool:
             elif box_size == 0:
                 box_size = size - pos
             if box_size < 8:
-                raise _truncated(path)
+                break  # not a box header: trailing bytes, or damage FFmpeg will report
             if kind == b"moov":
                 has_moov = True
             if pos + box_size > size:
-                raise _truncated(path)
+                if kind in (b"mdat", b"moov", b"moof"):
+                    raise _truncated(path)
+                break  # trailing bytes that are not a box: not our concern
             pos += box_size
             boxes += 1
         if boxes and not has_moov and pos >= size:
