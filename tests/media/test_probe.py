@@ -113,6 +113,12 @@ def test_truncated_mp4(tmp_path: Path, h264_mp4: Path, faststart: bool) -> None:
         probe(path)
 
 
+def test_trailing_bytes_are_not_truncation(tmp_path: Path, h264_mp4: Path) -> None:
+    path = tmp_path / "padded.mp4"
+    path.write_bytes(h264_mp4.read_bytes() + b"\x00\x01\x00\x00junk" + bytes(100))
+    assert probe(path).video.frame_count == 75
+
+
 def test_audio_only(tmp_path: Path) -> None:
     path = make_audio(
         tmp_path / "music.m4a", clicks(48000, 48000, (1,)), codec="aac", rate=48000, layout="stereo"
