@@ -108,6 +108,7 @@ def _truncated(path: Path) -> MediaError:
 
 
 def probe(path: Path) -> MediaInfo:
+    """What the video is (first video stream, every audio stream); MediaError for bad files."""
     path = Path(path)
     if not path.exists():
         raise MediaError(f"{path} does not exist.", "Check the path.")
