@@ -139,3 +139,33 @@ def test_cache_path_and_cli(h264_mp4: Path, tmp_path: Path) -> None:
     )
     frames = frames_of(out)
     assert len(frames) == 20 and read_code(frames[0][1]) == 10
+
+
+@pytest.mark.parametrize("fixture", ["prores_mov", "vp9_webm", "hevc10_mp4", "odd_size_mp4"])
+def test_segment_frames_follow_the_source_grid(
+    fixture: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    check_segment_grid(request.getfixturevalue(fixture), 3, tmp_path)
+
+
+def test_segment_from_ntsc_rates(ntsc_mp4: tuple[Path, Fraction], tmp_path: Path) -> None:
+    check_segment_grid(ntsc_mp4[0], 5, tmp_path)
+
+
+def check_segment_grid(path: Path, first: int, tmp_path: Path) -> None:
+    """Every segment frame shows the source frame on screen at its moment, by pixels."""
+    info = probe(path)
+    rate = info.video.avg_rate
+    first = min(first, info.video.frame_count - 2)
+    start = Fraction(first) / rate
+    end = Fraction(info.video.frame_count) / rate
+    out = cut_segment(path, start, end, SegmentSpec(), tmp_path / "s.mp4")
+    seg = probe(out).video
+    assert seg.width % 2 == 0 and seg.height % 2 == 0
+    assert min(seg.width, seg.height) == min(480, info.video.width, info.video.height) // 2 * 2
+    frames = frames_of(out)
+    assert len(frames) == round((end - start) * 25)
+    scale = seg.width / info.video.width
+    for k, (t, rgb) in enumerate(frames):
+        want = int((start + t) * rate)  # the source frame on screen at that moment
+        assert read_code(rgb, scale) == want, f"segment frame {k}"
