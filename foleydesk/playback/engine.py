@@ -222,6 +222,7 @@ class PlaybackEngine:
             self._playing = False
             self._feeder.halt()
             self._anchor = here
+            self._end = self.duration  # a played cue's end no longer applies
             self._request_frames(here)
 
     def stop(self) -> None:
@@ -300,7 +301,7 @@ class PlaybackEngine:
         with self._lock:
             if rate == 0:
                 self.pause()
-            else:
+            elif not (self._playing and rate == self._rate):
                 self._start(self.position, rate)
 
     # -- mixer --
@@ -375,6 +376,13 @@ class PlaybackEngine:
     @property
     def on_device(self) -> bool:
         return self._output.is_device
+
+    @property
+    def error(self) -> BaseException | None:
+        """Why the feeder or the video decoder stopped, if one of them failed."""
+        if self._feeder.error is not None:
+            return self._feeder.error
+        return self._video.error if self._video is not None else None
 
     @property
     def output_latency(self) -> float:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from fractions import Fraction
 from pathlib import Path
 
@@ -202,7 +203,9 @@ def test_a_minute_of_playback_has_no_underrun(
     assert stats.dropped_frames == 0
     assert stats.presented_frames >= 60 * 25 - 10
     if not audio_setup.use_device:
-        pytest.skip(f"ran on the null output only: {audio_setup.reason}")
+        warnings.warn(
+            f"a minute played on the null output only: {audio_setup.reason}", stacklevel=1
+        )
 
 
 def test_losing_the_device_mid_play_falls_back_to_the_null_output(
