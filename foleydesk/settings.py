@@ -48,6 +48,7 @@ class Settings:
     poll_initial_seconds: float = 1.0
     poll_factor: float = 1.5
     poll_max_seconds: float = 15.0
+    poll_give_up_seconds: float = 1800.0  # no readable answer this long: the job fails
     retry_attempts: int = 6  # GET, upload and download attempts before a job fails
     retry_base_seconds: float = 1.0
     max_download_bytes: int = 500 * 1024 * 1024

@@ -547,13 +547,23 @@ class JobEngine:
 
     async def _wait(self, job_id: int, provider: Provider, task_id: str) -> TaskStatus:
         delay = provider.capabilities.first_poll_seconds or self.settings.poll_initial_seconds
+        trouble_since: float | None = None
         while True:
             self._check_external_cancel(job_id)
             try:
                 status = await provider.poll(task_id)
             except TransientError as exc:
+                now = time.monotonic()
+                trouble_since = trouble_since or now
+                if now - trouble_since > self.settings.poll_give_up_seconds:
+                    raise ProviderError(
+                        f"No readable answer from {provider.name} for "
+                        f"{self.settings.poll_give_up_seconds / 60:.0f} minutes ({exc}).",
+                        f"Its task id is {task_id}, in case its support can find the result.",
+                    ) from None
                 self._set(job_id, status_text=f"cannot reach {provider.name}: {exc}; still trying")
             else:
+                trouble_since = None
                 self._note_status(job_id, status)
                 if status.state.terminal:
                     return status

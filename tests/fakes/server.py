@@ -84,6 +84,7 @@ class Request:
     query: dict[str, list[str]]
     headers: dict[str, str]  # lower-case names
     body: bytes
+    at: float = field(default_factory=time.monotonic)
 
     def json(self) -> Any:
         return json.loads(self.body.decode("utf-8"))
@@ -114,6 +115,7 @@ class FakeServer:
     """Base emulator: routing, fault handling, key checking, files served from memory."""
 
     name = "fake"
+    retry_after = "1"  # seconds, as the Retry-After header of 429/503 answers
 
     def __init__(self, key: str = "test-key", plan: FaultPlan | None = None) -> None:
         self.key = key
@@ -233,11 +235,15 @@ class FakeServer:
             category, handler = found
         fault = self.plan.draw(category)
         if fault is Fault.RATE_LIMIT:
-            return self.with_headers(self.error(429, "rate limit exceeded"), {"Retry-After": "1"})
+            return self.with_headers(
+                self.error(429, "rate limit exceeded"), {"Retry-After": self.retry_after}
+            )
         if fault is Fault.SERVER_ERROR:
             return self.error(500, "internal server error")
         if fault is Fault.UNAVAILABLE:
-            return self.with_headers(self.error(503, "service unavailable"), {"Retry-After": "1"})
+            return self.with_headers(
+                self.error(503, "service unavailable"), {"Retry-After": self.retry_after}
+            )
         if fault is Fault.DROP and category != "create":
             return Response(drop=True)
         special = self.after_fault(category, fault, request) if fault else None
@@ -293,5 +299,6 @@ class FakeServer:
     def check_key(self, request: Request, header: str, prefix: str = "") -> Response | None:
         value = request.headers.get(header.lower(), "")
         if value != prefix + self.key:
-            return self.error(401, "Invalid API key")
+            # Echo what arrived, as careless hosts do: the client must redact it.
+            return self.error(401, f"Invalid API key '{value.removeprefix(prefix)}'")
         return None

@@ -1,0 +1,177 @@
+"""Each injected fault, and what the editor ends up with: a take when the trouble was passing,
+a clear reason when it was not, and never a second submit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from foleydesk.core.model import JobState
+from foleydesk.core.project import Project
+from foleydesk.jobs.engine import sha256_of
+from foleydesk.providers.http import check_url
+from foleydesk.providers.base import ProviderError
+from tests.fakes.harness import fast_settings, generate, make_project, start_host
+from tests.fakes.server import Fault, FaultPlan
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    with make_project(tmp_path / "p") as project:
+        yield project
+
+
+PASSING = [
+    ("poll", Fault.RATE_LIMIT),
+    ("poll", Fault.SERVER_ERROR),
+    ("poll", Fault.DROP),
+    ("poll", Fault.SLOW),
+    ("poll", Fault.MALFORMED),
+    ("create", Fault.RATE_LIMIT),
+    ("create", Fault.UNAVAILABLE),
+    ("create", Fault.SLOW),
+    ("upload", Fault.RATE_LIMIT),
+    ("upload", Fault.SERVER_ERROR),
+    ("upload", Fault.DROP),
+    ("download", Fault.SERVER_ERROR),
+    ("download", Fault.DROP),
+    ("download", Fault.SLOW),
+    ("download", Fault.EXPIRED),
+]
+
+
+@pytest.mark.parametrize(
+    ("host", "category", "fault"),
+    [("piapi", c, f) for c, f in PASSING]
+    + [("eachlabs", "upload", Fault.DROP), ("wavespeed", "download", Fault.EXPIRED)],
+)
+def test_passing_trouble_still_gives_the_take(
+    host: str, category: str, fault: Fault, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = FaultPlan()
+    plan.queue(category, fault, fault) if fault is not Fault.EXPIRED else plan.queue(
+        category, fault
+    )
+    server = start_host(monkeypatch, host, plan=plan)
+    try:
+        (job_id,) = generate(project, host)
+    finally:
+        server.stop()
+    job = project.job(job_id)
+    assert job.state is JobState.DONE, job.error
+    assert plan.injected[f"{category}:{fault.value}"] >= 1
+    assert sum(server.creates.values()) == 1
+    take = project.takes[job.take_id or 0]
+    assert sha256_of(project.take_path(take)) == take.sha256
+
+
+def test_a_garbled_submit_answer_makes_the_job_uncertain(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = FaultPlan()
+    plan.queue("create", Fault.MALFORMED)
+    server = start_host(monkeypatch, "piapi", plan=plan)
+    try:
+        (job_id,) = generate(project, "piapi")
+    finally:
+        server.stop()
+    assert project.job(job_id).state is JobState.UNCERTAIN
+    assert sum(server.creates.values()) == 1
+
+
+def test_a_result_that_keeps_expiring_fails_clearly(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = FaultPlan()
+    plan.queue("download", *[Fault.EXPIRED] * 5)
+    server = start_host(monkeypatch, "qubico", plan=plan)
+    try:
+        (job_id,) = generate(project, "qubico")
+    finally:
+        server.stop()
+    job = project.job(job_id)
+    assert job.state is JobState.FAILED
+    assert "expired" in job.error
+    assert sum(server.creates.values()) == 1
+
+
+def test_a_huge_result_is_refused_and_nothing_is_left_behind(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = FaultPlan()
+    plan.queue("download", Fault.HUGE)
+    server = start_host(monkeypatch, "piapi", plan=plan)
+    try:
+        (job_id,) = generate(project, "piapi")
+    finally:
+        server.stop()
+    job = project.job(job_id)
+    assert job.state is JobState.FAILED
+    assert "larger than 500 MB" in job.error
+    assert list(project.takes_dir.iterdir()) == []
+
+
+def test_a_stream_past_the_cap_without_a_length_is_cut_off(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = start_host(monkeypatch, "piapi")
+    try:
+        (job_id,) = generate(project, "piapi", fast_settings(max_download_bytes=10_000))
+    finally:
+        server.stop()
+    job = project.job(job_id)
+    assert job.state is JobState.FAILED and "larger than" in job.error
+    assert list(project.takes_dir.iterdir()) == []
+
+
+def test_a_host_that_never_answers_sensibly_fails_the_job_with_its_task_id(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = FaultPlan()
+    plan.queue("poll", *[Fault.MALFORMED] * 200)
+    server = start_host(monkeypatch, "piapi", plan=plan)
+    try:
+        settings = fast_settings(poll_give_up_seconds=1.0, retry_attempts=2)
+        (job_id,) = generate(project, "piapi", settings)
+    finally:
+        server.stop()
+    job = project.job(job_id)
+    assert job.state is JobState.FAILED
+    assert "No readable answer" in job.error and (job.task_id or "-") in job.error
+
+
+def test_plain_http_only_to_this_computer() -> None:
+    assert check_url("https://api.piapi.ai/x")
+    assert check_url("http://127.0.0.1:8000/x")
+    assert check_url("http://[::1]:8000/x")
+    assert check_url("http://gpu-box:5000/x", frozenset({"gpu-box"}))
+    with pytest.raises(ProviderError, match="plain http"):
+        check_url("http://api.piapi.ai/x")
+    with pytest.raises(ProviderError, match="not a web address"):
+        check_url("file:///etc/passwd")
+
+
+def test_a_plain_http_base_url_is_a_problem_before_anything_is_sent(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FOLEYDESK_WAVESPEED_BASE_URL", "http://api.example.com")
+    monkeypatch.setenv("FOLEYDESK_WAVESPEED_API_KEY", "some-key-1234")
+    from foleydesk.errors import UserError
+
+    with pytest.raises(UserError, match="plain http"):
+        generate(project, "wavespeed")
+    assert not project.jobs
+
+
+def test_retry_after_is_honoured(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    plan = FaultPlan()
+    plan.queue("poll", Fault.RATE_LIMIT)
+    server = start_host(monkeypatch, "piapi", plan=plan, retry_after="1")
+    try:
+        (job_id,) = generate(project, "piapi")
+    finally:
+        server.stop()
+    assert project.job(job_id).state is JobState.DONE
+    polls = [r.at for r in server.requests if r.method == "GET" and "/api/v1/task/" in r.path]
+    assert polls[1] - polls[0] >= 1.0  # the 429 said one second; we waited it
