@@ -10,8 +10,8 @@ import pytest
 from foleydesk.core.model import JobState
 from foleydesk.core.project import Project
 from foleydesk.jobs.engine import sha256_of
-from foleydesk.providers.http import check_url
 from foleydesk.providers.base import ProviderError
+from foleydesk.providers.http import check_url
 from tests.fakes.harness import fast_settings, generate, make_project, start_host
 from tests.fakes.server import Fault, FaultPlan
 
