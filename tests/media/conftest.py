@@ -78,6 +78,7 @@ def prores_mov(media_dir: Path) -> Path:
         frames=24,
         pix_fmt="yuv422p10le",
         audio_codec="pcm_s24le",
+        audio_data=clicks(48048, 48000, (2402,)),
     )
     path = media_dir / "prores.mov"
     ffmpeg("-i", str(plain), "-map", "0", "-c", "copy", "-timecode", "01:00:00:00", str(path))

@@ -157,3 +157,14 @@ def test_audio_starting_after_the_picture(h264_mp4: Path, tmp_path: Path, ext: s
     with AudioReader(path) as reader:
         block = reader.read(CLICKS_48K[1] + 24000 - 100, 200)
     assert abs(int(np.argmax(np.abs(block[:, 0]))) - (100 + got[0] - CLICKS_48K[0] - 24000)) <= 1
+
+
+def test_opus_in_webm_pre_skip(vp9_webm: Path) -> None:
+    audio = decode_audio(vp9_webm, Fraction(0), Fraction(1))
+    assert abs(peaks_at(audio)[0] - 12000) <= 1  # Opus pre-skip (312 samples) is gone
+
+
+def test_prores_24_bit_pcm(prores_mov: Path) -> None:
+    audio = decode_audio(prores_mov, channels=None)
+    assert audio.shape[1] == 2 and abs(audio.shape[0] - 48048) <= 48
+    assert peaks_at(audio) == [2402] and abs(audio[2402, 0] - 0.9) < 1e-6  # 24-bit precision
