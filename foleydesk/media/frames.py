@@ -94,6 +94,7 @@ class FrameSource:
         self._eof = False
         self._skip_before: Fraction | None = None
         self._recent: list[Any] = []
+        self._keys: list[Fraction] | None = None
         self._scaler = VideoReformatter()  # keeps its swscale context between frames
         frame_bytes = max(1, self._stream.codec_context.width * self._stream.codec_context.height)
         self._recent_max = max(2, min(_RECENT_FRAMES, _RECENT_BYTES // (frame_bytes * 3 // 2)))
@@ -283,7 +284,9 @@ class FrameSource:
             ahead = self._ahead
             if ahead is not None and self._time(ahead) > limit:
                 return prev  # the same frame as last time
-            if (ahead is not None or not self._eof) and target - self._time(prev) < _FORWARD_WINDOW:
+            if (ahead is not None or not self._eof) and self._no_keyframe_between(
+                self._time(prev), target
+            ):
                 return self._forward(limit)
             if ahead is None and self._eof:
                 return prev  # the last frame of the file holds
@@ -308,6 +311,30 @@ class FrameSource:
                 "The file may be damaged there.",
             )
         return found
+
+    def _no_keyframe_between(self, decoded: Fraction, target: Fraction) -> bool:
+        """Decoding on from `decoded` beats seeking: no keyframe lies well after it and before
+        the target (known from the container's index), or the target is close anyway."""
+        if target - decoded < _FORWARD_WINDOW:
+            return True
+        keys = self._keyframe_times()
+        if not keys:
+            return False
+        i = bisect.bisect_right(keys, target) - 1
+        return i < 0 or keys[i] <= decoded + _FORWARD_WINDOW / 4
+
+    def _keyframe_times(self) -> list[Fraction]:
+        """Keyframe decode times from the container's index (MP4/MOV have all; else empty)."""
+        if self._keys is None:
+            keys: list[Fraction] = []
+            try:
+                entries = self._stream.index_entries
+                if len(entries) > 1:
+                    keys = [Fraction(e.timestamp) * self._tb for e in entries if e.is_keyframe]
+            except (AttributeError, av.error.FFmpegError):
+                keys = []
+            self._keys = sorted(keys)
+        return self._keys
 
     def _take_ahead(self) -> Any:
         self._prev, self._ahead = self._ahead, None
