@@ -81,6 +81,7 @@ class FrameSource:
         self._tb = Fraction(tb.numerator, tb.denominator)
         self.rate = stream_rate(self._stream)
         if not self.rate:
+            self._container.close()
             raise MediaError(f"{self.path.name} has no frame rate.", "Re-export the video.")
         start = self._stream.start_time
         self.origin = self._tb * start if start is not None else Fraction(0)
