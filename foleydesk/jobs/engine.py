@@ -533,6 +533,8 @@ class JobEngine:
         raise TransientError("the provider stayed busy")
 
     def _note_status(self, job_id: int, status: TaskStatus) -> None:
+        if job_id in self._tasks:
+            self._check_external_cancel(job_id)  # never write over another process's cancel
         job = self.project.job(job_id)
         text = redact(status.text or status.state.value)[:200]
         progress = job.progress if status.progress is None else max(0.0, min(1.0, status.progress))
@@ -643,6 +645,9 @@ class JobEngine:
                     sha256=digest,
                 )
             )
+            cue = self.project.cues.get(job.cue_id)
+            if cue is not None and cue.chosen_take_id is None:  # a first take is heard at once
+                self.project.update_cue(cue.id, chosen_take_id=take.id)
             self._set(
                 job_id,
                 state=JobState.DONE,

@@ -1,0 +1,270 @@
+"""The job engine's promises: task ids committed at once, resume without double submits,
+uncertain submits wait for the user, cancel reaches the host, limits are kept."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from foleydesk.core.model import JobState
+from foleydesk.core.project import Project
+from foleydesk.errors import UserError
+from foleydesk.jobs.engine import JobEngine
+from foleydesk.jobs.limits import rate_wait
+from tests.fakes.harness import fast_settings, generate, make_project, run_engine, start_host
+from tests.fakes.hosts import QubicoHost
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[Project]:
+    with make_project(tmp_path / "p") as project:
+        yield project
+
+
+async def until(condition: object, timeout: float = 10.0) -> None:
+    """Wait on the running loop until condition() is true."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():  # type: ignore[operator]
+        if loop.time() > deadline:
+            raise AssertionError("condition not reached")
+        await asyncio.sleep(0.02)
+
+
+def test_several_takes_per_cue_with_counted_seeds(project: Project) -> None:
+    job_ids = generate(project, "offline", takes=3, seed=10)
+    jobs = [project.job(i) for i in job_ids]
+    assert [j.state for j in jobs] == [JobState.DONE] * 3
+    assert [j.request["seed"] for j in jobs] == [10, 11, 12]
+    takes = [project.takes[j.take_id or 0] for j in jobs]
+    assert len({t.sha256 for t in takes}) == 3  # different seeds, different takes
+    assert [t.seed for t in takes] == [10, 11, 12]
+    assert project.cue(1).chosen_take_id == min(t.id for t in takes)  # the first to land
+
+
+def test_the_task_id_is_on_disk_the_moment_it_arrives(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = start_host(monkeypatch, "piapi", latency=1.5)
+
+    async def work(engine: JobEngine) -> None:
+        (job,) = engine.enqueue([1], "piapi")
+        runner = asyncio.ensure_future(engine.run_until_idle())
+        await until(lambda: project.job(job.id).task_id is not None)
+        # Another reader (a second process) sees it already, while the task is running.
+        with Project.open(project.path) as other:
+            seen = other.job(job.id)
+            assert seen.task_id == project.job(job.id).task_id
+            assert seen.state is JobState.RUNNING
+        await runner
+
+    try:
+        run_engine(project, fast_settings(), work)
+    finally:
+        server.stop()
+    assert project.job(1).state is JobState.DONE
+
+
+def test_resume_polls_a_known_task_and_never_submits_again(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = start_host(monkeypatch, "eachlabs", latency=1.0)
+
+    async def first_run(engine: JobEngine) -> None:
+        (job,) = engine.enqueue([1], "eachlabs")
+        runner = asyncio.ensure_future(engine.run_until_idle())
+        await until(lambda: project.job(job.id).task_id is not None)
+        runner.cancel()  # the app quits mid-job
+        await asyncio.gather(runner, return_exceptions=True)
+
+    async def second_run(engine: JobEngine) -> None:
+        waiting = await engine.resume()
+        assert waiting == []
+
+    try:
+        run_engine(project, fast_settings(), first_run)
+        stopped = project.job(1)
+        assert stopped.state is JobState.RUNNING and stopped.task_id
+        with Project.open(project.path) as reopened:
+            run_engine(reopened, fast_settings(), second_run)
+            job = reopened.job(1)
+            assert job.state is JobState.DONE and job.task_id == stopped.task_id
+    finally:
+        server.stop()
+    assert sum(server.creates.values()) == 1
+    assert job.submit_attempts == 1
+
+
+def test_a_crash_mid_submit_waits_for_the_user(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = start_host(monkeypatch, "wavespeed")
+
+    async def queue(engine: JobEngine) -> None:
+        engine.enqueue([1], "wavespeed", takes=2, seed=1)
+
+    run_engine(project, fast_settings(), queue)
+    # As a SIGKILL between "submitting" committed and the answer would leave them:
+    for job_id in (1, 2):
+        project.update_job(job_id, state=JobState.SUBMITTING, submit_attempts=1)
+
+    async def resume(engine: JobEngine) -> list[int]:
+        waiting = await engine.resume()
+        return [j.id for j in waiting]
+
+    try:
+        assert run_engine(project, fast_settings(), resume) == [1, 2]
+        assert project.job(1).state is JobState.UNCERTAIN
+        assert "may be generating" in project.job(1).status_text
+        assert sum(server.creates.values()) == 0  # nothing was sent on its own
+
+        async def decide(engine: JobEngine) -> None:
+            engine.resolve_uncertain(1, resend=False)
+            engine.resolve_uncertain(2, resend=True)
+            await engine.run_until_idle()
+
+        run_engine(project, fast_settings(), decide)
+    finally:
+        server.stop()
+    assert project.job(1).state is JobState.FAILED and "lost" in project.job(1).error
+    assert project.job(2).state is JobState.DONE and project.job(2).submit_attempts == 2
+    assert sum(server.creates.values()) == 1
+
+
+def test_jobs_that_never_reached_the_host_start_over(project: Project) -> None:
+    async def queue(engine: JobEngine) -> None:
+        engine.enqueue([1], "offline", takes=2)
+
+    run_engine(project, fast_settings(), queue)
+    project.update_job(1, state=JobState.PREPARING)
+    project.update_job(2, state=JobState.RUNNING, task_id="offline-lost-in-a-crash")
+
+    async def resume(engine: JobEngine) -> None:
+        await engine.resume()
+
+    run_engine(project, fast_settings(), resume)
+    assert project.job(1).state is JobState.DONE
+    assert project.job(2).state is JobState.DONE  # the offline sketch is free: run again
+    assert project.job(2).task_id != "offline-lost-in-a-crash"
+
+
+def test_cancel_stops_polling_and_cancels_at_the_host(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = start_host(monkeypatch, "eachlabs", latency=30)
+
+    async def work(engine: JobEngine) -> None:
+        (job,) = engine.enqueue([1], "eachlabs")
+        runner = asyncio.ensure_future(engine.run_until_idle())
+        await until(lambda: project.job(job.id).task_id is not None)
+        engine.cancel(job.id)
+        await asyncio.wait_for(runner, 10)
+
+    try:
+        run_engine(project, fast_settings(), work)
+    finally:
+        server.stop()
+    job = project.job(1)
+    assert job.state is JobState.CANCELLED
+    assert server.tasks[job.task_id or ""].cancelled
+    assert not project.takes
+
+
+def test_a_cancel_written_by_another_process_is_obeyed(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = start_host(monkeypatch, "eachlabs", latency=30)
+
+    async def work(engine: JobEngine) -> None:
+        (job,) = engine.enqueue([1], "eachlabs")
+        runner = asyncio.ensure_future(engine.run_until_idle())
+        await until(lambda: project.job(job.id).task_id is not None)
+        with Project.open(project.path) as other:  # `foleydesk cancel` in another terminal
+            other.update_job(job.id, state=JobState.CANCELLED)
+        await asyncio.wait_for(runner, 10)
+
+    try:
+        run_engine(project, fast_settings(), work)
+    finally:
+        server.stop()
+    assert project.job(1).state is JobState.CANCELLED
+    assert server.tasks[project.job(1).task_id or ""].cancelled
+
+
+def test_qubico_limits_are_kept_not_discovered(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = start_host(monkeypatch, "qubico", latency=0.4)
+    assert isinstance(server, QubicoHost)
+    try:
+        job_ids = generate(project, "qubico", takes=8, seed=1)
+    finally:
+        server.stop()
+    assert all(project.job(i).state is JobState.DONE for i in job_ids)
+    assert server.limit_violations == 0  # never more than 5 at once, no 429 needed
+    assert sum(server.creates.values()) == 8
+
+
+def test_rate_windows() -> None:
+    now = 10_000.0
+    assert rate_wait([], now, 20, 500) == 0
+    minute = [now - 50 + i for i in range(20)]  # 20 submits in the last 50 s
+    assert rate_wait(minute, now, 20, 500) == pytest.approx(10.0)
+    day = [now - 86_000 + i for i in range(500)]
+    assert rate_wait(day, now, 20, 500) == pytest.approx(400.0)
+    assert rate_wait(day, now, 20, None) == 0
+
+
+def test_problems_are_listed_before_anything_is_queued(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FOLEYDESK_QUBICO_API_KEY", "k-1234")
+    project.update_cue(1, prompt="x" * 600, negative_prompt="y" * 250)
+
+    async def work(engine: JobEngine) -> None:
+        engine.enqueue([1], "qubico", params={"steps": 10})
+
+    with pytest.raises(UserError) as caught:
+        run_engine(project, fast_settings(), work)
+    text = str(caught.value)
+    assert "The prompt is 600 characters; Qubico (MMAudio) takes at most 500." in text
+    assert "negative prompt is 250 characters" in text
+    assert "Steps must be between 20 and 50 (got 10)." in text
+    assert not project.jobs
+
+
+def test_a_missing_key_names_the_fix(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FOLEYDESK_PIAPI_API_KEY", raising=False)
+
+    async def work(engine: JobEngine) -> None:
+        engine.enqueue([1], "piapi")
+
+    with pytest.raises(UserError, match="foleydesk keys set piapi.*FOLEYDESK_PIAPI_API_KEY"):
+        run_engine(project, fast_settings(), work)
+
+
+def test_retry_runs_a_failed_job_again_with_its_seed(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.fakes.server import Fault, FaultPlan
+
+    plan = FaultPlan()
+    plan.queue("create", Fault.TASK_FAILS)
+    server = start_host(monkeypatch, "qubico", plan=plan)
+    try:
+        (job_id,) = generate(project, "qubico", seed=42)
+        assert project.job(job_id).state is JobState.FAILED
+
+        async def work(engine: JobEngine) -> int:
+            again = engine.retry(job_id)
+            await engine.run_until_idle()
+            return again.id
+
+        new_id = run_engine(project, fast_settings(), work)
+    finally:
+        server.stop()
+    assert project.job(new_id).state is JobState.DONE
+    assert project.job(new_id).request["seed"] == 42
