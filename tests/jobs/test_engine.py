@@ -242,7 +242,7 @@ def test_a_missing_key_names_the_fix(project: Project, monkeypatch: pytest.Monke
     async def work(engine: JobEngine) -> None:
         engine.enqueue([1], "piapi")
 
-    with pytest.raises(UserError, match="foleydesk keys set piapi.*FOLEYDESK_PIAPI_API_KEY"):
+    with pytest.raises(UserError, match=r"foleydesk keys set piapi.*FOLEYDESK_PIAPI_API_KEY"):
         run_engine(project, fast_settings(), work)
 
 
