@@ -148,3 +148,15 @@ def test_millisecond_timestamps_still_name_the_frame(media_dir: Path, ext: str) 
         for k in (0, 5, 17, 39, 22, 23):
             frame = source.frame_at(Fraction(k) / rate)
             assert read_code(frame.rgb) == k and frame.time == Fraction(k) / rate
+
+
+def test_one_source_per_worker_thread(h264_mp4: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def worker(offset: int) -> list[int]:
+        with FrameSource(h264_mp4) as source:
+            return [read_code(source.frame_at_index(i).rgb) for i in range(offset, 75, 7)]
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(worker, (0, 3)))
+    assert results == [list(range(0, 75, 7)), list(range(3, 75, 7))]
