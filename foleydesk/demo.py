@@ -10,6 +10,7 @@ import logging
 import math
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 DEMO_FPS = 25
 DEMO_SECONDS = 8
 DEMO_SIZE = (640, 360)
+DEMO_AUDIO_RATE = 48_000
 DEMO_NAME = "FoleyDesk Demo"
 DEMO_PROVIDER = "offline"
 
@@ -99,8 +101,45 @@ def _render_frame(frame: int, width: int, height: int) -> np.ndarray:
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
+def _production_audio(seconds: int) -> np.ndarray:
+    """Faint guide audio as a set would record it: room tone, soft thumps, the door rolling.
+
+    Quiet on purpose: the foley is what the editor adds; this shows up as the source waveform.
+    """
+    n = seconds * DEMO_AUDIO_RATE
+    rng = np.random.default_rng(7)
+    t = np.arange(n) / DEMO_AUDIO_RATE
+    audio = rng.normal(0.0, 0.004, n) + 0.003 * np.sin(2 * np.pi * 50 * t)
+    for index, frame in enumerate(BOUNCE_FRAMES):
+        start = frame * DEMO_AUDIO_RATE // DEMO_FPS
+        length = DEMO_AUDIO_RATE // 8
+        env = np.exp(-np.arange(length) / (DEMO_AUDIO_RATE * 0.025))
+        thump = 0.35 * 0.8**index * env * np.sin(2 * np.pi * 90 * np.arange(length) / 48000)
+        end = min(n, start + length)
+        audio[start:end] += thump[: end - start]
+    a, b = (f * DEMO_AUDIO_RATE // DEMO_FPS for f in SLIDE_FRAMES)
+    audio[a:b] += rng.normal(0.0, 0.03, b - a) * np.hanning(b - a)
+    audio[b : b + 4800] += 0.15 * np.exp(-np.arange(4800) / 900.0) * rng.normal(0.0, 1.0, 4800)
+    stereo = np.stack([audio, audio]).astype(np.float32)
+    return np.clip(stereo, -1.0, 1.0)
+
+
+def _encode_audio(container: Any, stream: Any, samples: np.ndarray) -> None:
+    resampler = av.AudioResampler("fltp", "stereo", DEMO_AUDIO_RATE)
+    step = 1024
+    for pos in range(0, samples.shape[1], step):
+        chunk = np.ascontiguousarray(samples[:, pos : pos + step])
+        frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
+        frame.sample_rate = DEMO_AUDIO_RATE
+        frame.pts = pos
+        frame.time_base = Fraction(1, DEMO_AUDIO_RATE)
+        for converted in resampler.resample(frame):
+            container.mux(stream.encode(converted))
+    container.mux(stream.encode(None))
+
+
 def render_demo_clip(path: Path, seconds: int = DEMO_SECONDS) -> Path:
-    """Encode the demo clip as H.264 MP4 with PyAV (written beside, then renamed into place)."""
+    """Encode the demo clip (H.264 + AAC guide audio) with PyAV, under a temporary name first."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".part.mp4")
     width, height = DEMO_SIZE
@@ -109,12 +148,14 @@ def render_demo_clip(path: Path, seconds: int = DEMO_SECONDS) -> Path:
         stream.width, stream.height = width, height
         stream.pix_fmt = "yuv420p"
         stream.options = {"preset": "veryfast", "crf": "23", "g": "25"}
+        audio = container.add_stream("aac", rate=DEMO_AUDIO_RATE, layout="stereo")
         for index in range(seconds * DEMO_FPS):
             frame = av.VideoFrame.from_ndarray(_render_frame(index, width, height), "rgb24")
             frame.pts = index
             frame.time_base = Fraction(1, DEMO_FPS)
             container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
+        _encode_audio(container, audio, _production_audio(seconds))
     partial.replace(path)
     return path
 

@@ -11,9 +11,11 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QItemSelectionModel,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QColor
@@ -52,17 +54,26 @@ def cue_status(session: ProjectSession, cue: Cue) -> str:
 class CueTableModel(QAbstractTableModel):
     error = Signal(object)
 
-    def __init__(self, session: ProjectSession) -> None:
-        super().__init__()
+    def __init__(self, session: ProjectSession, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self.session = session
         self.cues: list[Cue] = session.project.sorted_cues()
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(150)
+        self._refresh_timer.timeout.connect(self.refresh)
         session.changed.connect(self._on_model_changed)
 
     def _on_model_changed(self, change: Change) -> None:
-        if change.entity in (Entity.CUE, Entity.TAKE, Entity.JOB, Entity.LANE):
-            self.beginResetModel()
-            self.cues = self.session.project.sorted_cues()
-            self.endResetModel()
+        if change.entity in (Entity.CUE, Entity.TAKE, Entity.LANE):
+            self.refresh()
+        elif change.entity is Entity.JOB and not self._refresh_timer.isActive():
+            self._refresh_timer.start()  # job progress only changes the status column
+
+    def refresh(self) -> None:
+        self.beginResetModel()
+        self.cues = self.session.project.sorted_cues()
+        self.endResetModel()
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.cues)
@@ -151,7 +162,7 @@ class CueTableView(QTableView):
     def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.source_model = CueTableModel(session)
+        self.source_model = CueTableModel(session, self)
         self.source_model.error.connect(self.error)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.source_model)
@@ -175,9 +186,10 @@ class CueTableView(QTableView):
             self.setColumnWidth(col, width)
         self.selectionModel().selectionChanged.connect(self._on_selection_changed)
         session.selection_changed.connect(self._on_session_selection)
-        self.source_model.modelReset.connect(
-            lambda: self._on_session_selection(session.selected_cue_id)
-        )
+        self.source_model.modelReset.connect(self._on_model_reset)
+
+    def _on_model_reset(self) -> None:
+        self._on_session_selection(self.session.selected_cue_id)
 
     def _on_selection_changed(self, *_args: object) -> None:
         rows = self.selectionModel().selectedRows()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -81,6 +81,10 @@ class JobsPanel(QWidget):
         self.note.setWordWrap(True)
         layout.addWidget(self.note)
         self.engine_blocker = ""
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(100)
+        self._reload_timer.timeout.connect(self.reload)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.cancel_button.clicked.connect(lambda: self._emit(self.cancel_job))
         self.retry_button.clicked.connect(lambda: self._emit(self.retry_job))
@@ -91,8 +95,8 @@ class JobsPanel(QWidget):
         self.reload()
 
     def _on_model_changed(self, change: Change) -> None:
-        if change.entity in (Entity.JOB, Entity.CUE):
-            self.reload()
+        if change.entity in (Entity.JOB, Entity.CUE) and not self._reload_timer.isActive():
+            self._reload_timer.start()  # progress arrives often: one rebuild per 100 ms
 
     def jobs(self) -> list[Job]:
         return sorted(self.session.project.jobs.values(), key=lambda j: -j.id)

@@ -23,7 +23,7 @@ from foleydesk.core.timebase import frame_to_time
 from foleydesk.errors import UserError
 from foleydesk.ui import engines
 from foleydesk.ui.compat import TaskKeeper
-from foleydesk.ui.timeline import WaveLevel, Waveform
+from foleydesk.ui.timeline import Waveform, WaveLevel
 
 log = logging.getLogger(__name__)
 SHORT_SOURCE = Fraction(300)  # seconds

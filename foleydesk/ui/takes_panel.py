@@ -10,7 +10,7 @@ import datetime
 from fractions import Fraction
 from typing import Any
 
-from PySide6.QtCore import QMimeData, Qt, QUrl, Signal
+from PySide6.QtCore import QMimeData, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDrag
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -75,6 +75,10 @@ class TakesPanel(QWidget):
         super().__init__(parent)
         self.session = session
         self._loading = False
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(150)
+        self._reload_timer.timeout.connect(self.reload)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         self.title = QLabel()
@@ -151,8 +155,10 @@ class TakesPanel(QWidget):
     # -- model -> view --
 
     def _on_model_changed(self, change: Change) -> None:
-        if change.entity in (Entity.TAKE, Entity.CUE, Entity.JOB):
+        if change.entity in (Entity.TAKE, Entity.CUE):
             self.reload()
+        elif change.entity is Entity.JOB and not self._reload_timer.isActive():
+            self._reload_timer.start()
 
     def takes(self) -> list[Take]:
         cue = self.session.selected_cue
@@ -275,7 +281,8 @@ class TakesPanel(QWidget):
 
     def _on_choose(self) -> None:
         take = self.current_take()
-        if take is not None:
+        cue = self.session.selected_cue
+        if take is not None and (cue is None or cue.chosen_take_id != take.id):
             self._push(choose_take(take.cue_id, take.id))
 
     def choose_current(self) -> bool:

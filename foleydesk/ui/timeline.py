@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -23,6 +23,7 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPen,
+    QPixmap,
     QPolygonF,
     QResizeEvent,
     QWheelEvent,
@@ -110,6 +111,36 @@ class Waveform:
         return out
 
 
+DISPLAY_RANGE_DB = 54.0
+
+
+def display_level(values: np.ndarray) -> np.ndarray:
+    """Sample values to drawing heights on a dB scale (-54 dBFS at the centre line), so room
+    tone and quiet production sound stay visible next to loud hits."""
+    magnitude = np.abs(values)
+    db = 20.0 * np.log10(np.maximum(magnitude, 1e-9))
+    return np.sign(values) * np.clip(1.0 + db / DISPLAY_RANGE_DB, 0.0, 1.0)
+
+
+def wave_image(cols: np.ndarray, height: int, colour: QColor) -> QImage:
+    """A waveform drawn with numpy: one vertical span per column from min to max (no per-pixel
+    Python painting, so a 2000-pixel-wide strip costs well under a millisecond)."""
+    width = len(cols)
+    mid = (height - 1) / 2
+    half = height / 2 - 1
+    top = np.floor(mid - cols[:, 1] * half).astype(np.int32)
+    bottom = np.ceil(mid - cols[:, 0] * half).astype(np.int32)
+    rows = np.arange(height, dtype=np.int32)[:, None]
+    mask = (rows >= top[None, :]) & (rows <= bottom[None, :])
+    argb = np.zeros((height, width), dtype=np.uint32)
+    argb[mask] = colour.rgba()
+    image = QImage(max(1, width), height, QImage.Format.Format_ARGB32_Premultiplied)
+    stride = image.bytesPerLine() // 4
+    view = np.frombuffer(image.bits(), dtype=np.uint32, count=stride * height)
+    view.reshape(height, stride)[:, :width] = argb
+    return image
+
+
 class DragMode(Enum):
     NONE = 0
     SCRUB = 1
@@ -150,13 +181,19 @@ class TimelineWidget(QWidget):
         self.thumb_note = "thumbnails: loading..."
         self._requested: set[int] = set()
         self._drag: Drag | None = None
+        self._static: QPixmap | None = None
+        self._wave_cache: dict[str, tuple[object, QImage]] = {}
+        self._thumb_timer = QTimer(self)
+        self._thumb_timer.setSingleShot(True)
+        self._thumb_timer.setInterval(40)
+        self._thumb_timer.timeout.connect(self.invalidate)
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.setMinimumHeight(self.content_height())
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         session.changed.connect(self._on_model_changed)
         session.position_changed.connect(self._on_position_changed)
-        session.selection_changed.connect(lambda _id: self.update())
+        session.selection_changed.connect(lambda _id: self.invalidate())
         session.marks_changed.connect(self.update)
         self.thumb_provider: Callable[[], bool] | None = None
 
@@ -239,7 +276,7 @@ class TimelineWidget(QWidget):
 
     def _view_moved(self) -> None:
         self.view_changed.emit()
-        self.update()
+        self.invalidate()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         delta = event.angleDelta().y() or event.angleDelta().x()
@@ -257,19 +294,24 @@ class TimelineWidget(QWidget):
     def _on_model_changed(self, change: Change) -> None:
         if change.entity is Entity.LANE:
             self.setMinimumHeight(self.content_height())
-        self.update()
+        if change.entity is Entity.JOB:  # progress only changes a badge: repaint at most 10/s
+            if not self._thumb_timer.isActive():
+                self._thumb_timer.start()
+            return
+        self.invalidate()
 
     def _on_position_changed(self, frame: int) -> None:
-        if self._drag is None or self._drag.mode is not DragMode.SCRUB:
-            if self.scale.ensure_visible(frame):
-                self.view_changed.emit()
-        self.update()
+        scrubbing = self._drag is not None and self._drag.mode is DragMode.SCRUB
+        if not scrubbing and self.scale.ensure_visible(frame):
+            self.view_changed.emit()
+            self._static = None
+        self.update()  # only the playhead moved: the cached layers stay
 
     # -- media data --
 
     def set_waveform(self, waveform: Waveform | None, note: str = "") -> None:
         self.waveform, self.waveform_note = waveform, note
-        self.update()
+        self.invalidate()
 
     def set_thumbnail(self, frame: int, image: QImage) -> None:
         self.thumbs[frame] = image
@@ -277,11 +319,12 @@ class TimelineWidget(QWidget):
         self._requested.discard(frame)
         while len(self.thumbs) > THUMB_CACHE:
             self.thumbs.popitem(last=False)
-        self.update(QRect(HEADER_W, OVERVIEW_H + RULER_H, self.track_width(), THUMB_H))
+        if not self._thumb_timer.isActive():  # thumbnails come in bursts: one repaint each 40 ms
+            self._thumb_timer.start()
 
     def set_thumb_note(self, note: str) -> None:
         self.thumb_note = note
-        self.update()
+        self.invalidate()
 
     def thumb_slots(self) -> tuple[list[tuple[int, float]], float]:
         """(frame, x) of each visible thumbnail slot on a grid stable under scrolling."""
@@ -299,15 +342,36 @@ class TimelineWidget(QWidget):
 
     # -- painting --
 
+    def invalidate(self) -> None:
+        """Something under the playhead changed: repaint the cached layers too."""
+        self._static = None
+        self.update()
+
+    def _static_layers(self) -> QPixmap:
+        """Everything but the playhead and marks, painted once per change (not per frame)."""
+        ratio = self.devicePixelRatioF()
+        size = self.size()
+        if self._static is None or self._static.size() != size * ratio:
+            pixmap = QPixmap(size * ratio)
+            pixmap.setDevicePixelRatio(ratio)
+            painter = QPainter(pixmap)
+            try:
+                painter.fillRect(QRect(0, 0, size.width(), size.height()), BG)
+                self._paint_overview(painter)
+                self._paint_ruler(painter)
+                self._paint_thumbs(painter)
+                self._paint_waveform(painter)
+                self._paint_lanes(painter)
+            finally:
+                painter.end()
+            self._static = pixmap
+        return self._static
+
     def paintEvent(self, event: QPaintEvent) -> None:
+        static = self._static_layers()
         painter = QPainter(self)
         try:
-            painter.fillRect(self.rect(), BG)
-            self._paint_overview(painter)
-            self._paint_ruler(painter)
-            self._paint_thumbs(painter)
-            self._paint_waveform(painter)
-            self._paint_lanes(painter)
+            painter.drawPixmap(0, 0, static)
             self._paint_marks(painter)
             self._paint_playhead(painter)
         finally:
@@ -319,15 +383,14 @@ class TimelineWidget(QWidget):
         total = self.session.frame_count
         if self.waveform is not None:
             width = int(rect.width())
-            cols = self.waveform.columns(0, width / total, width)
-            mid = OVERVIEW_H / 2
-            p.setPen(QPen(QColor("#3f6f6a"), 1))
-            for x in range(0, width, 1):
-                lo, hi = cols[x]
-                if hi - lo > 0.01:
-                    p.drawLine(
-                        QPointF(HEADER_W + x, mid - hi * mid), QPointF(HEADER_W + x, mid - lo * mid)
-                    )
+            key = ("overview", id(self.waveform), width)
+            if self._wave_cache.get("overview", (None,))[0] != key:
+                cols = display_level(self.waveform.columns(0, width / total, width))
+                self._wave_cache["overview"] = (
+                    key,
+                    wave_image(cols, OVERVIEW_H, QColor("#3f6f6a")),
+                )
+            p.drawImage(QPointF(HEADER_W, 0), self._wave_cache["overview"][1])
         # Cues as ticks, the viewport as a box, the playhead as a line.
         for cue in self.session.project.cues.values():
             x0 = HEADER_W + cue.in_frame / total * rect.width()
@@ -339,9 +402,6 @@ class TimelineWidget(QWidget):
         p.setBrush(QColor(143, 179, 224, 30))
         p.drawRect(QRectF(vx0, 0.5, max(4.0, vw - 1), OVERVIEW_H - 1))
         p.setBrush(Qt.BrushStyle.NoBrush)
-        px = HEADER_W + self.session.position / total * rect.width()
-        p.setPen(QPen(PLAYHEAD, 1))
-        p.drawLine(QPointF(px, 0), QPointF(px, OVERVIEW_H))
         p.setPen(DIM)
         p.drawText(
             QRectF(6, 0, HEADER_W - 8, OVERVIEW_H),
@@ -453,18 +513,13 @@ class TimelineWidget(QWidget):
             )
             return
         width = self.track_width()
-        cols = self.waveform.columns(self.scale.first_frame, self.scale.px_per_frame, width)
-        half = WAVE_H / 2 - 2
-        p.setPen(QPen(WAVE, 1))
-        lines = [
-            (
-                QPointF(HEADER_W + x + 0.5, mid - cols[x, 1] * half),
-                QPointF(HEADER_W + x + 0.5, mid - cols[x, 0] * half + 0.5),
+        key = ("detail", id(self.waveform), width, self.scale.first_frame, self.scale.px_per_frame)
+        if self._wave_cache.get("detail", (None,))[0] != key:
+            cols = display_level(
+                self.waveform.columns(self.scale.first_frame, self.scale.px_per_frame, width)
             )
-            for x in range(width)
-        ]
-        for a, b in lines:
-            p.drawLine(a, b)
+            self._wave_cache["detail"] = (key, wave_image(cols, WAVE_H - 2, WAVE))
+        p.drawImage(QPointF(HEADER_W, top + 1), self._wave_cache["detail"][1])
         p.setPen(QPen(GRID, 1))
         p.drawLine(QPointF(HEADER_W, mid), QPointF(self.width(), mid))
 
@@ -575,6 +630,10 @@ class TimelineWidget(QWidget):
                     p.drawLine(QPointF(x, top), QPointF(x, bottom))
 
     def _paint_playhead(self, p: QPainter) -> None:
+        total = self.session.frame_count
+        ox = HEADER_W + self.session.position / total * self.track_width()
+        p.setPen(QPen(PLAYHEAD, 1))
+        p.drawLine(QPointF(ox, 0), QPointF(ox, OVERVIEW_H))
         x = HEADER_W + self.scale.x_of(self.session.position)
         if x < HEADER_W or x > self.width():
             return
@@ -692,12 +751,12 @@ class TimelineWidget(QWidget):
             cue.out_frame,
             cue.lane_id,
         )
-        self.update()
+        self.invalidate()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         drag, self._drag = self._drag, None
         if drag is None or drag.cue_id is None or not drag.moved:
-            self.update()
+            self.invalidate()
             return
         cue = self.session.project.cues.get(drag.cue_id)
         if cue is None:
@@ -718,7 +777,7 @@ class TimelineWidget(QWidget):
             self.session.push(EditCue(cue.id, changes, self.tr(text)))
         except UserError as exc:
             self.error.emit(exc)
-        self.update()
+        self.invalidate()
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         cue, _mode = self.cue_at(event.position())

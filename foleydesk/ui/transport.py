@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -13,6 +14,36 @@ from PySide6.QtWidgets import (
     QToolButton,
     QWidget,
 )
+
+
+class ElidedLabel(QLabel):
+    """A label that shortens its text with an ellipsis instead of widening the bar."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.full_text = text
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(40)
+
+    def set_full_text(self, text: str) -> None:
+        self.full_text = text
+        self._elide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        metrics = self.fontMetrics()
+        self.setText(metrics.elidedText(self.full_text, Qt.TextElideMode.ElideRight, self.width()))
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(40, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:
+        return QSize(
+            self.fontMetrics().horizontalAdvance(self.full_text) + 4, super().sizeHint().height()
+        )
 
 
 class TransportBar(QWidget):
@@ -28,12 +59,15 @@ class TransportBar(QWidget):
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
-        layout.setSpacing(6)
+        layout.setSpacing(4)
         self.timecode = QLabel("00:00:00:00")
         self.timecode.setObjectName("Timecode")
         self.timecode.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.frame_label = QLabel("frame 0")
         self.frame_label.setObjectName("Secondary")
+        self.frame_label.setMinimumWidth(
+            self.frame_label.fontMetrics().horizontalAdvance("frame 000000 / 000000")
+        )
         layout.addWidget(self.timecode)
         layout.addWidget(self.frame_label)
         layout.addStretch(1)
@@ -72,14 +106,12 @@ class TransportBar(QWidget):
         self.volume = QSlider(Qt.Orientation.Horizontal)
         self.volume.setRange(0, 100)
         self.volume.setValue(80)
-        self.volume.setFixedWidth(90)
+        self.volume.setFixedWidth(80)
         self.volume.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         layout.addWidget(self.volume)
-        self.device = QLabel("")
+        self.device = ElidedLabel("")
         self.device.setObjectName("Secondary")
-        self.device.setMaximumWidth(230)
-        self.device.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.device.setMinimumWidth(120)
+        self.device.setMaximumWidth(240)
         layout.addWidget(self.device)
 
         self.play_button.clicked.connect(self.play_toggled)
@@ -104,11 +136,10 @@ class TransportBar(QWidget):
             b.setEnabled(available)
             b.setToolTip(reason if not available else b.toolTip())
         if not available:
-            self.device.setText(self.tr("no playback engine"))
+            self.device.set_full_text(self.tr("no playback engine"))
             self.device.setToolTip(reason)
 
     def set_device_status(self, text: str, detail: str = "") -> None:
         """Short text in the bar, the whole of it in the tooltip."""
         self.device.setToolTip(detail or text)
-        metrics = self.device.fontMetrics()
-        self.device.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, 200))
+        self.device.set_full_text(text)

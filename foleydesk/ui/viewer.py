@@ -74,8 +74,17 @@ class ViewerWidget(QWidget):
             p.fillRect(self.rect(), QColor("#0c0c0d"))
             rect = self.picture_rect()
             if self.image is not None:
-                p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-                p.drawImage(rect, self.image)
+                ratio = self.devicePixelRatioF()
+                exact = (
+                    abs(self.image.width() - rect.width() * ratio) < 2
+                    and abs(self.image.height() - rect.height() * ratio) < 2
+                )
+                if exact:  # decoded at the shown size: a plain copy, no resampling per paint
+                    self.image.setDevicePixelRatio(ratio)
+                    p.drawImage(rect.topLeft().toPoint(), self.image)
+                else:
+                    p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+                    p.drawImage(rect, self.image)
             else:
                 p.fillRect(rect, QColor("#141416"))
                 p.setPen(QColor("#8a9099"))

@@ -86,8 +86,10 @@ def test_provider_error_shows_the_providers_message_on_the_job(
         assert job.state is JobState.FAILED
         assert "video decoding failed" in job.error
         panel = window.jobs_panel
-        qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=3000)
-        assert panel.table.item(0, 3).text() == "failed"
+        qtbot.waitUntil(
+            lambda: panel.table.rowCount() == 1 and panel.table.item(0, 3).text() == "failed",
+            timeout=3000,
+        )
         assert "video decoding failed" in panel.table.item(0, 5).text()
         panel.table.selectRow(0)
         assert panel.retry_button.isEnabled()

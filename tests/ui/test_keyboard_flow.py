@@ -13,7 +13,9 @@ from foleydesk.ui import engines
 from tests.media.mediagen import read_code
 
 
-def key(qtbot: Any, widget: Any, k: Qt.Key, mods: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+def key(
+    qtbot: Any, widget: Any, k: Qt.Key, mods: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier
+) -> None:
     qtbot.keyClick(widget, k, mods)
 
 
@@ -83,37 +85,56 @@ def test_keyboard_flow(window: Any, run: Any, qtbot: Any, fresh_video: Path) -> 
 
     if engines.get(engines.JOBS) is None:
         pytest.skip(engines.missing(engines.JOBS))
-    # G generates with the offline provider; the take appears in the takes list.
-    assert window.inspector.generate_button.isEnabled(), window.inspector.generate_button.toolTip()
+    # Two takes, then G generates them with the offline provider; they appear in the takes list.
+    inspector = window.inspector
+    inspector.takes_spin.setValue(2)
+    inspector.takes_spin.editingFinished.emit()
+    assert project.cue(cue.id).params["takes"] == 2
+    timeline.setFocus()
+    assert inspector.generate_button.isEnabled(), inspector.generate_button.toolTip()
     key(qtbot, timeline, Qt.Key.Key_G)
     qtbot.waitUntil(
-        lambda: project.jobs and all(j.state.finished for j in project.jobs.values()),
+        lambda: len(project.jobs) == 2 and all(j.state.finished for j in project.jobs.values()),
         timeout=45000,
     )
-    job = next(iter(project.jobs.values()))
-    assert job.state is JobState.DONE, job.error
-    assert any(t.status is TakeStatus.READY for t in project.takes_for(cue.id))
-    take = project.takes_for(cue.id)[0]
-    assert project.take_path(take).is_file()
-    qtbot.waitUntil(lambda: window.takes_panel.table.rowCount() == 1, timeout=3000)
-    assert window.jobs_panel.table.rowCount() == 1
-    assert "done" in window.jobs_panel.table.item(0, 3).text()
-
-    # C chooses the selected take.
+    for job in project.jobs.values():
+        assert job.state is JobState.DONE, job.error
+    takes = project.takes_for(cue.id)
+    assert [t.status for t in takes] == [TakeStatus.READY, TakeStatus.READY]
+    assert all(project.take_path(t).is_file() for t in takes)
+    assert takes[0].seed != takes[1].seed
+    qtbot.waitUntil(lambda: window.takes_panel.table.rowCount() == 2, timeout=3000)
+    jobs_table = window.jobs_panel.table
+    qtbot.waitUntil(
+        lambda: (
+            jobs_table.rowCount() == 2
+            and {jobs_table.item(r, 3).text() for r in range(2)} == {"done"}
+        ),
+        timeout=3000,
+    )
+    # The first take is heard at once; select the second and press C to choose it instead.
+    first = project.cue(cue.id).chosen_take_id
+    assert first == takes[0].id
+    window.takes_panel.table.selectRow(1)
+    assert session.selected_take_id == takes[1].id
+    timeline.setFocus()
     key(qtbot, timeline, Qt.Key.Key_C)
-    assert project.cue(cue.id).chosen_take_id == take.id
-    assert window.takes_panel.table.item(0, 0).text() == "\u2713"
+    assert project.cue(cue.id).chosen_take_id == takes[1].id
+    assert window.takes_panel.table.item(1, 0).text() == "\u2713"
 
-    # Undo brings each step back: choice, marker, prompt, cue; redo restores the cue.
+    # Undo brings each step back: choice, takes count, marker, prompt, cue; redo brings the cue.
     ctrl = Qt.KeyboardModifier.ControlModifier
     key(qtbot, timeline, Qt.Key.Key_Z, ctrl)
-    assert project.cue(cue.id).chosen_take_id is None
+    assert project.cue(cue.id).chosen_take_id == first
+    key(qtbot, timeline, Qt.Key.Key_Z, ctrl)
+    assert "takes" not in project.cue(cue.id).params
     key(qtbot, timeline, Qt.Key.Key_Z, ctrl)
     assert not project.markers
     key(qtbot, timeline, Qt.Key.Key_Z, ctrl)
     assert project.cue(cue.id).prompt == ""
     key(qtbot, timeline, Qt.Key.Key_Z, ctrl)
     assert cue.id not in project.cues
+    assert window.cue_table.model().rowCount() == 0
     key(qtbot, timeline, Qt.Key.Key_Z, ctrl | Qt.KeyboardModifier.ShiftModifier)
     assert project.cue(cue.id).in_frame == 5
     assert window.cue_table.model().rowCount() == 1
@@ -144,8 +165,9 @@ def test_cue_drag_moves_and_trims_on_the_frame_grid(
     start = QPoint(int(rect.center().x()), y)
     qtbot.mousePress(timeline, Qt.MouseButton.LeftButton, pos=start)
     qtbot.mouseMove(timeline, QPoint(start.x() + int(round(5 * px)), y))
-    qtbot.mouseRelease(timeline, Qt.MouseButton.LeftButton,
-                       pos=QPoint(start.x() + int(round(5 * px)), y))
+    qtbot.mouseRelease(
+        timeline, Qt.MouseButton.LeftButton, pos=QPoint(start.x() + int(round(5 * px)), y)
+    )
     cue = session.project.cue(cue.id)
     assert (cue.in_frame, cue.out_frame) == (15, 25)
     # Drag the out edge 3 frames left.
@@ -153,8 +175,9 @@ def test_cue_drag_moves_and_trims_on_the_frame_grid(
     edge = QPoint(int(rect.right()) - 1, y)
     qtbot.mousePress(timeline, Qt.MouseButton.LeftButton, pos=edge)
     qtbot.mouseMove(timeline, QPoint(edge.x() - int(round(3 * px)), y))
-    qtbot.mouseRelease(timeline, Qt.MouseButton.LeftButton,
-                       pos=QPoint(edge.x() - int(round(3 * px)), y))
+    qtbot.mouseRelease(
+        timeline, Qt.MouseButton.LeftButton, pos=QPoint(edge.x() - int(round(3 * px)), y)
+    )
     cue = session.project.cue(cue.id)
     assert (cue.in_frame, cue.out_frame) == (15, 22)
     # Clicking the ruler moves the playhead to the frame under the pointer.

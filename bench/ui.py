@@ -1,0 +1,156 @@
+"""UI responsiveness: the event loop's longest stall while the real window plays a 1080p source
+with ten offline jobs running (target: <= 50 ms). A 5 ms heartbeat on the qasync loop records
+how late each tick fires. For scale, ffmpeg's decode of the same file is timed in the same run.
+
+BENCH_UI_SECONDS sets the measured play time (default 10).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import ffmpeg, figure, timed, work_dir
+
+HEARTBEAT = 0.005
+JOBS = 10
+
+
+def _source(folder: Path, seconds: int) -> Path:
+    path = folder / f"ui_1080p25_{seconds}s.mp4"
+    if not path.exists():
+        ffmpeg(
+            "-f", "lavfi", "-i", f"testsrc2=size=1920x1080:rate=25:duration={seconds}",
+            "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}",
+            "-c:v", "libx264", "-preset", "veryfast", "-g", "50", "-pix_fmt", "yuv420p",
+            "-c:a", "aac", "-shortest", str(path),
+        )  # fmt: skip
+    return path
+
+
+async def _measure(video: Path, seconds: float) -> dict[str, float]:
+    from foleydesk.core.model import Cue, LaneKind
+    from foleydesk.core.project import default_project_path, media_dir_for
+    from foleydesk.ui.main_window import MainWindow
+
+    project_file = default_project_path(video)  # a fresh project each run
+    project_file.unlink(missing_ok=True)
+    shutil.rmtree(media_dir_for(project_file), ignore_errors=True)
+    window = MainWindow()
+    window.resize(1600, 1000)
+    window.show()
+    if not await window.open_async(video):
+        raise SystemExit(f"could not open {video}: {window.banner.text}")
+    session = window.session
+    assert session is not None
+    project = session.project
+    lane = next(lane for lane in project.sorted_lanes() if lane.kind is LaneKind.FOLEY)
+    rate = int(session.rate)
+    for index in range(JOBS):
+        start = (index * 2 * rate) % max(1, session.frame_count - 3 * rate)
+        project.add_cue(
+            Cue(
+                0,
+                lane.id,
+                start,
+                start + 2 * rate,
+                label=f"bench {index}",
+                prompt="footsteps on gravel",
+                provider_id="offline",
+            )
+        )
+    for _ in range(50):  # the playback engine opens in a worker thread
+        if window.player is not None and window.player.ready:
+            break
+        await asyncio.sleep(0.1)
+    stalls: list[float] = []
+    loop = asyncio.get_running_loop()
+    if window.jobs is not None:
+        for cue in project.sorted_cues():
+            window.jobs.generate(cue.id, window.inspector)
+    if window.player is not None and window.player.ready:
+        window.player.toggle()
+    end = loop.time() + seconds
+    while loop.time() < end:
+        before = time.perf_counter()
+        await asyncio.sleep(HEARTBEAT)
+        stalls.append(time.perf_counter() - before - HEARTBEAT)
+    done = sum(1 for j in project.jobs.values() if j.state.finished)
+    presented = 0
+    if window.player is not None and window.player.engine is not None:
+        presented = window.player.engine.stats().presented_frames
+        window.player.pause()
+    await window.close_session()
+    await window.tasks.cancel_all()
+    window.close()
+    stalls.sort()
+    return {
+        "max": stalls[-1] * 1000,
+        "p99": stalls[int(len(stalls) * 0.99) - 1] * 1000,
+        "median": statistics.median(stalls) * 1000,
+        "jobs_done": done,
+        "presented": presented,
+    }
+
+
+def main() -> None:
+    seconds = float(os.environ.get("BENCH_UI_SECONDS", "10"))
+    folder = work_dir("ui")
+    video = _source(folder, 30)
+    baseline = timed(
+        lambda: subprocess.run(
+            ["ffmpeg", "-v", "error", "-threads", "2", "-i", str(video), "-f", "null", "-"],
+            check=True,
+        )
+    )
+    figure("ui.ffmpeg_decode_1080p_30s", baseline, "s")
+    env = dict(os.environ)
+    if not env.get("DISPLAY"):
+        env["QT_QPA_PLATFORM"] = "offscreen"
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in ("CONFIG", "DATA", "LOG"):
+            env[f"FOLEYDESK_{name}_DIR"] = str(Path(tmp) / name.lower())
+        # A fresh process: the measured app owns its Qt application and loop.
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.ui", "--child", str(video), str(seconds)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if out.returncode != 0:
+        raise SystemExit(out.stderr[-2000:])
+    print(out.stdout, end="")
+
+
+def child(video: Path, seconds: float) -> None:
+    from foleydesk.ui.compat import new_loop
+
+    from PySide6.QtWidgets import QApplication  # noqa: E402
+
+    app = QApplication(["foleydesk-bench"])
+    from foleydesk.ui.theme import apply_theme
+
+    apply_theme(app)
+    with asyncio.Runner(loop_factory=new_loop) as runner:
+        result = runner.run(_measure(video, seconds))
+    figure("ui.loop_stall_max", result["max"], "ms")
+    figure("ui.loop_stall_p99", result["p99"], "ms")
+    figure("ui.loop_stall_median", result["median"], "ms")
+    figure("ui.jobs_finished_of_10", result["jobs_done"])
+    figure("ui.frames_presented", result["presented"])
+    figure("ui.stall_budget_ratio", result["max"] / 50.0, "(<= 1 passes)")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        child(Path(sys.argv[2]), float(sys.argv[3]))
+    else:
+        main()
