@@ -222,6 +222,7 @@ class JobEngine:
         return job
 
     def _fail(self, job_id: int, message: str) -> None:
+        log.warning("job %s failed: %s", job_id, message)  # the log filter redacts keys
         self._set(
             job_id,
             state=JobState.FAILED,
