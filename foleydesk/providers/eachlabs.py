@@ -7,6 +7,7 @@ POST /v1/upload/presign -> {presigned_url | upload_url, public_url, required_hea
 
 from __future__ import annotations
 
+import asyncio
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -89,9 +90,8 @@ class EachlabsProvider(HostedProvider):
         headers = {str(k): str(v) for k, v in (required or {}).items()}
         headers.setdefault("Content-Type", content_type)
         # The presigned URL carries its own authorisation: the key is not sent there.
-        await self.http.request(
-            "PUT", put_url, auth=False, content=path.read_bytes(), headers=headers
-        )
+        data = await asyncio.to_thread(path.read_bytes)  # off the event loop
+        await self.http.request("PUT", put_url, auth=False, content=data, headers=headers)
         return public
 
     def body(self, request: GenerationRequest) -> dict[str, Any]:

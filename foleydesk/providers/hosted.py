@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from fractions import Fraction
 from pathlib import Path
@@ -136,7 +137,7 @@ class HostedProvider:
                 f"{self.capabilities.max_upload_bytes // 1024} KB.",
                 "Use a shorter range.",
             )
-        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        data = await asyncio.to_thread(file_base64, path)  # tens of MB: off the event loop
         return f"data:{content_type};base64,{data}"
 
     async def result(self, task_id: str) -> list[Output]:
@@ -160,6 +161,10 @@ class HostedProvider:
                 suffix = known
                 kind = OutputKind.VIDEO if known == ".mp4" else OutputKind.AUDIO
         return Output(kind, url=url, suffix=suffix)
+
+
+def file_base64(path: Path) -> str:
+    return base64.b64encode(path.read_bytes()).decode("ascii")
 
 
 def whole_seconds(duration: Fraction, low: int = 1, high: int = 30) -> int:

@@ -139,6 +139,10 @@ class RetryPolicy:
         return random.uniform(0.5 * exp, exp)  # "equal jitter"
 
 
+def _json_bytes(body: Any) -> bytes:
+    return json.dumps(body, separators=(",", ":")).encode("utf-8")
+
+
 def _transient_for(response: httpx.Response) -> TransientError:
     return TransientError(
         f"{response.status_code}: {error_text(response)}", retry_after_seconds(response)
@@ -188,6 +192,9 @@ class HostHttp:
     ) -> httpx.Response:
         check_url(url, self.allow_http_hosts)
         headers = {**(self._auth if auth else {}), **kwargs.pop("headers", {})}
+        if "json" in kwargs:  # bodies can carry tens of MB of base64: encode off the loop
+            kwargs["content"] = await asyncio.to_thread(_json_bytes, kwargs.pop("json"))
+            headers["Content-Type"] = "application/json"
         return await self.client.request(method, url, headers=headers, **kwargs)
 
     async def request(

@@ -7,7 +7,7 @@ ephemeral resource endpoint on a separate host (10 MB cap).
 
 from __future__ import annotations
 
-import base64
+import asyncio
 import dataclasses
 from fractions import Fraction
 from pathlib import Path
@@ -25,7 +25,7 @@ from foleydesk.providers.base import (
     TaskStatus,
     TransientError,
 )
-from foleydesk.providers.hosted import HostedProvider, first_str
+from foleydesk.providers.hosted import HostedProvider, file_base64, first_str
 
 CREATE_PATH = "/api/v1/task"
 TASK_PATH = "/api/v1/task/{task_id}"
@@ -143,7 +143,7 @@ class PiapiProvider(HostedProvider):
             )
         body = {
             "file_name": path.name[-128:],
-            "file_data": base64.b64encode(path.read_bytes()).decode("ascii"),
+            "file_data": await asyncio.to_thread(file_base64, path),
         }
         response = await self.upload_http.request("POST", UPLOAD_PATH, json=body)
         try:

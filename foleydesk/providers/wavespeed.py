@@ -8,6 +8,7 @@ a failed task can be HTTP 200 with data.status "failed"; upload POST /api/v3/med
 
 from __future__ import annotations
 
+import asyncio
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,7 @@ class WavespeedProvider(HostedProvider):
         return {"Authorization": f"Bearer {key}"}
 
     async def upload(self, path: Path, content_type: str) -> str:
-        files = {"file": (path.name, path.read_bytes(), content_type)}
+        files = {"file": (path.name, await asyncio.to_thread(path.read_bytes), content_type)}
         response = await self.http.request("POST", UPLOAD_PATH, files=files)
         try:
             answer: Any = response.json()
