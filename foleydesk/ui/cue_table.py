@@ -158,6 +158,7 @@ class CueTableModel(QAbstractTableModel):
 class CueTableView(QTableView):
     error = Signal(object)
     activated_cue = Signal(int)
+    drag_cue = Signal(int)  # a row dragged out: the window renders the cue's clip
 
     def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -173,6 +174,7 @@ class CueTableView(QTableView):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setAlternatingRowColors(True)
+        self.setDragEnabled(True)
         self.setEditTriggers(
             QAbstractItemView.EditTrigger.DoubleClicked
             | QAbstractItemView.EditTrigger.EditKeyPressed
@@ -187,6 +189,11 @@ class CueTableView(QTableView):
         self.selectionModel().selectionChanged.connect(self._on_selection_changed)
         session.selection_changed.connect(self._on_session_selection)
         self.source_model.modelReset.connect(self._on_model_reset)
+
+    def startDrag(self, supportedActions: Qt.DropAction) -> None:
+        rows = self.selectionModel().selectedRows()
+        if rows:
+            self.drag_cue.emit(int(rows[0].data(Qt.ItemDataRole.UserRole)))
 
     def _on_model_reset(self) -> None:
         self._on_session_selection(self.session.selected_cue_id)

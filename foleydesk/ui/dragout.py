@@ -1,15 +1,22 @@
-"""Drag a take out of the app: a Broadcast WAV at the cue's timecode is what arrives.
+"""Drag a take, a cue or a lane out of the app: a Broadcast WAV at the right timecode arrives.
 
-A chosen take is rendered as the cue's clip (BWF, TimeReference at its in point), on demand,
-into the project's exports folder. Clips are seconds long, so rendering at drag start is quick;
-long ones are rendered in the background and the drag is offered once they are ready.
+Cues render their chosen take as a clip (BWF, TimeReference at the in point) and lanes render a
+full-length stem, on demand, into the project's exports/drag folder. Short renders happen while
+the mouse waits; long ones run in the background and the drag is offered once they are ready
+(a drag cannot wait for a file without freezing the window). A take that is not the chosen one
+arrives as its own 48 kHz WAV.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtWidgets import QWidget
 
 from foleydesk.errors import UserError
 from foleydesk.ui import engines
@@ -19,7 +26,47 @@ if TYPE_CHECKING:
     from foleydesk.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
-SYNC_RENDER_LIMIT = Fraction(20)  # seconds of clip rendered while the mouse waits
+SYNC_RENDER_LIMIT = Fraction(20)  # seconds of audio rendered while the mouse waits
+
+
+def _safe(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in " -_." else "-" for ch in text).strip() or "clip"
+
+
+def _render_then_drag(
+    window: MainWindow,
+    widget: QWidget,
+    out: Path,
+    length: Fraction,
+    render: Callable[[], Any],
+) -> None:
+    """Render now and drag, or render in the background when it would take too long."""
+    session = window.session
+    if session is None:
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fresh = window.drag_renders.get(out) == window.edit_revision and out.is_file()
+    if fresh:
+        start_file_drag(widget, str(out))
+        return
+    if length > SYNC_RENDER_LIMIT:
+        revision = window.edit_revision
+
+        async def later() -> None:
+            await asyncio.get_running_loop().run_in_executor(None, render)
+            window.drag_renders[out] = revision
+            window.show_info(f"{out.name} is rendered: drag it out again.")
+
+        window.show_info(f"Rendering {out.name} in the background; drag again when it is ready.")
+        window.tasks.spawn(later(), "drag-render")
+        return
+    try:
+        render()
+    except UserError as exc:
+        window.show_error(exc)
+        return
+    window.drag_renders[out] = window.edit_revision
+    start_file_drag(widget, str(out))
 
 
 def drag_take(window: MainWindow, take_id: int) -> None:
@@ -28,42 +75,52 @@ def drag_take(window: MainWindow, take_id: int) -> None:
         return
     project = session.project
     take = project.takes.get(take_id)
-    if take is None or not take.file:
+    cue = project.cues.get(take.cue_id) if take is not None else None
+    if take is None or cue is None or not take.file:
         return
-    cue = project.cues.get(take.cue_id)
-    if cue is None:
+    if cue.chosen_take_id == take.id and engines.get(engines.RENDER) is not None:
+        drag_cue(window, cue.id, window.takes_panel.table)
         return
-    render = engines.get(engines.RENDER)
-    if cue.chosen_take_id != take.id or render is None:
-        # Not chosen (or no renderer): the take's own 48 kHz WAV, starting at the cue's in point.
-        path = project.take_path(take)
-        if path.is_file():
-            start_file_drag(window.takes_panel.table, str(path))
-        return
-    name = f"{cue.display_name()} take {take.id}".replace("/", "-")
-    out = project.exports_dir / "drag" / f"{name}.wav"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if cue.duration(session.rate) > SYNC_RENDER_LIMIT and not out.exists():
-        window.tasks.spawn(_render_later(window, render, cue.id, out), "drag-render")
-        window.show_info(f"Rendering {out.name}; drag it again in a moment.")
-        return
-    try:
-        render(project, cue, out)
-    except UserError as exc:
-        window.show_error(exc)
-        return
-    start_file_drag(window.takes_panel.table, str(out))
+    path = project.take_path(take)
+    if path.is_file():
+        start_file_drag(window.takes_panel.table, str(path))
 
 
-async def _render_later(window: MainWindow, render: object, cue_id: int, out: object) -> None:
-    import asyncio
-
+def drag_cue(window: MainWindow, cue_id: int, widget: QWidget) -> None:
     session = window.session
+    render = engines.get(engines.RENDER)
     if session is None:
         return
-    cue = session.project.cue(cue_id)
-    await asyncio.get_running_loop().run_in_executor(
-        None,
-        lambda: render(session.project, cue, out),  # type: ignore[operator]
+    if render is None:
+        window.show_error(
+            UserError("Rendering WAVs is not available.", engines.missing(engines.RENDER))
+        )
+        return
+    project = session.project
+    cue = project.cues.get(cue_id)
+    if cue is None:
+        return
+    out = project.exports_dir / "drag" / f"{_safe(cue.display_name())}.wav"
+    _render_then_drag(
+        window, widget, out, cue.duration(session.rate), lambda: render(project, cue, out)
     )
-    window.show_info(f"{getattr(out, 'name', out)} is ready: drag the take out again.")
+
+
+def drag_lane(window: MainWindow, lane_id: int, widget: QWidget) -> None:
+    session = window.session
+    render = engines.attr("foleydesk.media.render", "render_lane_stem")
+    if session is None:
+        return
+    if render is None:
+        window.show_error(
+            UserError("Rendering stems is not available.", engines.missing(engines.RENDER))
+        )
+        return
+    project = session.project
+    lane = project.lanes.get(lane_id)
+    if lane is None:
+        return
+    out = project.exports_dir / "drag" / f"{_safe(project.name)} - {_safe(lane.name)} stem.wav"
+    _render_then_drag(
+        window, widget, out, project.source.duration, lambda: render(project, lane, out)
+    )

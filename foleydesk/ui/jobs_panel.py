@@ -60,9 +60,9 @@ class JobsPanel(QWidget):
         row = QHBoxLayout()
         self.cancel_button = QPushButton(self.tr("Cancel"))
         self.retry_button = QPushButton(self.tr("Retry"))
-        self.check_button = QPushButton(self.tr("Keep waiting for it"))
+        self.check_button = QPushButton(self.tr("Drop it"))
         self.check_button.setToolTip(
-            self.tr("The host may have the task: look for it, never send it again")
+            self.tr("Mark the job failed without sending it again (nothing more is billed)")
         )
         self.resend_button = QPushButton(self.tr("Send again (may bill twice)"))
         self.error_button = QPushButton(self.tr("Show error"))
@@ -172,9 +172,8 @@ class JobsPanel(QWidget):
         if uncertain:
             self.note.setText(
                 self.tr(
-                    "The answer to this job's submission was lost. The provider may be running it "
-                    "(and billing it). Keep waiting to look for it, or send it again knowing it may "
-                    "be paid twice."
+                    "The answer to this job's submission was lost. The provider may be running "
+                    "it (and billing it). Drop it, or send it again knowing it may be paid twice."
                 )
             )
         elif self.engine_blocker:

@@ -66,6 +66,8 @@ class MainWindow(QMainWindow):
         self.player: Any = None  # PlaybackController when playback is installed
         self.export_controller: Any = None
         self._opening = False
+        self.edit_revision = 0  # counts model changes: drag-out renders know when they are stale
+        self.drag_renders: dict[Path, int] = {}
         self._build_shell()
         self._build_actions()
         self._update_enabled()
@@ -332,7 +334,7 @@ class MainWindow(QMainWindow):
         self._build_views(session)
         session.undo_stack.indexChanged.connect(lambda _i: self._update_enabled())
         session.position_changed.connect(self._on_position_changed)
-        session.changed.connect(lambda _c: self._update_title())
+        session.changed.connect(self._on_model_changed)
         self._update_title()
         self._attach_engines(session)
         self._update_enabled()
@@ -352,6 +354,7 @@ class MainWindow(QMainWindow):
         else:
             self.viewer.set_note(self.tr("Loading picture..."))
         loader.frame_ready.connect(self._on_frame_ready)
+        loader.display_size_ready.connect(self._on_display_size)
         loader.failed.connect(self.show_error)
 
         # Timeline with its small toolbar and scroll bar.
@@ -364,6 +367,7 @@ class MainWindow(QMainWindow):
         self.timeline = TimelineWidget(session)
         self.timeline.error.connect(self.show_error)
         self.timeline.cue_activated.connect(lambda _id: self.edit_prompt())
+        self.timeline.lane_dragged.connect(self.drag_lane)
         self.timeline.thumbnails_wanted.connect(loader.request_thumbnails)
         loader.thumbnail_ready.connect(self.timeline.set_thumbnail)
         loader.waveform_ready.connect(self.timeline.set_waveform)
@@ -427,6 +431,7 @@ class MainWindow(QMainWindow):
         self.side_tabs.addTab(self.jobs_panel, self.tr("Jobs"))
         self.cue_table = CueTableView(session)
         self.cue_table.error.connect(self.show_error)
+        self.cue_table.drag_cue.connect(self.drag_cue)
         old = self.cues_dock.widget()
         self.cues_dock.setWidget(self.cue_table)
         if old is not None:
@@ -453,6 +458,9 @@ class MainWindow(QMainWindow):
         if self.session is not None:
             self.session.close()
             self.session = None
+
+    def _on_model_changed(self, _change: object) -> None:
+        self.edit_revision += 1
 
     def _update_title(self) -> None:
         if self.session is None:
@@ -579,6 +587,14 @@ class MainWindow(QMainWindow):
         playing = self.player is not None and self.player.playing
         if self.loader is not None and not playing:
             self.loader.request_frame(frame, self.viewer.wanted_size())
+
+    def _on_display_size(self, width: int, height: int) -> None:
+        if self.session is None:
+            return
+        self.viewer.set_aspect(width, height)
+        self.timeline.set_display_size(width, height)
+        if self.loader is not None:
+            self.loader.request_frame(self.session.position, self.viewer.wanted_size())
 
     def _on_frame_ready(self, index: int, image: QImage) -> None:
         self.viewer.set_frame(index, image)
@@ -831,6 +847,16 @@ class MainWindow(QMainWindow):
         from foleydesk.ui.dragout import drag_take
 
         drag_take(self, take_id)
+
+    def drag_cue(self, cue_id: int) -> None:
+        from foleydesk.ui.dragout import drag_cue
+
+        drag_cue(self, cue_id, self.cue_table)
+
+    def drag_lane(self, lane_id: int) -> None:
+        from foleydesk.ui.dragout import drag_lane
+
+        drag_lane(self, lane_id, self.timeline)
 
     def show_export(self) -> None:
         if self.session is None:

@@ -75,6 +75,7 @@ class MediaLoader(QObject):
     thumbnail_ready = Signal(int, QImage)
     waveform_ready = Signal(object, str)  # Waveform | None, note
     failed = Signal(object)  # UserError
+    display_size_ready = Signal(int, int)  # as shown: rotation and sample aspect applied
 
     def __init__(self, project: Project, tasks: TaskKeeper, parent: QObject | None = None):
         super().__init__(parent)
@@ -90,9 +91,12 @@ class MediaLoader(QObject):
         self._thumb_height = 46
         self._thumb_busy = False
         self._closed = False
+        source = project.source
+        self.display_size = (source.width, source.height)  # until the decoder says otherwise
         if self.source_path is not None and engines.get(engines.FRAMES) is not None:
             self._viewer = _SourceThread(self.source_path, "viewer")
             self._thumbs = _SourceThread(self.source_path, "thumbs")
+            tasks.spawn(self._learn_display_size(), "display-size")
 
     @property
     def can_show_frames(self) -> bool:
@@ -108,6 +112,21 @@ class MediaLoader(QObject):
         for thread in (self._viewer, self._thumbs):
             if thread is not None:
                 thread.close()
+
+    async def _learn_display_size(self) -> None:
+        """A phone clip shot upright is stored sideways: the decoder knows how it is shown."""
+        assert self._viewer is not None
+        viewer = self._viewer
+        try:
+            size = await asyncio.get_running_loop().run_in_executor(
+                viewer.executor, lambda: tuple(viewer.source().display_size())
+            )
+        except Exception as exc:
+            log.warning("display size unknown: %s", exc)
+            return
+        if not self._closed and len(size) == 2 and size[0] > 0 and size[1] > 0:
+            self.display_size = (int(size[0]), int(size[1]))
+            self.display_size_ready.emit(*self.display_size)
 
     # -- the viewer's frame --
 
@@ -192,7 +211,8 @@ class MediaLoader(QObject):
 
     def _decode_thumb(self, thread: _SourceThread, frame: int, height: int) -> QImage:
         source = self.project.source
-        width = max(2, round(height * source.width / max(1, source.height)) // 2 * 2)
+        shown_w, shown_h = self.display_size
+        width = max(2, round(height * shown_w / max(1, shown_h)) // 2 * 2)
         height = max(2, height // 2 * 2)
         if source.duration <= SHORT_SOURCE:  # exact pictures are cheap on a short clip
             video = thread.source().frame_at_index(frame, size=(width, height))

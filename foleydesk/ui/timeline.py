@@ -148,6 +148,7 @@ class DragMode(Enum):
     TRIM_IN = 3
     TRIM_OUT = 4
     OVERVIEW = 5
+    LANE = 6  # dragging a lane header out of the window
 
 
 @dataclass
@@ -169,6 +170,7 @@ class TimelineWidget(QWidget):
     view_changed = Signal()  # zoom or scroll moved (for the scroll bar)
     thumbnails_wanted = Signal(list, int)  # frames, height in device pixels
     cue_activated = Signal(int)  # double click: edit the prompt
+    lane_dragged = Signal(int)  # a lane header dragged out: render its stem
 
     def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -182,6 +184,8 @@ class TimelineWidget(QWidget):
         self._requested: set[int] = set()
         self._drag: Drag | None = None
         self._static: QPixmap | None = None
+        source = session.project.source
+        self.display_aspect = source.width / source.height if source.height else 16 / 9
         self._wave_cache: dict[str, tuple[object, QImage]] = {}
         self._thumb_timer = QTimer(self)
         self._thumb_timer.setSingleShot(True)
@@ -322,15 +326,19 @@ class TimelineWidget(QWidget):
         if not self._thumb_timer.isActive():  # thumbnails come in bursts: one repaint each 40 ms
             self._thumb_timer.start()
 
+    def set_display_size(self, width: int, height: int) -> None:
+        self.display_aspect = width / height
+        self.thumbs.clear()
+        self._requested.clear()
+        self.invalidate()
+
     def set_thumb_note(self, note: str) -> None:
         self.thumb_note = note
         self.invalidate()
 
     def thumb_slots(self) -> tuple[list[tuple[int, float]], float]:
         """(frame, x) of each visible thumbnail slot on a grid stable under scrolling."""
-        source = self.session.project.source
-        aspect = source.width / source.height if source.height else 16 / 9
-        thumb_w = THUMB_H * aspect
+        thumb_w = THUMB_H * self.display_aspect
         step = max(1, math.ceil(thumb_w / self.scale.px_per_frame))
         start = int(self.scale.first_frame // step) * step
         slots: list[tuple[int, float]] = []
@@ -674,6 +682,9 @@ class TimelineWidget(QWidget):
             self._overview_to(x)
             return
         if x < 0:
+            lane_id = self.lane_at(pos.y())
+            if lane_id is not None:
+                self._drag = Drag(DragMode.LANE, lane_id=lane_id, press_edge=int(pos.x()))
             return
         cue, mode = self.cue_at(pos)
         if cue is not None:
@@ -718,6 +729,11 @@ class TimelineWidget(QWidget):
         if drag.mode is DragMode.OVERVIEW:
             self._overview_to(x)
             return
+        if drag.mode is DragMode.LANE:
+            if abs(pos.x() - drag.press_edge) > 12:
+                self._drag = None
+                self.lane_dragged.emit(drag.lane_id)
+            return
         if drag.mode is DragMode.SCRUB:
             self.session.seek(self.scale.frame_at(max(0.0, x)))
             return
@@ -755,7 +771,7 @@ class TimelineWidget(QWidget):
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         drag, self._drag = self._drag, None
-        if drag is None or drag.cue_id is None or not drag.moved:
+        if drag is None or drag.cue_id is None or not drag.moved or drag.mode is DragMode.LANE:
             self.invalidate()
             return
         cue = self.session.project.cues.get(drag.cue_id)

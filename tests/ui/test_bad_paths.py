@@ -95,3 +95,21 @@ def test_provider_error_shows_the_providers_message_on_the_job(
         assert panel.retry_button.isEnabled()
     finally:
         host.stop()
+
+
+def test_rotated_phone_clip_is_shown_upright(
+    window: Any, run: Any, qtbot: Any, tmp_path: Path
+) -> None:
+    from tests.media.mediagen import ffmpeg, make_video
+
+    plain = make_video(tmp_path / "plain.mp4", frames=10, audio_codec=None)
+    rotated = tmp_path / "phone.mp4"
+    ffmpeg("-i", str(plain), "-c", "copy", "-metadata:s:v", "rotate=90", str(rotated))
+    assert run(window.open_async(rotated))
+    qtbot.waitUntil(lambda: window.viewer.image is not None, timeout=10000)
+    qtbot.waitUntil(lambda: abs(window.viewer.display_aspect - 240 / 320) < 0.01, timeout=5000)
+    qtbot.waitUntil(
+        lambda: window.viewer.image.height() > window.viewer.image.width(), timeout=5000
+    )
+    rect = window.viewer.picture_rect()
+    assert rect.height() > rect.width()

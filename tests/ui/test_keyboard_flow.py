@@ -32,7 +32,9 @@ def shown_frame(window: Any) -> int:
     return read_code(arr, scale=rgb.width() / 320)
 
 
-def test_keyboard_flow(window: Any, run: Any, qtbot: Any, fresh_video: Path) -> None:
+def test_keyboard_flow(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path, tmp_path: Path
+) -> None:
     assert run(window.open_async(fresh_video))
     session = window.session
     assert session is not None and session.frame_count == 50
@@ -112,15 +114,52 @@ def test_keyboard_flow(window: Any, run: Any, qtbot: Any, fresh_video: Path) -> 
         ),
         timeout=3000,
     )
-    # The first take is heard at once; select the second and press C to choose it instead.
+    # The first take to land is heard at once; select the other one and press C to choose it.
     first = project.cue(cue.id).chosen_take_id
-    assert first == takes[0].id
-    window.takes_panel.table.selectRow(1)
-    assert session.selected_take_id == takes[1].id
+    assert first in {t.id for t in takes}
+    other_row = 0 if takes[0].id != first else 1
+    window.takes_panel.table.selectRow(other_row)
+    assert session.selected_take_id == takes[other_row].id
     timeline.setFocus()
     key(qtbot, timeline, Qt.Key.Key_C)
-    assert project.cue(cue.id).chosen_take_id == takes[1].id
-    assert window.takes_panel.table.item(1, 0).text() == "\u2713"
+    assert project.cue(cue.id).chosen_take_id == takes[other_row].id
+    assert window.takes_panel.table.item(other_row, 0).text() == "\u2713"
+
+    # Space plays (the null output runs the clock when there is no sound card); Space stops.
+    if window.player is not None:
+        qtbot.waitUntil(lambda: window.player.ready, timeout=10000)
+        session.seek(0)
+        key(qtbot, timeline, Qt.Key.Key_Space)
+        assert window.player.playing
+        qtbot.waitUntil(lambda: session.position >= 10, timeout=10000)
+        key(qtbot, timeline, Qt.Key.Key_Space)
+        assert not window.player.playing
+        stopped_at = session.position
+        qtbot.wait(200)
+        assert session.position == stopped_at
+
+    # Ctrl+E exports stems: the cue's clip is a BWF stamped at its in point (frame 5 at 25 fps).
+    from foleydesk.ui.export_dialog import ExportDialog
+
+    key(qtbot, timeline, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    dialog = window.findChild(ExportDialog)
+    assert dialog is not None and dialog.isVisible()
+    out_dir = tmp_path / "delivery"
+    dialog.dest.setText(str(out_dir))
+    dialog.video.setChecked(False)
+    dialog.timeline.setChecked(False)
+    dialog.stems.setChecked(True)
+    dialog.export_button.click()
+    qtbot.waitUntil(lambda: dialog.status.text().startswith("Done"), timeout=30000)
+    from foleydesk.media.bwf import read_bwf_time_reference
+
+    stamps = sorted(read_bwf_time_reference(p) for p in (out_dir / "stems").rglob("*.wav"))
+    assert 5 * 1920 in stamps
+    dialog.reject()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=3000)
+    window.activateWindow()
+    timeline.setFocus()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
 
     # Undo brings each step back: choice, takes count, marker, prompt, cue; redo brings the cue.
     ctrl = Qt.KeyboardModifier.ControlModifier
