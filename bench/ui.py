@@ -131,9 +131,9 @@ def main() -> None:
 
 
 def child(video: Path, seconds: float) -> None:
-    from foleydesk.ui.compat import new_loop
+    from PySide6.QtWidgets import QApplication
 
-    from PySide6.QtWidgets import QApplication  # noqa: E402
+    from foleydesk.ui.compat import new_loop
 
     app = QApplication(["foleydesk-bench"])
     from foleydesk.ui.theme import apply_theme

@@ -250,9 +250,10 @@ class PlaybackController(QObject):
         else:
             self.timer.stop()
             self.window.transport.set_playing(False)
-            self.window.loader and self.window.loader.request_frame(
-                self.session.position, self.window.viewer.wanted_size()
-            )
+            if self.window.loader is not None:
+                self.window.loader.request_frame(
+                    self.session.position, self.window.viewer.wanted_size()
+                )
 
     async def close(self) -> None:
         self.timer.stop()

@@ -246,10 +246,10 @@ class CueInspector(QWidget):
         try:
             self.label_edit.setText(cue.label)
             rate = self.session.rate
-            self.range_label.setText(
-                f"{self.session.timecode(cue.in_frame)} \u2192 {self.session.timecode(cue.out_frame)}"
-                f"   ({cue.frame_count} frames, {seconds_text(cue.duration(rate), 2)} s)"
-            )
+            tc = self.session.timecode
+            span = f"{tc(cue.in_frame)} \u2192 {tc(cue.out_frame)}"
+            seconds = seconds_text(cue.duration(rate), 2)
+            self.range_label.setText(f"{span}   ({cue.frame_count} frames, {seconds} s)")
             self.lane_combo.clear()
             for lane in self.session.project.sorted_lanes():
                 self.lane_combo.addItem(lane.name, lane.id)

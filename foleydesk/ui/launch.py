@@ -53,7 +53,12 @@ async def _main(files: list[str]) -> int:
     if state is not None:
         window.restoreState(state)
     closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-    window.closed.connect(lambda: closed.done() or closed.set_result(None))
+
+    def on_closed() -> None:
+        if not closed.done():
+            closed.set_result(None)
+
+    window.closed.connect(on_closed)
     window.show()
     await open_first(window, files)
     await closed

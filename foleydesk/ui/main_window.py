@@ -360,7 +360,7 @@ class MainWindow(QMainWindow):
         # Timeline with its small toolbar and scroll bar.
         while self.timeline_layout.count():
             item = self.timeline_layout.takeAt(0)
-            widget = item.widget()
+            widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.hide()
                 widget.deleteLater()
@@ -426,7 +426,8 @@ class MainWindow(QMainWindow):
         while self.side_tabs.count():
             widget = self.side_tabs.widget(0)
             self.side_tabs.removeTab(0)
-            widget.deleteLater()
+            if widget is not None:
+                widget.deleteLater()
         self.side_tabs.addTab(self.takes_panel, self.tr("Takes"))
         self.side_tabs.addTab(self.jobs_panel, self.tr("Jobs"))
         self.cue_table = CueTableView(session)

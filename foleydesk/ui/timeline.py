@@ -119,7 +119,8 @@ def display_level(values: np.ndarray) -> np.ndarray:
     tone and quiet production sound stay visible next to loud hits."""
     magnitude = np.abs(values)
     db = 20.0 * np.log10(np.maximum(magnitude, 1e-9))
-    return np.sign(values) * np.clip(1.0 + db / DISPLAY_RANGE_DB, 0.0, 1.0)
+    heights: np.ndarray = np.sign(values) * np.clip(1.0 + db / DISPLAY_RANGE_DB, 0.0, 1.0)
+    return heights
 
 
 def wave_image(cols: np.ndarray, height: int, colour: QColor) -> QImage:

@@ -10,10 +10,10 @@ from typing import Any, TypeVar
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
+import pytest
 
-from foleydesk.ui.compat import attach_running_loop, detach_running_loop  # noqa: E402
-from tests.media.mediagen import clicks, make_video  # noqa: E402
+from foleydesk.ui.compat import attach_running_loop, detach_running_loop
+from tests.media.mediagen import clicks, make_video
 
 T = TypeVar("T")
 FRAMES = 50  # 2 s at 25 fps

@@ -10,9 +10,9 @@ import asyncio
 import sys
 from pathlib import Path
 
-from foleydesk.ui.compat import new_loop
+from PySide6.QtWidgets import QApplication
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from foleydesk.ui.compat import new_loop
 
 
 async def shoot(out: Path, width: int, height: int) -> int:

@@ -203,9 +203,9 @@ def test_cue_drag_moves_and_trims_on_the_frame_grid(
     # Drag the body 5 frames right.
     start = QPoint(int(rect.center().x()), y)
     qtbot.mousePress(timeline, Qt.MouseButton.LeftButton, pos=start)
-    qtbot.mouseMove(timeline, QPoint(start.x() + int(round(5 * px)), y))
+    qtbot.mouseMove(timeline, QPoint(start.x() + round(5 * px), y))
     qtbot.mouseRelease(
-        timeline, Qt.MouseButton.LeftButton, pos=QPoint(start.x() + int(round(5 * px)), y)
+        timeline, Qt.MouseButton.LeftButton, pos=QPoint(start.x() + round(5 * px), y)
     )
     cue = session.project.cue(cue.id)
     assert (cue.in_frame, cue.out_frame) == (15, 25)
@@ -213,10 +213,8 @@ def test_cue_drag_moves_and_trims_on_the_frame_grid(
     rect = timeline.cue_rect(cue)
     edge = QPoint(int(rect.right()) - 1, y)
     qtbot.mousePress(timeline, Qt.MouseButton.LeftButton, pos=edge)
-    qtbot.mouseMove(timeline, QPoint(edge.x() - int(round(3 * px)), y))
-    qtbot.mouseRelease(
-        timeline, Qt.MouseButton.LeftButton, pos=QPoint(edge.x() - int(round(3 * px)), y)
-    )
+    qtbot.mouseMove(timeline, QPoint(edge.x() - round(3 * px), y))
+    qtbot.mouseRelease(timeline, Qt.MouseButton.LeftButton, pos=QPoint(edge.x() - round(3 * px), y))
     cue = session.project.cue(cue.id)
     assert (cue.in_frame, cue.out_frame) == (15, 22)
     # Clicking the ruler moves the playhead to the frame under the pointer.
