@@ -529,7 +529,10 @@ class MainWindow(QMainWindow):
             self.show_error(exc)
             return False
         opened = await self.open_async(path)
-        if opened:
+        if opened and self.session is not None:
+            cues = self.session.project.sorted_cues()
+            if cues:  # the inspector shows the first example, so G works at once
+                self.session.select_cue(cues[0].id)
             self.show_info(
                 self.tr(
                     "This is the demo: two cues on the offline provider (no key, no network). "

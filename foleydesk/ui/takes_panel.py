@@ -92,8 +92,12 @@ class TakesPanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setDragEnabled(True)
         self.table.setAlternatingRowColors(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.setMinimumSectionSize(20)
+        for col, width in enumerate((24, 48, 70, 96, 72)):
+            self.table.setColumnWidth(col, width)
         layout.addWidget(self.table, 1)
 
         buttons = QHBoxLayout()
