@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QW
 
 SHORTCUTS = (
     ("Space", "Play / pause"),
-    ("J / K / L", "Play backwards (or step back) / stop / play forwards (again: faster)"),
+    ("J / K / L", "Back one second / stop / play forwards (again: 2x, 4x, 8x)"),
     ("Left / Right", "One frame back / forward (Shift: ten frames)"),
     ("Up / Down", "Previous / next cue edge"),
     ("Home / End", "Start / end of the source"),

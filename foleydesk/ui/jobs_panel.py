@@ -10,6 +10,7 @@ import datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -26,7 +27,8 @@ from foleydesk.core.events import Change, Entity
 from foleydesk.core.model import Job, JobState
 from foleydesk.ui.session import ProjectSession
 
-HEADERS = ("Job", "Cue", "Provider", "State", "Progress", "Provider says", "Updated")
+HEADERS = ("Job", "Cue", "Provider", "State", "Progress", "Updated", "Provider says")
+STATUS_COLUMN = 6
 STATE_COLOURS = {
     JobState.DONE: "#a5d6a7",
     JobState.FAILED: "#ef9a9a",
@@ -54,8 +56,10 @@ class JobsPanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for col, width in enumerate((40, 90, 64, 80, 60, 64)):
+            self.table.setColumnWidth(col, width)
         layout.addWidget(self.table, 1)
         row = QHBoxLayout()
         self.cancel_button = QPushButton(self.tr("Cancel"))
@@ -119,18 +123,15 @@ class JobsPanel(QWidget):
                 job.provider_id,
                 self._state_text(job.state),
                 f"{round(job.progress * 100)}%",
-                status,
                 updated,
+                status,
             ]
             for col, value in enumerate(values):
                 item = QTableWidgetItem(str(value))
                 item.setData(Qt.ItemDataRole.UserRole, job.id)
                 if col == 3 and job.state in STATE_COLOURS:
-                    item.setForeground(Qt.GlobalColor.white)
-                    from PySide6.QtGui import QColor
-
                     item.setForeground(QColor(STATE_COLOURS[job.state]))
-                if col == 5:
+                if col == STATUS_COLUMN:
                     item.setToolTip(status)
                 self.table.setItem(row, col, item)
             if keep is not None and job.id == keep.id:

@@ -90,7 +90,7 @@ def test_provider_error_shows_the_providers_message_on_the_job(
             lambda: panel.table.rowCount() == 1 and panel.table.item(0, 3).text() == "failed",
             timeout=3000,
         )
-        assert "video decoding failed" in panel.table.item(0, 5).text()
+        assert "video decoding failed" in panel.table.item(0, 6).text()
         panel.table.selectRow(0)
         assert panel.retry_button.isEnabled()
     finally:
