@@ -96,7 +96,9 @@ class TakesPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         header.setMinimumSectionSize(20)
-        for col, width in enumerate((24, 48, 70, 96, 72)):
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        for col, width in enumerate((22, 46, 72, 92, 52)):
             self.table.setColumnWidth(col, width)
         layout.addWidget(self.table, 1)
 
@@ -183,7 +185,7 @@ class TakesPanel(QWidget):
             for row, take in enumerate(takes):
                 chosen = cue is not None and cue.chosen_take_id == take.id
                 when = (
-                    datetime.datetime.fromtimestamp(take.created_at).strftime("%H:%M:%S")
+                    datetime.datetime.fromtimestamp(take.created_at).strftime("%H:%M")
                     if take.created_at
                     else ""
                 )
@@ -243,9 +245,9 @@ class TakesPanel(QWidget):
         self._loading = True
         try:
             cue = self.session.selected_cue
-            self.choose_button.setText(
-                self.tr("Chosen") if cue and cue.chosen_take_id == take.id else self.tr("Choose")
-            )
+            chosen = cue is not None and cue.chosen_take_id == take.id
+            self.choose_button.setText(self.tr("Chosen") if chosen else self.tr("Choose"))
+            self.choose_button.setEnabled(ready and not chosen)
             self.gain.setValue(take.gain_db)
             frames, ms = split_offset(take.offset_samples, self.session.rate)
             self.nudge_frames.setValue(frames)
