@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from foleydesk import APP_NAME, __version__
@@ -38,7 +39,10 @@ def run_gui(args: list[str]) -> int:
     apply_theme(app)
     log.info("FoleyDesk %s starting", __version__)
     with asyncio.Runner(loop_factory=new_loop) as runner:
-        return runner.run(_main(files))
+        try:
+            return runner.run(_main(files))
+        except KeyboardInterrupt:  # a second Ctrl+C while closing: leave without a traceback
+            return 130
 
 
 async def _main(files: list[str]) -> int:
@@ -59,6 +63,11 @@ async def _main(files: list[str]) -> int:
             closed.set_result(None)
 
     window.closed.connect(on_closed)
+    # Ctrl+C in a terminal closes the window like the close button (cleanly, jobs resumable).
+    signal.signal(signal.SIGINT, lambda *_: QTimer.singleShot(0, window.close))
+    wake = QTimer(window)  # Python only sees signals when it runs: wake it twice a second
+    wake.timeout.connect(lambda: None)
+    wake.start(500)
     window.show()
     await open_first(window, files)
     await closed
