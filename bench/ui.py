@@ -130,6 +130,87 @@ def main() -> None:
     print(out.stdout, end="")
 
 
+def _timeline_paint_2h(folder: Path) -> dict[str, float]:
+    """Paint times of the timeline over a 2-hour source with 400 cues and a full waveform."""
+    from fractions import Fraction
+
+    import numpy as np
+
+    from foleydesk.core.model import Cue, SourceMedia
+    from foleydesk.core.project import Project, media_dir_for
+    from foleydesk.ui.session import ProjectSession
+    from foleydesk.ui.timeline import TimelineWidget, Waveform, WaveLevel
+
+    path = folder / "two_hours.foleydesk"
+    path.unlink(missing_ok=True)
+    shutil.rmtree(media_dir_for(path), ignore_errors=True)
+    frames = 2 * 3600 * 25
+    source = SourceMedia(
+        str(folder / "absent.mov"),
+        "absent.mov",
+        "0:0",
+        Fraction(frames, 25),
+        Fraction(25),
+        frames,
+        1920,
+        1080,
+        has_audio=True,
+    )
+    project = Project.create(path, source, foley_lanes=3)
+    lanes = [lane.id for lane in project.sorted_lanes()]
+    with project.transaction():
+        for index in range(400):
+            start = index * (frames // 400)
+            project.add_cue(
+                Cue(
+                    0,
+                    lanes[index % len(lanes)],
+                    start,
+                    start + 200,
+                    label=f"cue {index}",
+                    colour="",
+                )
+            )
+    session = ProjectSession(project)
+    widget = TimelineWidget(session)
+    widget.resize(1600, 320)
+    rng = np.random.default_rng(1)
+    levels = []
+    bins = frames * 1920 // 256
+    for level in range(7):
+        size = 256 * 4**level
+        n = bins // 4**level
+        lo = -np.abs(rng.normal(0, 0.2, n)).astype(np.float32)
+        levels.append(WaveLevel(lo, -lo, 1920 / size))
+    widget.set_waveform(Waveform(levels))
+    widget.set_thumb_note("no thumbnails in this benchmark")
+    result: dict[str, float] = {}
+
+    def paint_ms(repeat: int = 5) -> float:
+        best = float("inf")
+        for _ in range(repeat):
+            widget.invalidate()
+            start = time.perf_counter()
+            widget.grab()
+            best = min(best, time.perf_counter() - start)
+        return best * 1000
+
+    widget.fit()
+    result["fit"] = paint_ms()
+    widget.zoom(60.0, 800)
+    result["zoom_minutes"] = paint_ms()
+    widget.zoom(1000.0, 800)
+    result["zoom_frames"] = paint_ms()
+    widget.grab()
+    start = time.perf_counter()
+    for _frame in range(50):
+        session.seek(session.position + 1)
+        widget.grab()
+    result["playhead_only"] = (time.perf_counter() - start) / 50 * 1000
+    session.close()
+    return result
+
+
 def child(video: Path, seconds: float) -> None:
     from PySide6.QtWidgets import QApplication
 
@@ -147,6 +228,9 @@ def child(video: Path, seconds: float) -> None:
     figure("ui.jobs_finished_of_10", result["jobs_done"])
     figure("ui.frames_presented", result["presented"])
     figure("ui.stall_budget_ratio", result["max"] / 50.0, "(<= 1 passes)")
+    paints = _timeline_paint_2h(video.parent)
+    for name, value in paints.items():
+        figure(f"ui.timeline_2h_400cues_paint_{name}", value, "ms")
 
 
 if __name__ == "__main__":

@@ -33,22 +33,16 @@ def _safe(text: str) -> str:
     return "".join(ch if ch.isalnum() or ch in " -_." else "-" for ch in text).strip() or "clip"
 
 
-def _render_then_drag(
-    window: MainWindow,
-    widget: QWidget,
-    out: Path,
-    length: Fraction,
-    render: Callable[[], Any],
-) -> None:
-    """Render now and drag, or render in the background when it would take too long."""
-    session = window.session
-    if session is None:
-        return
+def _rendered(
+    window: MainWindow, out: Path, length: Fraction, render: Callable[[], Any]
+) -> Path | None:
+    """The file, rendered now (or still fresh); None when it renders in the background or
+    cannot be rendered (the window says why)."""
+    if window.session is None:
+        return None
     out.parent.mkdir(parents=True, exist_ok=True)
-    fresh = window.drag_renders.get(out) == window.edit_revision and out.is_file()
-    if fresh:
-        start_file_drag(widget, str(out))
-        return
+    if window.drag_renders.get(out) == window.edit_revision and out.is_file():
+        return out
     if length > SYNC_RENDER_LIMIT:
         revision = window.edit_revision
 
@@ -59,14 +53,14 @@ def _render_then_drag(
 
         window.show_info(f"Rendering {out.name} in the background; drag again when it is ready.")
         window.tasks.spawn(later(), "drag-render")
-        return
+        return None
     try:
         render()
     except UserError as exc:
         window.show_error(exc)
-        return
+        return None
     window.drag_renders[out] = window.edit_revision
-    start_file_drag(widget, str(out))
+    return out
 
 
 def drag_take(window: MainWindow, take_id: int) -> None:
@@ -86,41 +80,51 @@ def drag_take(window: MainWindow, take_id: int) -> None:
         start_file_drag(window.takes_panel.table, str(path))
 
 
-def drag_cue(window: MainWindow, cue_id: int, widget: QWidget) -> None:
+def cue_file(window: MainWindow, cue_id: int) -> Path | None:
+    """The cue's chosen take as a BWF clip at its in point's timecode, ready to hand over."""
     session = window.session
     render = engines.get(engines.RENDER)
     if session is None:
-        return
+        return None
     if render is None:
         window.show_error(
             UserError("Rendering WAVs is not available.", engines.missing(engines.RENDER))
         )
-        return
+        return None
     project = session.project
     cue = project.cues.get(cue_id)
     if cue is None:
-        return
+        return None
     out = project.exports_dir / "drag" / f"{_safe(cue.display_name())}.wav"
-    _render_then_drag(
-        window, widget, out, cue.duration(session.rate), lambda: render(project, cue, out)
-    )
+    return _rendered(window, out, cue.duration(session.rate), lambda: render(project, cue, out))
 
 
-def drag_lane(window: MainWindow, lane_id: int, widget: QWidget) -> None:
+def drag_cue(window: MainWindow, cue_id: int, widget: QWidget) -> None:
+    path = cue_file(window, cue_id)
+    if path is not None:
+        start_file_drag(widget, str(path))
+
+
+def lane_file(window: MainWindow, lane_id: int) -> Path | None:
+    """A full-length stem of the lane from the source's start timecode."""
     session = window.session
     render = engines.attr("foleydesk.media.render", "render_lane_stem")
     if session is None:
-        return
+        return None
     if render is None:
         window.show_error(
             UserError("Rendering stems is not available.", engines.missing(engines.RENDER))
         )
-        return
+        return None
     project = session.project
     lane = project.lanes.get(lane_id)
     if lane is None:
-        return
+        return None
     out = project.exports_dir / "drag" / f"{_safe(project.name)} - {_safe(lane.name)} stem.wav"
-    _render_then_drag(
-        window, widget, out, project.source.duration, lambda: render(project, lane, out)
-    )
+    return _rendered(window, out, project.source.duration, lambda: render(project, lane, out))
+
+
+def drag_lane(window: MainWindow, lane_id: int, widget: QWidget) -> None:
+    path = lane_file(window, lane_id)
+    if path is not None:
+        start_file_drag(widget, str(path))

@@ -157,6 +157,17 @@ def test_keyboard_flow(
     assert 5 * 1920 in stamps
     dialog.reject()
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=3000)
+
+    # Dragging the cue or its lane out hands over a BWF at the right timecode.
+    from foleydesk.media.bwf import read_bwf_samples
+    from foleydesk.ui.dragout import cue_file, lane_file
+
+    clip = cue_file(window, cue.id)
+    assert clip is not None and read_bwf_time_reference(clip) == 5 * 1920
+    assert len(read_bwf_samples(clip)) == 30 * 1920
+    stem = lane_file(window, cue.lane_id)
+    assert stem is not None and read_bwf_time_reference(stem) == 0
+    assert len(read_bwf_samples(stem)) == 50 * 1920
     window.activateWindow()
     timeline.setFocus()
     qtbot.waitUntil(window.isActiveWindow, timeout=3000)
@@ -225,4 +236,19 @@ def test_cue_drag_moves_and_trims_on_the_frame_grid(
     session.undo_stack.undo()
     assert session.project.cue(cue.id).out_frame == 25
     session.undo_stack.undo()
+    assert session.project.cue(cue.id).in_frame == 10
+
+    # = zooms in around the playhead, \\ fits the whole source again.
+    timeline.setFocus()
+    before = timeline.scale.px_per_frame
+    key(qtbot, timeline, Qt.Key.Key_Equal)
+    assert timeline.scale.px_per_frame == pytest.approx(before * 1.5)
+    key(qtbot, timeline, Qt.Key.Key_Backslash)
+    assert timeline.scale.px_per_frame == pytest.approx(before)
+
+    # Delete removes the selected cue; undo brings it back with the same id.
+    session.select_cue(cue.id)
+    key(qtbot, timeline, Qt.Key.Key_Delete)
+    assert cue.id not in session.project.cues
+    key(qtbot, timeline, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert session.project.cue(cue.id).in_frame == 10
