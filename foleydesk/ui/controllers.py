@@ -125,6 +125,7 @@ class PlaybackController(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(FRAME_TICK_MS)
         self.timer.timeout.connect(self._tick)
+        session.take_selection_changed.connect(self._on_take_selected)
         window.tasks.spawn(self._open(), "playback-open")
 
     async def _open(self) -> None:
@@ -216,6 +217,20 @@ class PlaybackController(QObject):
             return
         self._shuttle = 1
         self._started()
+
+    def _on_take_selected(self, take_id: object) -> None:
+        """While playing, picking another take swaps what is heard in place (no restart)."""
+        if self.engine is None or not self.engine.playing or not isinstance(take_id, int):
+            return
+        take = self.session.project.takes.get(take_id)
+        if take is None:
+            return
+        cue = self.session.project.cues.get(take.cue_id)
+        chosen = cue.chosen_take_id if cue is not None else None
+        try:
+            self.engine.audition(take.cue_id, None if take_id == chosen else take_id)
+        except UserError as exc:
+            self.window.show_error(exc)
 
     def set_loop(self, on: bool) -> None:
         if self.engine is None:

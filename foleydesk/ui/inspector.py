@@ -35,6 +35,7 @@ from foleydesk.core.events import Change, Entity
 from foleydesk.core.model import Cue, CueKind
 from foleydesk.core.timebase import seconds_text
 from foleydesk.errors import UserError
+from foleydesk.ui import engines
 from foleydesk.ui import providers as provider_list
 from foleydesk.ui.session import ProjectSession
 
@@ -492,16 +493,5 @@ class CueInspector(QWidget):
 
 
 def _request_class() -> Any | None:
-    return _cached_request.get("cls") if _cached_request else _load_request_class()
-
-
-_cached_request: dict[str, Any] = {}
-
-
-def _load_request_class() -> Any | None:
-    from foleydesk.ui import engines
-
-    cls = engines.attr("foleydesk.providers.base", "GenerationRequest")
-    if cls is not None:
-        _cached_request["cls"] = cls
-    return cls
+    """GenerationRequest from the providers package (None until it is installed)."""
+    return engines.attr("foleydesk.providers.base", "GenerationRequest")

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from foleydesk import APP_NAME
 from foleydesk.core.commands import AddCue, AddMarker, DeleteCue, EditCue
 from foleydesk.core.model import Cue, CueKind, Marker
-from foleydesk.core.project import PROJECT_SUFFIX, Project
+from foleydesk.core.project import Project
 from foleydesk.errors import UserError
 from foleydesk.ui import engines, recent
 from foleydesk.ui.banner import Banner
@@ -902,7 +902,3 @@ def project_missing_source(project: Project) -> UserError:
     except UserError as exc:
         return exc
     return UserError("")
-
-
-def is_project(path: Path) -> bool:
-    return path.suffix.lower() == PROJECT_SUFFIX

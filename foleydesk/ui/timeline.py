@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import math
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -200,7 +199,6 @@ class TimelineWidget(QWidget):
         session.position_changed.connect(self._on_position_changed)
         session.selection_changed.connect(lambda _id: self.invalidate())
         session.marks_changed.connect(self.update)
-        self.thumb_provider: Callable[[], bool] | None = None
 
     # -- geometry --
 

@@ -1,0 +1,45 @@
+"""Settings: keys go to the keyring and never come back into a widget; URLs and defaults save."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from foleydesk.ui import engines
+
+
+def test_key_is_never_shown_back_and_settings_save(window: Any, run: Any, qtbot: Any) -> None:
+    if engines.get(engines.SETTINGS) is None or engines.get(engines.REGISTRY) is None:
+        pytest.skip("settings or the provider registry are not installed")
+    from foleydesk.settings import load_settings
+    from foleydesk.ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(window)
+    dialog.show()
+    box = next(b for b in dialog.boxes if b.provider.id == "qubico")
+    qtbot.waitUntil(lambda: box.key_state.text() != "", timeout=5000)
+    box.key_edit.setText("sk-test-0123456789")
+    box.set_button.click()
+    assert box.key_edit.text() == ""  # the widget forgets the key at once
+    qtbot.waitUntil(
+        lambda: "keyring" in box.key_state.text().lower() or "stored" in box.key_state.text(),
+        timeout=5000,
+    )
+    # Stored, or a clear word that the keyring is missing (with the variable to use instead).
+    state = box.key_state.text()
+    assert "sk-test-0123456789" not in state
+    assert "stored" in state or "FOLEYDESK_QUBICO_API_KEY" in state
+
+    box.base_url.setText("http://127.0.0.1:9")
+    dialog.default_provider.setCurrentIndex(dialog.default_provider.findData("qubico"))
+    with qtbot.waitSignal(dialog.saved, timeout=3000):
+        dialog._save()
+    saved = load_settings()
+    assert saved.default_provider == "qubico"
+    assert saved.provider("qubico").base_url == "http://127.0.0.1:9"
+    saved.default_provider = None
+    saved.provider("qubico").base_url = None
+    from foleydesk.settings import save_settings
+
+    save_settings(saved)
