@@ -151,12 +151,12 @@ class PlaybackController(QObject):
         self.window.transport.set_device_status(
             status if self.engine.on_device else "no audio device", status
         )
-        has_volume = hasattr(self.engine, "set_volume")
-        self.window.transport.volume.setEnabled(has_volume)
-        if not has_volume:
-            self.window.transport.volume.setToolTip(
+        transport = self.window.transport
+        if not hasattr(self.engine, "set_volume"):
+            transport.volume_note = (
                 "Volume: the playback engine has no master volume; use the system volume."
             )
+        transport.set_playback_available(True, "")
 
     @property
     def ready(self) -> bool:
@@ -296,6 +296,7 @@ def attach_engines(window: MainWindow, session: ProjectSession) -> None:
     play_reason = engines.missing(engines.PLAYBACK)
     if session.project.source_path is None:
         play_reason = "The source video was not found: relink it to play."
+    window.playback_blocker = play_reason
     if not play_reason:
         window.player = PlaybackController(window, session)
         window.controllers.append(window.player)

@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
         self.player: Any = None  # PlaybackController when playback is installed
         self.export_controller: Any = None
         self._opening = False
+        self.playback_blocker = engines.missing(engines.PLAYBACK)
         self.edit_revision = 0  # counts model changes: drag-out renders know when they are stale
         self.drag_renders: dict[Path, int] = {}
         self._build_shell()
@@ -264,10 +265,8 @@ class MainWindow(QMainWindow):
         if stack is not None:
             self.undo_action.setText(self.tr("&Undo {0}").format(stack.undoText()))
             self.redo_action.setText(self.tr("&Redo {0}").format(stack.redoText()))
-        has_playback = engines.get(engines.PLAYBACK) is not None
-        self.transport.set_playback_available(
-            has and has_playback, engines.missing(engines.PLAYBACK) or self.tr("Open a video first")
-        )
+        blocker = self.playback_blocker if has else self.tr("Open a video first")
+        self.transport.set_playback_available(not blocker, blocker)
 
     # ------------------------------------------------------------------ errors
 
@@ -318,9 +317,9 @@ class MainWindow(QMainWindow):
                     )
                 )
                 return False
+            self.banner.hide()
             await self.install_project(project)
             recent.add_recent(project.path)
-            self.banner.hide()
             self.status.showMessage(self.tr("Opened {0}").format(project.name), 4000)
             return True
         finally:

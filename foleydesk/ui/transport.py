@@ -114,6 +114,8 @@ class TransportBar(QWidget):
         self.device.setMaximumWidth(240)
         layout.addWidget(self.device)
 
+        self._tips: dict[QWidget, str] = {}
+        self.volume_note = ""  # why the volume cannot be set (the engine has no master gain)
         self.play_button.clicked.connect(self.play_toggled)
         self.back_button.clicked.connect(lambda: self.step.emit(-1))
         self.fwd_button.clicked.connect(lambda: self.step.emit(1))
@@ -133,10 +135,15 @@ class TransportBar(QWidget):
 
     def set_playback_available(self, available: bool, reason: str) -> None:
         for b in (self.play_button, self.loop_button, self.cue_button, self.volume):
-            b.setEnabled(available)
-            b.setToolTip(reason if not available else b.toolTip())
+            if b not in self._tips:
+                self._tips[b] = b.toolTip()
+            usable = available and (b is not self.volume or not self.volume_note)
+            b.setEnabled(usable)
+            b.setToolTip(
+                self._tips[b] if usable else (reason if not available else self.volume_note)
+            )
         if not available:
-            self.device.set_full_text(self.tr("no playback engine"))
+            self.device.set_full_text(self.tr("no playback"))
             self.device.setToolTip(reason)
 
     def set_device_status(self, text: str, detail: str = "") -> None:

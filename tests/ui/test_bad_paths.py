@@ -113,3 +113,23 @@ def test_rotated_phone_clip_is_shown_upright(
     )
     rect = window.viewer.picture_rect()
     assert rect.height() > rect.width()
+
+
+def test_moved_source_is_reported_and_the_project_still_opens(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path, tmp_path: Path
+) -> None:
+    assert run(window.open_async(fresh_video))
+    project_path = window.session.project.path
+    run(window.close_session())
+    fresh_video.rename(tmp_path / "elsewhere.mov")
+    assert run(window.open_async(project_path))
+    assert "scene.mp4 was not found" in window.banner.text
+    assert "relink" in window.viewer.note.lower()
+    assert not window.transport.play_button.isEnabled()
+    assert "relink" in window.transport.play_button.toolTip().lower()
+    # Editing still works without the picture.
+    window.timeline.setFocus()
+    qtbot.keyClick(window.timeline, Qt.Key.Key_I)
+    window.session.seek(20)
+    qtbot.keyClick(window.timeline, Qt.Key.Key_O)
+    assert len(window.session.project.cues) == 1
