@@ -116,10 +116,12 @@ def _production_audio(seconds: int) -> np.ndarray:
         env = np.exp(-np.arange(length) / (DEMO_AUDIO_RATE * 0.025))
         thump = 0.35 * 0.8**index * env * np.sin(2 * np.pi * 90 * np.arange(length) / 48000)
         end = min(n, start + length)
-        audio[start:end] += thump[: end - start]
-    a, b = (f * DEMO_AUDIO_RATE // DEMO_FPS for f in SLIDE_FRAMES)
+        audio[start:end] += thump[: max(0, end - start)]
+    a, b = (min(n, f * DEMO_AUDIO_RATE // DEMO_FPS) for f in SLIDE_FRAMES)
     audio[a:b] += rng.normal(0.0, 0.03, b - a) * np.hanning(b - a)
-    audio[b : b + 4800] += 0.15 * np.exp(-np.arange(4800) / 900.0) * rng.normal(0.0, 1.0, 4800)
+    end = min(n, b + 4800)
+    thud = 0.15 * np.exp(-np.arange(4800) / 900.0) * rng.normal(0.0, 1.0, 4800)
+    audio[b:end] += thud[: end - b]
     stereo = np.stack([audio, audio]).astype(np.float32)
     return np.clip(stereo, -1.0, 1.0)
 

@@ -36,3 +36,29 @@ def test_next_run_opens_the_last_project(window: Any, run: Any, fresh_video: Pat
     assert recent.load_recent()[0] == path
     assert run(open_first(window, []))
     assert window.session.project.path == path
+
+
+def test_demo_module_is_qt_free() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, foleydesk.demo; "
+        "sys.exit(any(m.split('.')[0] in ('PySide6', 'qasync') for m in sys.modules))"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_demo_guide_audio_thumps_land_on_the_bounce_frames(tmp_path: Path) -> None:
+    import numpy as np
+
+    from foleydesk.demo import BOUNCE_FRAMES, DEMO_FPS, render_demo_clip
+    from foleydesk.media.audio import decode_audio
+
+    clip = render_demo_clip(tmp_path / "demo.mp4", seconds=5)
+    audio = decode_audio(clip)[:, 0]
+    for frame in BOUNCE_FRAMES:
+        at = frame * 48000 // DEMO_FPS
+        window = np.abs(audio[at : at + 2400]).max()
+        before = np.abs(audio[at - 4800 : at - 600]).max()
+        assert window > 4 * before, frame
