@@ -157,7 +157,7 @@ class CueTableModel(QAbstractTableModel):
 
 class CueTableView(QTableView):
     error = Signal(object)
-    activated_cue = Signal(int)
+    activated_cue = Signal(int)  # clicked in the list: the window moves the playhead there
     drag_cue = Signal(int)  # a row dragged out: the window renders the cue's clip
 
     def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
@@ -187,6 +187,7 @@ class CueTableView(QTableView):
         for col, width in ((0, 150), (1, 80), (2, 100), (3, 100), (4, 80), (6, 50), (7, 110)):
             self.setColumnWidth(col, width)
         self.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self.clicked.connect(self._on_clicked)
         session.selection_changed.connect(self._on_session_selection)
         self.source_model.modelReset.connect(self._on_model_reset)
 
@@ -194,6 +195,11 @@ class CueTableView(QTableView):
         rows = self.selectionModel().selectedRows()
         if rows:
             self.drag_cue.emit(int(rows[0].data(Qt.ItemDataRole.UserRole)))
+
+    def _on_clicked(self, index: QModelIndex) -> None:
+        cue_id = index.data(Qt.ItemDataRole.UserRole)
+        if cue_id is not None:
+            self.activated_cue.emit(int(cue_id))
 
     def _on_model_reset(self) -> None:
         self._on_session_selection(self.session.selected_cue_id)

@@ -432,6 +432,7 @@ class MainWindow(QMainWindow):
         self.cue_table = CueTableView(session)
         self.cue_table.error.connect(self.show_error)
         self.cue_table.drag_cue.connect(self.drag_cue)
+        self.cue_table.activated_cue.connect(self._go_to_cue)
         old = self.cues_dock.widget()
         self.cues_dock.setWidget(self.cue_table)
         if old is not None:
@@ -566,6 +567,10 @@ class MainWindow(QMainWindow):
     def go_end(self) -> None:
         if self.session is not None:
             self.seek(self.session.frame_count - 1)
+
+    def _go_to_cue(self, cue_id: int) -> None:
+        if self.session is not None and cue_id in self.session.project.cues:
+            self.seek(self.session.project.cues[cue_id].in_frame)
 
     def jump_edge(self, direction: int) -> None:
         if self.session is None:
