@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from foleydesk.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
-SYNC_RENDER_LIMIT = Fraction(20)  # seconds of audio rendered while the mouse waits
+SYNC_RENDER_LIMIT = Fraction(8)  # seconds of audio rendered while the mouse waits
 
 
 def _safe(text: str) -> str:
