@@ -77,6 +77,32 @@ def attr(module: str, name: str) -> Any | None:
     return value
 
 
+# Modules the engines import lazily on first use (the first job, the first export). Importing
+# them costs tens of milliseconds each once PySide6's import hook is installed, so they are
+# imported ahead, in a worker thread, instead of on the event loop at the first click.
+WARM_UP = (
+    "foleydesk.media.segments",
+    "foleydesk.media.takes",
+    "foleydesk.media.audio",
+    "foleydesk.media.render",
+    "foleydesk.media.stems",
+    "foleydesk.media.bwf",
+    "foleydesk.media.mux",
+    "foleydesk.providers.offline",
+    "foleydesk.providers.registry",
+    "foleydesk.interchange.export",
+)
+
+
+def warm_up() -> None:
+    """Import what the engines will need (call from a worker thread)."""
+    for name in WARM_UP:
+        try:
+            importlib.import_module(name)
+        except Exception:  # a missing engine is reported where it is used
+            log.debug("warm-up import of %s failed", name, exc_info=True)
+
+
 def reset() -> None:
     """Forget what was found (tests install engines between runs)."""
     _cache.clear()

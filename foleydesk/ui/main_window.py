@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         self.export_controller: Any = None
         self._opening = False
         self.playback_blocker = engines.missing(engines.PLAYBACK)
+        self._warmed = False
         self.edit_revision = 0  # counts model changes: drag-out renders know when they are stale
         self.drag_renders: dict[Path, int] = {}
         self._build_shell()
@@ -443,6 +444,9 @@ class MainWindow(QMainWindow):
     def _attach_engines(self, session: ProjectSession) -> None:
         from foleydesk.ui.controllers import attach_engines
 
+        if not self._warmed:
+            self._warmed = True
+            asyncio.get_running_loop().run_in_executor(None, engines.warm_up)
         attach_engines(self, session)
 
     async def close_session(self) -> None:
