@@ -117,7 +117,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name in ("CONFIG", "DATA", "LOG"):
             env[f"FOLEYDESK_{name}_DIR"] = str(Path(tmp) / name.lower())
-        # A fresh process: the measured app owns its Qt application and loop.
+        # A fresh process: the measured app owns its Qt application and loop. Beside it, an idle
+        # process runs the same heartbeat: its stalls are the machine's (other processes), not
+        # the app's.
+        noise = subprocess.Popen(
+            [sys.executable, "-m", "bench.ui", "--noise", str(seconds + 8)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         out = subprocess.run(
             [sys.executable, "-m", "bench.ui", "--child", str(video), str(seconds)],
             env=env,
@@ -125,9 +132,11 @@ def main() -> None:
             text=True,
             check=False,
         )
+        noise_out, _ = noise.communicate(timeout=120)
     if out.returncode != 0:
         raise SystemExit(out.stderr[-2000:])
     print(out.stdout, end="")
+    print(noise_out, end="")
 
 
 def _timeline_paint_2h(folder: Path) -> dict[str, float]:
@@ -233,8 +242,26 @@ def child(video: Path, seconds: float) -> None:
         figure(f"ui.timeline_2h_400cues_paint_{name}", value, "ms")
 
 
+def noise(seconds: float) -> None:
+    """The heartbeat alone in an idle process: how late the machine itself makes it."""
+
+    async def beat() -> float:
+        worst = 0.0
+        loop = asyncio.get_running_loop()
+        end = loop.time() + seconds
+        while loop.time() < end:
+            before = time.perf_counter()
+            await asyncio.sleep(HEARTBEAT)
+            worst = max(worst, time.perf_counter() - before - HEARTBEAT)
+        return worst
+
+    figure("ui.machine_noise_stall_max", asyncio.run(beat()) * 1000, "ms (idle process, same run)")
+
+
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--child"]:
+    if sys.argv[1:2] == ["--noise"]:
+        noise(float(sys.argv[2]))
+    elif sys.argv[1:2] == ["--child"]:
         child(Path(sys.argv[2]), float(sys.argv[3]))
     else:
         main()

@@ -43,7 +43,7 @@ class JobController:
         if self.settings is None:
             raise UserError("Settings could not be loaded.", "See the log file.")
         self.client = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=15.0))
-        self.engine = job_engine(session.project, self.client, self.settings)
+        self.engine = job_engine(session.project, self.client, self.settings, cpu_workers=1)
         self._runner: asyncio.Task[None] | None = None
         window.tasks.spawn(self._resume(), "jobs-resume")
 
