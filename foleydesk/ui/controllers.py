@@ -50,6 +50,7 @@ class JobController:
     async def _resume(self) -> None:
         uncertain = await self.engine.resume(wait=False)
         if uncertain:
+            self.window.side_tabs.setCurrentWidget(self.window.jobs_panel)
             self.window.show_error(
                 UserError(
                     f"{len(uncertain)} job(s) may have been submitted before the app closed.",
