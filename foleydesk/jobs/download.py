@@ -31,6 +31,9 @@ class ResultTooLarge(ProviderError):
     """More bytes than any take could need: refused rather than filling the disk."""
 
 
+WRITE_BATCH = 1 << 20
+
+
 def _too_large(limit: int) -> ResultTooLarge:
     return ResultTooLarge(
         f"The provider's result is larger than {limit // (1024 * 1024)} MB; no take is that big.",
@@ -61,12 +64,27 @@ async def _stream_once(client: httpx.AsyncClient, url: str, dest: Path, limit: i
         if declared and declared.isdigit() and int(declared) > limit:
             raise _too_large(limit)
         received = 0
-        with open(dest, "wb") as fh:
+        pending: list[bytes] = []
+        pending_size = 0
+        # Disk writes go to a thread in 1 MB batches: a busy disk can block a write() for
+        # longer than the app may freeze.
+        fh = await asyncio.to_thread(open, dest, "wb")
+        try:
             async for chunk in response.aiter_bytes(1 << 16):
                 received += len(chunk)
                 if received > limit:
                     raise _too_large(limit)
-                fh.write(chunk)
+                pending.append(chunk)
+                pending_size += len(chunk)
+                if pending_size >= WRITE_BATCH:
+                    await asyncio.to_thread(fh.write, b"".join(pending))
+                    pending, pending_size = [], 0
+                else:
+                    await asyncio.sleep(0)  # a fast local stream must not hog the loop
+            if pending:
+                await asyncio.to_thread(fh.write, b"".join(pending))
+        finally:
+            await asyncio.to_thread(fh.close)
         if declared and declared.isdigit() and received != int(declared):
             raise TransientError(f"download cut short ({received} of {declared} bytes)")
 
@@ -82,7 +100,7 @@ async def download(
 ) -> Path:
     """The result in a fresh temp file inside `folder` (the caller moves or deletes it)."""
     check_url(url, allow_http_hosts, "result URL")
-    dest = temp_path(folder, suffix)
+    dest = await asyncio.to_thread(temp_path, folder, suffix)
     last: Exception | None = None
     try:
         for attempt in range(policy.attempts):
@@ -101,7 +119,7 @@ async def download(
         assert last is not None
         raise last
     except BaseException:
-        dest.unlink(missing_ok=True)
+        await asyncio.to_thread(dest.unlink, missing_ok=True)
         raise
 
 

@@ -13,9 +13,11 @@ CPU work (cutting, decoding, writing WAVs) runs on a small fixed thread pool.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import random
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,6 +34,7 @@ from foleydesk.core.timebase import PROJECT_SAMPLE_RATE, Rounding, time_to_sampl
 from foleydesk.errors import UserError
 from foleydesk.jobs.download import ResultExpired, decode_data_uri, download, save_data
 from foleydesk.jobs.limits import ProviderGate, UsageLedger
+from foleydesk.jobs.records import RecordWriter
 from foleydesk.logs import redact
 from foleydesk.providers.base import (
     GenerationRequest,
@@ -58,6 +61,7 @@ UNCERTAIN_TEXT = (
 )
 SUBMIT_ATTEMPTS = 8  # for answers that prove nothing was created (429, 503, refused connection)
 EXPIRED_REFRESHES = 2
+WARM_DEFAULT_THREADS = 4  # asyncio.to_thread users: file reads, base64, JSON, disk writes
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,9 @@ class JobEngine:
         self._cancel_requested: set[int] = set()
         self._wake = asyncio.Event()
         self._cpu = ThreadPoolExecutor(cpu_workers, thread_name_prefix="foleydesk-job")
+        self._cpu_workers = cpu_workers
+        self._warm = False
+        self._records = RecordWriter(project)
         self.policy = RetryPolicy(settings.retry_attempts, settings.retry_base_seconds)
 
     # -- providers and limits --
@@ -217,8 +224,16 @@ class JobEngine:
     # -- state changes --
 
     def _set(self, job_id: int, **changes: Any) -> Job:
-        job = self.project.update_job(job_id, **changes)
+        """Change a job: live at once, on disk shortly (in order, off the loop)."""
+        job, _ = self._records.update(job_id, **changes)
         self.events.emit(JobEvent(job.id, job.state, job.progress, job.status_text))
+        return job
+
+    async def _save(self, job_id: int, **changes: Any) -> Job:
+        """Change a job and wait until the change is on disk (before anything irrevocable)."""
+        job, written = self._records.update(job_id, **changes)
+        self.events.emit(JobEvent(job.id, job.state, job.progress, job.status_text))
+        await asyncio.wrap_future(written)
         return job
 
     def _fail(self, job_id: int, message: str) -> None:
@@ -248,8 +263,25 @@ class JobEngine:
                     self._run(job.id), name=f"job-{job.id}"
                 )
 
+    async def _warm_threads(self) -> None:
+        """Start the worker threads now: a thread started on demand mid-run can take tens of
+        milliseconds to come up while the loop waits for it."""
+        if self._warm:
+            return
+        self._warm = True
+        loop = asyncio.get_running_loop()
+        for pool, count in ((None, WARM_DEFAULT_THREADS), (self._cpu, self._cpu_workers)):
+            barrier = threading.Barrier(count)
+
+            def meet(barrier: threading.Barrier = barrier) -> None:
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    barrier.wait(0.5)
+
+            await asyncio.gather(*(loop.run_in_executor(pool, meet) for _ in range(count)))
+
     async def run_until_idle(self) -> None:
         """Run until no job is queued or running here (jobs queued meanwhile are picked up)."""
+        await self._warm_threads()
         while True:
             self._wake.clear()
             self.start()
@@ -397,6 +429,8 @@ class JobEngine:
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)
         self._tasks.clear()
         self._cpu.shutdown(wait=False, cancel_futures=True)
+        await self._records.flush()
+        await asyncio.to_thread(self._records.close)
 
     # -- one job --
 
@@ -474,6 +508,15 @@ class JobEngine:
             request = GenerationRequest(**{**request.__dict__, "video_url": url})
         return request
 
+    def segment_path(self, job: Job, provider: Provider) -> Path:
+        """Where the job's upload segment is cached (same range and spec: cut once)."""
+        caps = provider.capabilities
+        name = (
+            f"cue{job.cue_id}-{job.request['in_frame']}-{job.request['out_frame']}-"
+            f"{caps.segment_short_side}p{caps.max_upload_bytes // 1024}k.mp4"
+        )
+        return self.project.segments_dir / name
+
     def _cut_segment(self, job: Job, provider: Provider) -> Path:
         from foleydesk.media.segments import SegmentSpec, cut_segment
 
@@ -488,11 +531,7 @@ class JobEngine:
             max_duration=caps.max_duration,
             audio=caps.needs_upload,  # hosts get the range's sound too; the offline sketch not
         )
-        name = (
-            f"cue{job.cue_id}-{job.request['in_frame']}-{job.request['out_frame']}-"
-            f"{caps.segment_short_side}p{caps.max_upload_bytes // 1024}k.mp4"
-        )
-        out = self.project.segments_dir / name
+        out = self.segment_path(job, provider)
         if out.is_file() and out.stat().st_size > 0:
             return out  # same range, same spec: cut once
         self.project.segments_dir.mkdir(parents=True, exist_ok=True)
@@ -503,7 +542,7 @@ class JobEngine:
     ) -> str:
         for attempt in range(SUBMIT_ATTEMPTS):
             await gate.pace_submit(lambda _s, text: self._set(job_id, status_text=text))
-            job = self._set(
+            job = await self._save(
                 job_id,
                 state=JobState.SUBMITTING,
                 status_text="submitting",
@@ -523,7 +562,7 @@ class JobEngine:
                 await asyncio.sleep(delay)
                 continue
             # The one commit that must never be lost.
-            self._set(
+            await self._save(
                 job.id,
                 state=JobState.RUNNING,
                 task_id=task_id,
@@ -534,16 +573,17 @@ class JobEngine:
         raise TransientError("the provider stayed busy")
 
     def _note_status(self, job_id: int, status: TaskStatus) -> None:
-        if job_id in self._tasks:
-            self._check_external_cancel(job_id)  # never write over another process's cancel
         job = self.project.job(job_id)
         text = redact(status.text or status.state.value)[:200]
         progress = job.progress if status.progress is None else max(0.0, min(1.0, status.progress))
         if text != job.status_text or progress != job.progress:
             self._set(job_id, status_text=text, progress=progress)
 
-    def _check_external_cancel(self, job_id: int) -> None:
-        for row in self.project.store.load_all("jobs"):
+    async def _check_external_cancel(self, job_id: int) -> None:
+        """Another process (`foleydesk cancel`) may have cancelled the job in the file. Read in
+        a thread: the store's lock may be held by the record writer during an fsync."""
+        rows = await asyncio.to_thread(self.project.store.load_all, "jobs")
+        for row in rows:
             if row.id == job_id and row.state is JobState.CANCELLED:
                 self.project.jobs[job_id] = row
                 raise _Cancelled()
@@ -552,7 +592,7 @@ class JobEngine:
         delay = provider.capabilities.first_poll_seconds or self.settings.poll_initial_seconds
         trouble_since: float | None = None
         while True:
-            self._check_external_cancel(job_id)
+            await self._check_external_cancel(job_id)
             try:
                 status = await provider.poll(task_id)
             except TransientError as exc:
@@ -567,6 +607,7 @@ class JobEngine:
                 self._set(job_id, status_text=f"cannot reach {provider.name}: {exc}; still trying")
             else:
                 trouble_since = None
+                await self._check_external_cancel(job_id)  # never write over another's cancel
                 self._note_status(job_id, status)
                 if status.state.terminal:
                     return status
@@ -624,39 +665,35 @@ class JobEngine:
                 from foleydesk.media.takes import decode_provider_output
 
                 samples = await self._cpu_call(decode_provider_output, tmp, length)
-            finally:
-                tmp.unlink(missing_ok=True)
+            finally:  # removing 50 MB can take tens of ms: not on the loop
+                await asyncio.to_thread(tmp.unlink, missing_ok=True)
         take_name = self._take_name(job, provider)
         final = self.project.takes_dir / take_name
         digest = await self._cpu_call(self._write_take, final, samples)
-        with self.project.transaction():
-            take = self.project.add_take(
-                Take(
-                    0,
-                    job.cue_id,
-                    provider.id,
-                    params={
-                        **job.request.get("params", {}),
-                        "seed": job.request.get("seed"),
-                        "task_id": task_id,
-                    },
-                    job_id=job.id,
-                    status=TakeStatus.READY,
-                    file=str(final.relative_to(self.project.media_dir)),
-                    sha256=digest,
-                )
-            )
-            cue = self.project.cues.get(job.cue_id)
-            if cue is not None and cue.chosen_take_id is None:  # a first take is heard at once
-                self.project.update_cue(cue.id, chosen_take_id=take.id)
-            self._set(
-                job_id,
-                state=JobState.DONE,
-                take_id=take.id,
-                progress=1.0,
-                status_text="done",
-                finished_at=time.time(),
-            )
+        take = Take(
+            0,
+            job.cue_id,
+            provider.id,
+            params={
+                **job.request.get("params", {}),
+                "seed": job.request.get("seed"),
+                "task_id": task_id,
+            },
+            job_id=job.id,
+            status=TakeStatus.READY,
+            file=str(final.relative_to(self.project.media_dir)),
+            sha256=digest,
+            created_at=time.time(),
+        )
+        await self._records.add_take(
+            take,
+            job_id,
+            state=JobState.DONE,
+            progress=1.0,
+            status_text="done",
+            finished_at=time.time(),
+        )
+        self.events.emit(JobEvent(job_id, JobState.DONE, 1.0, "done"))
 
     def _take_name(self, job: Job, provider: Provider) -> str:
         seed = job.request.get("seed")

@@ -94,6 +94,7 @@ class ProviderGate:
         self.clock = clock
         self.active = 0
         self._cond = asyncio.Condition()
+        self._pacing = asyncio.Lock()  # one pacing decision at a time per provider
 
     async def acquire(self, on_wait: WaitNotice | None = None) -> None:
         """Wait for a free slot."""
@@ -115,13 +116,13 @@ class ProviderGate:
     async def pace_submit(self, on_wait: WaitNotice | None = None) -> None:
         """Wait until one more submit fits the per-minute and per-day limits, then record it."""
         while True:
-            now = self.clock()
-            wait = rate_wait(
-                self.ledger.times(self.provider_id, now), now, self.per_minute, self.per_day
-            )
-            if wait <= 0:
-                self.ledger.record(self.provider_id, now)
-                return
+            async with self._pacing:  # the ledger is a file: read and write it off the loop
+                now = self.clock()
+                times = await asyncio.to_thread(self.ledger.times, self.provider_id, now)
+                wait = rate_wait(times, now, self.per_minute, self.per_day)
+                if wait <= 0:
+                    await asyncio.to_thread(self.ledger.record, self.provider_id, now)
+                    return
             if on_wait:
                 window = "daily" if wait > MINUTE else "per-minute"
                 on_wait(wait, f"waiting {wait:.0f} s for the provider's {window} limit")

@@ -13,7 +13,8 @@ import ipaddress
 import json
 import logging
 import random
-from collections.abc import Mapping
+import uuid
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -139,6 +140,31 @@ class RetryPolicy:
         return random.uniform(0.5 * exp, exp)  # "equal jitter"
 
 
+SEND_CHUNK = 256 * 1024
+BIG_BODY = 1024 * 1024
+
+
+async def _slices(data: bytes) -> AsyncIterator[bytes]:
+    """A big body in slices, yielding to the loop between them (one 50 MB write would stall
+    every other job for tens of milliseconds)."""
+    view = memoryview(data)
+    for start in range(0, len(view), SEND_CHUNK):
+        yield bytes(view[start : start + SEND_CHUNK])
+        await asyncio.sleep(0)
+
+
+def multipart_body(field: str, filename: str, data: bytes, content_type: str) -> tuple[bytes, str]:
+    """(body, Content-Type) of a one-file multipart/form-data upload (built off the loop)."""
+    boundary = uuid.uuid4().hex
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; '
+        f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'
+    ).encode()
+    return head + data + f"\r\n--{boundary}--\r\n".encode(), (
+        f"multipart/form-data; boundary={boundary}"
+    )
+
+
 def _json_bytes(body: Any) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode("utf-8")
 
@@ -195,6 +221,10 @@ class HostHttp:
         if "json" in kwargs:  # bodies can carry tens of MB of base64: encode off the loop
             kwargs["content"] = await asyncio.to_thread(_json_bytes, kwargs.pop("json"))
             headers["Content-Type"] = "application/json"
+        content = kwargs.get("content")
+        if isinstance(content, bytes) and len(content) > BIG_BODY:
+            kwargs["content"] = _slices(content)  # fresh per attempt, so retries resend it all
+            headers["Content-Length"] = str(len(content))
         return await self.client.request(method, url, headers=headers, **kwargs)
 
     async def request(

@@ -27,6 +27,7 @@ from foleydesk.providers.base import (
     TransientError,
 )
 from foleydesk.providers.hosted import HostedProvider, first_str, whole_seconds
+from foleydesk.providers.http import multipart_body
 from foleydesk.providers.piapi import envelope_data
 
 CREATE_PATH = "/api/v3/wavespeed-ai/mmaudio-v2"
@@ -67,8 +68,13 @@ class WavespeedProvider(HostedProvider):
         return {"Authorization": f"Bearer {key}"}
 
     async def upload(self, path: Path, content_type: str) -> str:
-        files = {"file": (path.name, await asyncio.to_thread(path.read_bytes), content_type)}
-        response = await self.http.request("POST", UPLOAD_PATH, files=files)
+        def build() -> tuple[bytes, str]:
+            return multipart_body("file", path.name, path.read_bytes(), content_type)
+
+        body, form_type = await asyncio.to_thread(build)  # tens of MB: off the event loop
+        response = await self.http.request(
+            "POST", UPLOAD_PATH, content=body, headers={"Content-Type": form_type}
+        )
         try:
             answer: Any = response.json()
         except ValueError:

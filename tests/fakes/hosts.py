@@ -16,7 +16,15 @@ from fractions import Fraction
 from typing import Any
 
 from tests.fakes import media
-from tests.fakes.server import FakeServer, Fault, FaultPlan, Request, Response, json_response
+from tests.fakes.server import (
+    FakeServer,
+    Fault,
+    FaultPlan,
+    Request,
+    Response,
+    json_response,
+    trim_free,
+)
 
 CONTENT_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav", "mp4": "video/mp4"}
 HUGE_BYTES = 600 * 1024 * 1024
@@ -78,6 +86,7 @@ class TaskHost(FakeServer):
         self.tasks: dict[str, FakeTask] = {}
         self.creates: Counter[str] = Counter()  # prompt -> creates that reached the host
         self.invalid: list[str] = []  # schema violations seen (tests assert none)
+        self.pad_results = 0  # bytes of MP4 padding on every video result (the benchmark's 50 MB)
 
     def guarded(self, fn: Callable[[], Response]) -> Callable[[], Response]:
         def run() -> Response:
@@ -98,7 +107,7 @@ class TaskHost(FakeServer):
             prompt,
             time.monotonic(),
             self.latency,
-            video,
+            trim_free(video) if video else None,
             duration,
             self.output_format,
             fails=self.current_fault is Fault.TASK_FAILS,
@@ -118,7 +127,8 @@ class TaskHost(FakeServer):
                     length = min(length, video_length) if length else video_length
                 task.output = media.generate(task.video, task.fmt, length)
             if task.url is None or self.file_bytes(task.url) is None:
-                task.url = self.add_file(task.output, task.fmt, CONTENT_TYPES[task.fmt])
+                pad = self.pad_results if task.fmt == "mp4" else 0
+                task.url = self.add_file(task.output, task.fmt, CONTENT_TYPES[task.fmt], pad)
             return task.url
 
     def after_fault(self, category: str, fault: Fault, request: Request) -> Response | None:
@@ -414,7 +424,7 @@ class EachlabsHost(TaskHost):
             self.puts_with_key += 1
         need(request.headers.get("content-type") == content_type, "Content-Type must match")
         with self.lock:
-            self.files[token] = (request.body, content_type)
+            self.files[token] = (trim_free(request.body), content_type, 0)
         return Response(200, b"")
 
     def create(self, request: Request) -> Response:

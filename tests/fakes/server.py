@@ -98,6 +98,7 @@ class Response:
     slow: float = 0.0  # seconds to trickle the body over
     drop: bool = False  # close the connection without answering
     stream_bytes: int = 0  # send this many filler bytes (a huge result)
+    pad: int = 0  # append an MP4 `free` box of this many bytes (a big but valid video)
 
 
 def json_response(status: int, obj: Any, headers: dict[str, str] | None = None) -> Response:
@@ -106,6 +107,19 @@ def json_response(status: int, obj: Any, headers: dict[str, str] | None = None) 
         json.dumps(obj).encode(),
         {"Content-Type": "application/json", **(headers or {})},
     )
+
+
+def trim_free(data: bytes) -> bytes:
+    """An MP4 without a trailing top-level `free` box (keeps big padded uploads out of RAM)."""
+    offset = 0
+    while offset + 8 <= len(data):
+        size = int.from_bytes(data[offset : offset + 4], "big")
+        if size < 8:
+            return data
+        if data[offset + 4 : offset + 8] == b"free" and offset + size == len(data):
+            return data[:offset]
+        offset += size
+    return data
 
 
 Route = Callable[[Request, "list[str]"], Response]
@@ -120,7 +134,7 @@ class FakeServer:
     def __init__(self, key: str = "test-key", plan: FaultPlan | None = None) -> None:
         self.key = key
         self.plan = plan or FaultPlan()
-        self.files: dict[str, tuple[bytes, str]] = {}
+        self.files: dict[str, tuple[bytes, str, int]] = {}
         self.requests: list[Request] = []
         self.lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
@@ -183,6 +197,8 @@ class FakeServer:
                 for name, value in response.headers.items():
                     self.send_header(name, value)
                 size = response.stream_bytes or len(response.body)
+                if response.pad:
+                    size += 8 + response.pad
                 self.send_header("Content-Length", str(size))
                 self.end_headers()
                 try:
@@ -199,6 +215,11 @@ class FakeServer:
                             time.sleep(response.slow / pieces)
                     else:
                         self.wfile.write(response.body)
+                    if response.pad:
+                        self.wfile.write((8 + response.pad).to_bytes(4, "big") + b"free")
+                        block = b"\0" * 65536
+                        for start in range(0, response.pad, len(block)):
+                            self.wfile.write(block[: min(len(block), response.pad - start)])
                 except (BrokenPipeError, ConnectionResetError):
                     self.close_connection = True
 
@@ -278,10 +299,11 @@ class FakeServer:
 
     # -- files --
 
-    def add_file(self, data: bytes, ext: str, content_type: str) -> str:
+    def add_file(self, data: bytes, ext: str, content_type: str, pad: int = 0) -> str:
+        """Serve `data` (plus a `pad`-byte free box) at a fresh URL; uploads lose their padding."""
         token = f"{random.getrandbits(64):016x}"
         with self.lock:
-            self.files[token] = (data, content_type)
+            self.files[token] = (trim_free(data), content_type, pad)
         return f"{self.base_url}/files/{token}.{ext}"
 
     def file_bytes(self, url: str) -> bytes | None:
@@ -297,8 +319,8 @@ class FakeServer:
         entry = self.files.get(token)
         if entry is None:
             return Response(404, b"<Error><Code>NoSuchKey</Code></Error>")
-        data, content_type = entry
-        return Response(200, data, {"Content-Type": content_type})
+        data, content_type, pad = entry
+        return Response(200, data, {"Content-Type": content_type}, pad=pad)
 
     def check_key(self, request: Request, header: str, prefix: str = "") -> Response | None:
         value = request.headers.get(header.lower(), "")

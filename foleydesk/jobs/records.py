@@ -1,0 +1,86 @@
+"""Job and take records written by one background thread, so a commit never stalls the loop.
+
+The project file commits with fsync; while 50 MB downloads are being flushed to disk one fsync
+can take 100 ms, longer than the app may freeze. The live project (memory and `changed`) is
+updated on the loop thread at once; the same record is then written, in order, by a single
+writer thread. Callers that must not go on before the record is on disk (the task id!) await it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from foleydesk.core.events import Action, Change, Entity
+from foleydesk.core.model import Job, Take
+from foleydesk.core.project import Project
+
+
+class RecordWriter:
+    """Applies job changes to the live project now and to the file in order, off the loop."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="foleydesk-records")
+        self._last: Future[Any] | None = None
+
+    def update(self, job_id: int, **changes: Any) -> tuple[Job, Future[Any]]:
+        """The changed job (live at once) and the future of its write."""
+        changes.setdefault("updated_at", time.time())
+        job = dataclasses.replace(self.project.job(job_id), **changes)
+        self.project.jobs[job_id] = job
+        self.project.changed.emit(Change(Entity.JOB, job_id, Action.UPDATED))
+        future = self._pool.submit(self.project.store.update, "jobs", job)
+        self._last = future
+        return job, future
+
+    async def update_durably(self, job_id: int, **changes: Any) -> Job:
+        job, future = self.update(job_id, **changes)
+        await asyncio.wrap_future(future)
+        return job
+
+    async def add_take(self, take: Take, job_id: int, **job_changes: Any) -> Take:
+        """Insert the take and point the job at it in one transaction on the writer thread,
+        then show both in the live project. A cue with no chosen take gets this one."""
+        store = self.project.store
+        job_changes.setdefault("updated_at", time.time())
+        job = dataclasses.replace(self.project.job(job_id), **job_changes)
+
+        def write() -> tuple[int, Job]:
+            with store.transaction():
+                take_id = store.insert("takes", take)
+                done = dataclasses.replace(job, take_id=take_id)
+                store.update("jobs", done)
+            return take_id, done
+
+        loop = asyncio.get_running_loop()
+        take_id, done = await loop.run_in_executor(self._pool, write)
+        added = dataclasses.replace(take, id=take_id)
+        self.project.takes[take_id] = added
+        self.project.changed.emit(Change(Entity.TAKE, take_id, Action.ADDED))
+        self.project.jobs[job_id] = done
+        self.project.changed.emit(Change(Entity.JOB, job_id, Action.UPDATED))
+        cue = self.project.cues.get(take.cue_id)
+        if cue is not None and cue.chosen_take_id is None:
+            self.project.cues[cue.id] = dataclasses.replace(cue, chosen_take_id=take_id)
+            self.project.changed.emit(Change(Entity.CUE, cue.id, Action.UPDATED))
+            self._last = self._pool.submit(self._write_current_cue, cue.id)
+        return added
+
+    def _write_current_cue(self, cue_id: int) -> None:
+        """Write the cue as the live project has it *now*: the user's edits are made on the
+        loop thread, so whichever write lands last carries both theirs and ours."""
+        cue = self.project.cues.get(cue_id)
+        if cue is not None:
+            self.project.store.update("cues", cue)
+
+    async def flush(self) -> None:
+        """Wait until every queued write is on disk."""
+        if self._last is not None:
+            await asyncio.wrap_future(self._pool.submit(lambda: None))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
