@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from foleydesk.core.timebase import Rounding, frame_to_time, time_to_frame
 from foleydesk.errors import UserError
-from foleydesk.ui import engines
+from foleydesk.ui import engines, preferences
 from foleydesk.ui import providers as provider_list
 from foleydesk.ui.media_loader import rgb_to_qimage
 from foleydesk.ui.session import ProjectSession
@@ -134,7 +134,10 @@ class PlaybackController(QObject):
         assert playback is not None
         loop = asyncio.get_running_loop()
         try:
-            self.engine = await loop.run_in_executor(None, lambda: playback(self.session.project))
+            device = preferences.audio_device()
+            self.engine = await loop.run_in_executor(
+                None, lambda: playback(self.session.project, device=device)
+            )
         except UserError as exc:
             self.window.show_error(exc)
             self.window.transport.set_playback_available(False, exc.message)

@@ -12,11 +12,12 @@ import signal
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from foleydesk import APP_NAME, __version__
 from foleydesk.logs import setup_logging
+from foleydesk.ui import preferences
 from foleydesk.ui.compat import new_loop  # imports PySide6 before qasync
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ async def _main(files: list[str]) -> int:
     from foleydesk.ui.main_window import MainWindow
 
     window = MainWindow()
-    settings = QSettings(APP_NAME, APP_NAME)
+    settings = preferences.store()
     geometry = settings.value("window/geometry")
     if geometry is not None:
         window.restoreGeometry(geometry)

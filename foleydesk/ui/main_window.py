@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -33,7 +33,7 @@ from foleydesk.core.commands import AddCue, AddMarker, DeleteCue, EditCue
 from foleydesk.core.model import Cue, CueKind, Marker
 from foleydesk.core.project import Project
 from foleydesk.errors import UserError
-from foleydesk.ui import engines, recent
+from foleydesk.ui import engines, preferences, recent
 from foleydesk.ui.banner import Banner
 from foleydesk.ui.compat import TaskKeeper, dialog_result
 from foleydesk.ui.cue_table import CueTableView
@@ -305,7 +305,8 @@ class MainWindow(QMainWindow):
         try:
             loop = asyncio.get_running_loop()
             try:
-                project = await loop.run_in_executor(None, open_or_create, path)
+                lanes = preferences.foley_lanes()
+                project = await loop.run_in_executor(None, open_or_create, path, lanes)
             except UserError as exc:
                 self.show_error(exc)
                 return False
@@ -897,7 +898,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.session is not None:
             self.inspector.commit_text()
-        settings = QSettings(APP_NAME, APP_NAME)
+        settings = preferences.store()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
         self.closed.emit()

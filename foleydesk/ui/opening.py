@@ -14,7 +14,7 @@ from foleydesk.media.probe import probe, source_media_from_info
 from foleydesk.paths import data_dir
 
 
-def open_or_create(path: Path) -> Project:
+def open_or_create(path: Path, foley_lanes: int = 2) -> Project:
     path = Path(path)
     if not path.exists():
         raise UserError(f"{path} does not exist.", "It may have been moved or renamed.")
@@ -28,7 +28,7 @@ def open_or_create(path: Path) -> Project:
             return project
         project.close()
         project_path = _free_name(project_path)
-    return Project.create(project_path, source_media_from_info(info))
+    return Project.create(project_path, source_media_from_info(info), foley_lanes=foley_lanes)
 
 
 def _project_path_for(video: Path) -> Path:

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from foleydesk.errors import UserError
-from foleydesk.ui import engines
+from foleydesk.ui import engines, preferences
 from foleydesk.ui import providers as provider_list
 from foleydesk.ui.compat import TaskKeeper
 
@@ -174,6 +174,16 @@ class SettingsDialog(QDialog):
         self.default_provider.setCurrentIndex(max(0, self.default_provider.findData(current)))
         top.addRow(self.tr("Default provider"), self.default_provider)
         layout.addLayout(top)
+        self.device_combo = QComboBox()
+        self.device_combo.addItem(self.tr("System default"), "")
+        self.device_combo.setEnabled(False)
+        self.device_combo.setToolTip(self.tr("Looking for sound devices..."))
+        top.addRow(self.tr("Audio output"), self.device_combo)
+        self.lanes_spin = QSpinBox()
+        self.lanes_spin.setRange(1, 8)
+        self.lanes_spin.setValue(preferences.foley_lanes())
+        top.addRow(self.tr("Foley lanes in new projects"), self.lanes_spin)
+        self.tasks.spawn(self._list_devices(), "audio-devices")
         note = QLabel(
             self.tr(
                 "Keys go to the system keyring and are never shown again. "
@@ -204,7 +214,22 @@ class SettingsDialog(QDialog):
         self.error.setObjectName("Over")
         layout.addWidget(self.error)
 
+    async def _list_devices(self) -> None:
+        names = await asyncio.get_running_loop().run_in_executor(None, preferences.output_devices)
+        current = preferences.audio_device()
+        for name in names:
+            self.device_combo.addItem(name, name)
+        if current and current not in names:
+            self.device_combo.addItem(self.tr("{0} (not connected)").format(current), current)
+        self.device_combo.setCurrentIndex(max(0, self.device_combo.findData(current or "")))
+        self.device_combo.setEnabled(True)
+        self.device_combo.setToolTip(
+            "" if names else self.tr("No sound device found: playback runs silently.")
+        )
+
     def _save(self) -> None:
+        preferences.set_audio_device(self.device_combo.currentData() or None)
+        preferences.set_foley_lanes(self.lanes_spin.value())
         save = engines.attr("foleydesk.settings", "save_settings")
         if self.settings is None or save is None:
             return

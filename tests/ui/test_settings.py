@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -43,3 +44,26 @@ def test_key_is_never_shown_back_and_settings_save(window: Any, run: Any, qtbot:
     from foleydesk.settings import save_settings
 
     save_settings(saved)
+
+
+def test_project_defaults_and_audio_device_choice(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    from foleydesk.core.model import LaneKind
+    from foleydesk.ui import preferences
+    from foleydesk.ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(window)
+    dialog.show()
+    qtbot.waitUntil(dialog.device_combo.isEnabled, timeout=10000)
+    assert dialog.device_combo.itemData(0) == ""  # "System default" is always offered
+    dialog.lanes_spin.setValue(3)
+    dialog._save()
+    assert preferences.foley_lanes() == 3
+    assert preferences.audio_device() is None
+    try:
+        assert run(window.open_async(fresh_video))
+        lanes = window.session.project.sorted_lanes()
+        assert [lane.kind for lane in lanes].count(LaneKind.FOLEY) == 3
+    finally:
+        preferences.set_foley_lanes(preferences.DEFAULT_FOLEY_LANES)
