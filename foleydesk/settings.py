@@ -35,6 +35,7 @@ class ProviderSettings:
     concurrency: int | None = None  # tasks at the host at once
     per_minute: int | None = None  # submits per minute
     per_day: int | None = None  # submits per day
+    max_seconds: float | None = None  # the longest range the host takes (hosts change)
     enabled: bool = True
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import logging
 import random
@@ -82,6 +83,24 @@ def _seeds(seed: int | None, takes: int) -> list[int]:
     if seed is not None:
         return [seed + i for i in range(takes)]
     return [random.randrange(1, 2**31) for _ in range(takes)]
+
+
+def _forget_unfinished_chunks(request: dict[str, Any], keep_task_ids: bool) -> dict[str, Any]:
+    """The request with its chunks' in-flight marks cleared (chunks already fetched stay).
+
+    keep_task_ids: tasks the host knows are polled again; otherwise (a local provider whose
+    tasks died with the app) they are forgotten and sent again."""
+    if not request.get("chunks"):
+        return request
+    chunks = []
+    for chunk in request["chunks"]:
+        chunk = dict(chunk)
+        if not chunk.get("done"):
+            chunk["sent"] = False
+            if not keep_task_ids:
+                chunk["task_id"] = None
+        chunks.append(chunk)
+    return {**request, "chunks": chunks}
 
 
 def sha256_of(path: Path) -> str:
@@ -160,6 +179,7 @@ class JobEngine:
             "mask_away_clip": bool(merged.get("mask_away_clip", False)),
             "lyrics": merged.get("lyrics", ""),
             "style_prompt": merged.get("style_prompt", ""),
+            "chunking": bool(merged.get("chunking", False)),
             "params": merged,
         }
 
@@ -179,6 +199,7 @@ class JobEngine:
             segment=segment,
             lyrics=r.get("lyrics", ""),
             style_prompt=r.get("style_prompt", ""),
+            chunking=bool(r.get("chunking", False)),
         )
 
     def enqueue(
@@ -307,8 +328,18 @@ class JobEngine:
             if job.id in self._tasks or job.state is JobState.UNCERTAIN:
                 continue
             provider = self.provider(job.provider_id)
-            if job.task_id and provider.capabilities.resubmit_safe:
-                self._set(job.id, state=JobState.QUEUED, task_id=None, status_text="restarting")
+            chunks = job.request.get("chunks") or []
+            lost_chunk = any(c.get("sent") and not c.get("task_id") for c in chunks)
+            if (job.task_id or chunks) and provider.capabilities.resubmit_safe:
+                self._set(
+                    job.id,
+                    state=JobState.QUEUED,
+                    task_id=None,
+                    status_text="restarting",
+                    request=_forget_unfinished_chunks(job.request, keep_task_ids=False),
+                )
+            elif lost_chunk:
+                self._set(job.id, state=JobState.UNCERTAIN, status_text=UNCERTAIN_TEXT)
             elif job.task_id:
                 if job.state not in (JobState.RUNNING, JobState.DOWNLOADING):
                     self._set(job.id, state=JobState.RUNNING, status_text="resuming")
@@ -410,7 +441,12 @@ class JobEngine:
         if job.state is not JobState.UNCERTAIN:
             raise UserError(f"Job {job_id} is {job.state.value}, not waiting for a decision.")
         if resend:
-            updated = self._set(job_id, state=JobState.QUEUED, status_text="resending")
+            updated = self._set(
+                job_id,
+                state=JobState.QUEUED,
+                status_text="resending",
+                request=_forget_unfinished_chunks(job.request, keep_task_ids=True),
+            )
             self._wake.set()
             return updated
         self._set(
@@ -442,27 +478,15 @@ class JobEngine:
         try:
             if job.task_id is None:
                 await gate.acquire(lambda _s, text: self._set(job_id, status_text=text))
-                held = True
-                request = await self._prepare(job, provider)
-                task_id = await self._submit(job_id, provider, gate, request)
             else:
-                gate.occupy()
-                held = True
-                task_id = job.task_id
-            status = await self._wait(job_id, provider, task_id)
-            if status.state is TaskState.COMPLETED:
-                await self._deliver(job_id, provider, task_id, status)
-            elif status.state is TaskState.CANCELLED:
-                self._set(
-                    job_id,
-                    state=JobState.CANCELLED,
-                    status_text="cancelled at the host",
-                    finished_at=time.time(),
-                )
+                gate.occupy()  # already running at the host
+            held = True
+            if self._chunked(job, provider):
+                await self._run_chunks(job_id, provider, gate)
             else:
-                self._fail(
-                    job_id, status.error or status.text or "The provider reported a failure."
-                )
+                got = await self._piece(job_id, provider, gate, None)
+                if got is not None:
+                    await self._finish(job_id, provider, got[0], got[1])
         except asyncio.CancelledError:
             if job_id not in self._cancel_requested:
                 raise  # shutting down: the record stays as it is, resume() continues it
@@ -495,35 +519,130 @@ class JobEngine:
             if held:
                 await gate.release()
 
-    async def _prepare(self, job: Job, provider: Provider) -> GenerationRequest:
+    def _range(self, job: Job) -> tuple[Fraction, Fraction]:
+        rate = self.project.source.frame_rate
+        return Fraction(job.request["in_frame"]) / rate, Fraction(job.request["out_frame"]) / rate
+
+    def _chunked(self, job: Job, provider: Provider) -> bool:
+        if job.request.get("chunks"):
+            return True
+        start, end = self._range(job)
+        return (
+            bool(job.request.get("chunking")) and end - start > provider.capabilities.max_duration
+        )
+
+    async def _piece(
+        self, job_id: int, provider: Provider, gate: ProviderGate, index: int | None
+    ) -> tuple[str, Any] | None:
+        """Submit (unless the host already has it), wait, fetch: (task id, samples) of the job
+        or of one chunk; None when the task failed or was cancelled at the host."""
+        job = self.project.job(job_id)
+        if index is None:
+            task_id, piece = job.task_id, None
+            start, end = self._range(job)
+        else:
+            chunk = job.request["chunks"][index]
+            task_id = chunk.get("task_id")
+            if task_id is None and chunk.get("sent"):  # never send a chunk twice on our own
+                raise SubmitUncertain(f"the answer to chunk {index + 1}'s submit was lost")
+            start, end = Fraction(chunk["start"]), Fraction(chunk["end"])
+            piece = (start, end)
+        if task_id is None:
+            request = await self._prepare(job, provider, piece)
+            task_id = await self._submit(job_id, provider, gate, request, index)
+        status = await self._wait(job_id, provider, task_id)
+        if status.state is TaskState.COMPLETED:
+            length = round(end * PROJECT_SAMPLE_RATE) - round(start * PROJECT_SAMPLE_RATE)
+            if index is None:
+                length = self._length_samples(job)
+            return task_id, await self._fetch_samples(job_id, provider, task_id, status, length)
+        if status.state is TaskState.CANCELLED:
+            self._set(
+                job_id,
+                state=JobState.CANCELLED,
+                status_text="cancelled at the host",
+                finished_at=time.time(),
+            )
+        else:
+            self._fail(job_id, status.error or status.text or "The provider reported a failure.")
+        return None
+
+    async def _run_chunks(self, job_id: int, provider: Provider, gate: ProviderGate) -> None:
+        """A range longer than the host takes: overlapping chunks one after another, each
+        kept in the cache as it lands, crossfaded into one take at the end."""
+        from foleydesk.media.segments import plan_chunks, stitch_chunks
+        from foleydesk.media.takes import read_wav, write_wav
+
+        job = self.project.job(job_id)
+        start, end = self._range(job)
+        if not job.request.get("chunks"):
+            limit = provider.capabilities.max_duration
+            overlap = min(Fraction(1), limit / 4)
+            plan = plan_chunks(start, end, limit, overlap, self.project.source.frame_rate)
+            chunks = [{"start": str(s), "end": str(e), "task_id": None} for s, e in plan]
+            await self._save(job_id, request={**job.request, "chunks": chunks})
+        pieces: list[Any] = []
+        task_ids: list[str] = []
+        count = len(self.project.job(job_id).request["chunks"])
+        for index in range(count):
+            chunk = self.project.job(job_id).request["chunks"][index]
+            stored = self.project.cache_dir / f"job{job_id}-chunk{index}.wav"
+            if chunk.get("done") and stored.is_file():
+                samples, _ = await self._cpu_call(read_wav, stored)
+            else:
+                got = await self._piece(job_id, provider, gate, index)
+                if got is None:
+                    return
+                samples = got[1]
+                self.project.cache_dir.mkdir(parents=True, exist_ok=True)
+                await self._cpu_call(write_wav, stored, samples)
+                await self._save(job_id, request=self._with_chunk(job_id, index, done=True))
+            pieces.append(samples)
+            task_ids.append(str(self.project.job(job_id).request["chunks"][index]["task_id"]))
+            self._set(job_id, progress=(index + 1) / count, status_text=f"chunk {index + 1} done")
+        chunks = self.project.job(job_id).request["chunks"]
+        plan = [(Fraction(c["start"]), Fraction(c["end"])) for c in chunks]
+        stitched = await self._cpu_call(stitch_chunks, pieces, plan, start, end)
+        await self._finish(job_id, provider, ",".join(task_ids), stitched)
+        for index in range(count):
+            stale = self.project.cache_dir / f"job{job_id}-chunk{index}.wav"
+            await asyncio.to_thread(stale.unlink, missing_ok=True)
+
+    async def _prepare(
+        self, job: Job, provider: Provider, piece: tuple[Fraction, Fraction] | None = None
+    ) -> GenerationRequest:
         caps = provider.capabilities
         segment: Path | None = None
         if caps.needs_segment and job.request.get("kind", "foley") == CueKind.FOLEY.value:
             self._set(job.id, state=JobState.PREPARING, status_text="cutting the segment")
-            segment = await self._cpu_call(self._cut_segment, job, provider)
+            segment = await self._cpu_call(self._cut_segment, job, provider, piece)
         request = self._generation_request(job, segment)
+        if piece is not None:
+            request = dataclasses.replace(request, duration=piece[1] - piece[0])
         if caps.needs_upload and segment is not None:
             self._set(job.id, state=JobState.UPLOADING, status_text="uploading the segment")
             url = await provider.upload(segment, "video/mp4")
-            request = GenerationRequest(**{**request.__dict__, "video_url": url})
+            request = dataclasses.replace(request, video_url=url)
         return request
 
-    def segment_path(self, job: Job, provider: Provider) -> Path:
+    def segment_path(
+        self, job: Job, provider: Provider, piece: tuple[Fraction, Fraction] | None = None
+    ) -> Path:
         """Where the job's upload segment is cached (same range and spec: cut once)."""
         caps = provider.capabilities
-        name = (
-            f"cue{job.cue_id}-{job.request['in_frame']}-{job.request['out_frame']}-"
-            f"{caps.segment_short_side}p{caps.max_upload_bytes // 1024}k.mp4"
-        )
-        return self.project.segments_dir / name
+        span = f"{job.request['in_frame']}-{job.request['out_frame']}"
+        if piece is not None:
+            span += f"-chunk{float(piece[0]):.3f}-{float(piece[1]):.3f}"
+        name = f"cue{job.cue_id}-{span}-{caps.segment_short_side}p{caps.max_upload_bytes // 1024}k"
+        return self.project.segments_dir / f"{name}.mp4"
 
-    def _cut_segment(self, job: Job, provider: Provider) -> Path:
+    def _cut_segment(
+        self, job: Job, provider: Provider, piece: tuple[Fraction, Fraction] | None
+    ) -> Path:
         from foleydesk.media.segments import SegmentSpec, cut_segment
 
         caps = provider.capabilities
-        rate = self.project.source.frame_rate
-        start = Fraction(job.request["in_frame"]) / rate
-        end = Fraction(job.request["out_frame"]) / rate
+        start, end = piece or self._range(job)
         spec = SegmentSpec(
             fps=caps.segment_fps,
             short_side=caps.segment_short_side,
@@ -531,22 +650,37 @@ class JobEngine:
             max_duration=caps.max_duration,
             audio=caps.needs_upload,  # hosts get the range's sound too; the offline sketch not
         )
-        out = self.segment_path(job, provider)
+        out = self.segment_path(job, provider, piece)
         if out.is_file() and out.stat().st_size > 0:
             return out  # same range, same spec: cut once
         self.project.segments_dir.mkdir(parents=True, exist_ok=True)
         return cut_segment(self.project.require_source(), start, end, spec, out)
 
+    def _with_chunk(self, job_id: int, index: int | None, **fields: Any) -> dict[str, Any]:
+        """The job's request with chunk `index` changed (the chunk plan lives in the request)."""
+        request = dict(self.project.job(job_id).request)
+        if index is not None:
+            chunks = [dict(c) for c in request["chunks"]]
+            chunks[index].update(fields)
+            request["chunks"] = chunks
+        return request
+
     async def _submit(
-        self, job_id: int, provider: Provider, gate: ProviderGate, request: GenerationRequest
+        self,
+        job_id: int,
+        provider: Provider,
+        gate: ProviderGate,
+        request: GenerationRequest,
+        index: int | None = None,
     ) -> str:
         for attempt in range(SUBMIT_ATTEMPTS):
             await gate.pace_submit(lambda _s, text: self._set(job_id, status_text=text))
             job = await self._save(
                 job_id,
                 state=JobState.SUBMITTING,
-                status_text="submitting",
+                status_text="submitting" if index is None else f"submitting chunk {index + 1}",
                 submit_attempts=self.project.job(job_id).submit_attempts + 1,
+                request=self._with_chunk(job_id, index, sent=True),
             )
             try:
                 task_id = await provider.submit(request)
@@ -558,6 +692,7 @@ class JobEngine:
                     job_id,
                     state=JobState.QUEUED,
                     status_text=f"{provider.name} busy ({exc}); retrying in {delay:.0f} s",
+                    request=self._with_chunk(job_id, index, sent=False),
                 )
                 await asyncio.sleep(delay)
                 continue
@@ -568,6 +703,7 @@ class JobEngine:
                 task_id=task_id,
                 submitted_at=time.time(),
                 status_text="submitted",
+                request=self._with_chunk(job_id, index, task_id=task_id),
             )
             return task_id
         raise TransientError("the provider stayed busy")
@@ -634,12 +770,12 @@ class JobEngine:
             self.client, output.url, folder, output.suffix, limit, self.policy, allow
         )
 
-    async def _deliver(
-        self, job_id: int, provider: Provider, task_id: str, status: TaskStatus
-    ) -> None:
+    async def _fetch_samples(
+        self, job_id: int, provider: Provider, task_id: str, status: TaskStatus, length: int
+    ) -> Any:
+        """The task's result as project-rate samples, exactly `length` long (checked by
+        decoding: a file that does not decode is not a take)."""
         self._set(job_id, state=JobState.DOWNLOADING, status_text="fetching the result")
-        job = self.project.job(job_id)
-        length = self._length_samples(job)
         samples: Any = None
         refreshes = 0
         while samples is None:
@@ -667,6 +803,11 @@ class JobEngine:
                 samples = await self._cpu_call(decode_provider_output, tmp, length)
             finally:  # removing 50 MB can take tens of ms: not on the loop
                 await asyncio.to_thread(tmp.unlink, missing_ok=True)
+        return samples
+
+    async def _finish(self, job_id: int, provider: Provider, task_id: str, samples: Any) -> None:
+        """Write the take (WAV, atomically), record its sha256, mark the job done."""
+        job = self.project.job(job_id)
         take_name = self._take_name(job, provider)
         final = self.project.takes_dir / take_name
         digest = await self._cpu_call(self._write_take, final, samples)

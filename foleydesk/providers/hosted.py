@@ -40,7 +40,7 @@ class HostedProvider:
         self.client = client
         own = settings.provider(self.id)
         caps = self.capabilities
-        if own.concurrency or own.per_minute or own.per_day:
+        if own.concurrency or own.per_minute or own.per_day or own.max_seconds:
             from dataclasses import replace
 
             self.capabilities = replace(
@@ -48,6 +48,9 @@ class HostedProvider:
                 concurrency=own.concurrency or caps.concurrency,
                 per_minute=own.per_minute or caps.per_minute,
                 per_day=own.per_day or caps.per_day,
+                max_duration=Fraction(str(own.max_seconds))
+                if own.max_seconds
+                else caps.max_duration,
             )
         self.base_url = base_url_for(self.id, self.default_base_url, settings).rstrip("/")
         self.upload_url = (

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from foleydesk.core.model import JobState
@@ -14,7 +16,16 @@ from foleydesk.core.project import Project
 from foleydesk.errors import UserError
 from foleydesk.jobs.engine import JobEngine
 from foleydesk.jobs.limits import rate_wait
-from tests.fakes.harness import fast_settings, generate, make_project, run_engine, start_host
+from foleydesk.media.takes import read_wav
+from foleydesk.settings import Settings
+from tests.fakes.harness import (
+    ONSET_SECONDS,
+    fast_settings,
+    generate,
+    make_project,
+    run_engine,
+    start_host,
+)
 from tests.fakes.hosts import QubicoHost
 
 
@@ -268,3 +279,78 @@ def test_retry_runs_a_failed_job_again_with_its_seed(
         server.stop()
     assert project.job(new_id).state is JobState.DONE
     assert project.job(new_id).request["seed"] == 42
+
+
+def _chunky_settings() -> Settings:
+    settings = fast_settings()
+    settings.provider("piapi").max_seconds = 1.0  # as if the host took 1 s at most
+    return settings
+
+
+def test_a_range_over_the_hosts_limit_is_refused_unless_chunked(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = start_host(monkeypatch, "piapi")
+
+    async def plain(engine: JobEngine) -> None:
+        engine.enqueue([1], "piapi")
+
+    try:
+        with pytest.raises(UserError, match=r"at most 1 s.*splitting it into chunks"):
+            run_engine(project, _chunky_settings(), plain)
+
+        async def chunked(engine: JobEngine) -> None:
+            engine.enqueue([1], "piapi", seed=5, params={"chunking": True})
+            await engine.run_until_idle()
+
+        run_engine(project, _chunky_settings(), chunked)
+    finally:
+        server.stop()
+    job = project.job(1)
+    assert job.state is JobState.DONE, job.error
+    chunks = job.request["chunks"]
+    assert len(chunks) == 3 and sum(server.creates.values()) == 3
+    assert all(Fraction(c["end"]) - Fraction(c["start"]) <= 1 for c in chunks)
+    take = project.takes[job.take_id or 0]
+    assert take.params["task_id"] == ",".join(c["task_id"] for c in chunks)
+    samples, _ = read_wav(project.take_path(take))
+    assert samples.shape[0] == 50 * 48000 // 25
+    mono = np.abs(samples).max(axis=1)
+    for seconds in ONSET_SECONDS:  # the clicks survive the crossfades, on their samples
+        onset = round(seconds * 48000)
+        window = mono[onset - 2400 : onset + 2400]
+        assert abs(int(np.argmax(window)) - 2400) <= 96 and window.max() > 0.3
+    assert not list(project.cache_dir.glob("job1-chunk*"))
+
+
+def test_a_chunk_caught_mid_submit_makes_the_job_uncertain(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = start_host(monkeypatch, "piapi")
+
+    async def queue(engine: JobEngine) -> None:
+        engine.enqueue([1], "piapi", params={"chunking": True})
+
+    try:
+        run_engine(project, _chunky_settings(), queue)
+        # As a kill would leave it: chunk 1 fetched, chunk 2 sent with no answer recorded.
+        chunks = [
+            {"start": "1/5", "end": "31/30", "task_id": "t-1", "done": True},
+            {"start": "19/25", "end": "239/150", "task_id": None, "sent": True},
+            {"start": "34/25", "end": "11/5", "task_id": None},
+        ]
+        project.update_job(
+            1,
+            state=JobState.SUBMITTING,
+            task_id="t-1",
+            request={**project.job(1).request, "chunks": chunks},
+        )
+
+        async def resume(engine: JobEngine) -> list[int]:
+            return [j.id for j in await engine.resume()]
+
+        assert run_engine(project, _chunky_settings(), resume) == [1]
+    finally:
+        server.stop()
+    assert project.job(1).state is JobState.UNCERTAIN
+    assert sum(server.creates.values()) == 0
