@@ -8,6 +8,7 @@ parts that need a real device are skipped.
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -55,6 +56,15 @@ class AudioSetup:
         return MonitorRecorder(self.server)
 
 
+def _refresh_portaudio() -> None:
+    """PortAudio lists devices once, when it starts: if an earlier test (the self-test, the UI)
+    already loaded sounddevice, restart PortAudio so it finds the test server's "pulse" device."""
+    sd = sys.modules.get("sounddevice")
+    if sd is not None:
+        sd._terminate()
+        sd._initialize()
+
+
 @pytest.fixture(scope="session")
 def audio_setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AudioSetup]:
     missing = missing_tools()
@@ -77,6 +87,7 @@ def audio_setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AudioSetup
     # sounddevice is imported lazily by the engine, after this: PortAudio sees the test server.
     os.environ["PULSE_SERVER"] = server.env["PULSE_SERVER"]
     os.environ["PULSE_SINK"] = server.env["PULSE_SINK"]
+    _refresh_portaudio()
     try:
         yield AudioSetup(server)
     finally:
