@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 SEGMENT_VERSION = 1  # bump when the encoding changes so cached segments are cut again
 _AUDIO_RATE = 48000
 _MIN_VIDEO_BPS = 40_000
+# A 480p segment never needs more; without a ceiling a short cue under a 100 MB limit asks
+# libx264 for a VBV buffer that overflows ("Numerical result out of range").
+_MAX_VIDEO_BPS = 20_000_000
 _MUX_HEADROOM = Fraction(92, 100)  # container overhead and rate-control error
 _RETRIES = 4
 
@@ -117,7 +120,7 @@ def _budget(max_bytes: int, length: Fraction, audio_bps: int) -> tuple[int, int]
     total = int(max_bytes * 8 * _MUX_HEADROOM / length)
     if total - audio_bps < _MIN_VIDEO_BPS * 2:
         audio_bps = min(audio_bps, 64_000)
-    video = total - audio_bps
+    video = min(total - audio_bps, _MAX_VIDEO_BPS)
     if video < _MIN_VIDEO_BPS:
         raise MediaError(
             f"A {float(length):.1f} s segment cannot fit in {max_bytes / 1e6:.1f} MB.",

@@ -98,6 +98,18 @@ def test_size_limit_retries_lower(big_h264: Path, tmp_path: Path) -> None:
         cut_segment(big_h264, 0, 2, SegmentSpec(max_duration=Fraction(1)), tmp_path / "y.mp4")
 
 
+def test_short_cue_under_a_large_size_limit(h264_mp4: Path, tmp_path: Path) -> None:
+    # 5 frames under 100 MB: the bitrate budget must stay within what libx264 accepts.
+    out = cut_segment(
+        h264_mp4,
+        Fraction(0),
+        Fraction(1, 5),
+        SegmentSpec(max_bytes=100_000_000),
+        tmp_path / "short.mp4",
+    )
+    assert 0 < out.stat().st_size < 1_000_000
+
+
 def test_plan_and_stitch_chunks() -> None:
     plan = plan_chunks(Fraction(3), Fraction(25), Fraction(8), Fraction(1), rate=Fraction(25))
     assert plan[0][0] == 3 and plan[-1][1] == 25
