@@ -36,12 +36,26 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p = sub.add_parser("generate", help="queue generations for cues (and run them with --wait)")
     p.add_argument("project", type=Path)
     which = p.add_mutually_exclusive_group(required=True)
-    which.add_argument("--cue", type=int, action="append", dest="cues", metavar="ID")
+    which.add_argument(
+        "--cue", type=int, action="append", dest="cues", metavar="ID", help="a cue (repeatable)"
+    )
     which.add_argument("--all", action="store_true", help="every cue in the project")
     p.add_argument("--provider", help="provider id (default: the cue's, else the settings')")
     p.add_argument("--takes", type=int, default=1, help="takes per cue, one seed each")
     p.add_argument("--seed", type=int, help="seed of the first take (next takes count up)")
     p.add_argument("--steps", type=int, help="sampling steps (provider's range)")
+    p.add_argument(
+        "--chunking",
+        action="store_true",
+        help="split ranges longer than the provider takes into crossfaded chunks",
+    )
+    p.add_argument("--lyrics", type=Path, metavar="FILE", help="music: LRC lyrics (cue-relative)")
+    p.add_argument("--style", help="music: style prompt, e.g. 'slow jazz'")
+    p.add_argument(
+        "--style-audio",
+        metavar="FILE|source",
+        help="music: a 10-30 s style reference, or 'source' for the sound under the cue",
+    )
     p.add_argument("--wait", action="store_true", help="run the jobs to the end")
     add_json_flag(p)
     p.set_defaults(func=cmd_generate)
@@ -217,12 +231,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
             provider_id = args.provider or cue.provider_id or default_provider_id(settings)
             by_provider.setdefault(provider_id, []).append(cue.id)
 
+        params = _params(args)
+
         async def work(engine: JobEngine) -> list[Job]:
             jobs: list[Job] = []
             for provider_id, ids in by_provider.items():
-                jobs += engine.enqueue(
-                    ids, provider_id, args.takes, args.seed, {"steps": args.steps}
-                )
+                jobs += engine.enqueue(ids, provider_id, args.takes, args.seed, params)
             if args.wait:
                 total = sum(j.cost_estimate for j in jobs)
                 print(f"queued {len(jobs)} job(s), estimated ${total:.4f}", file=sys.stderr)
@@ -238,6 +252,26 @@ def cmd_generate(args: argparse.Namespace) -> int:
             for job in jobs:
                 print(job.id)
     return 0
+
+
+def _params(args: argparse.Namespace) -> dict[str, Any]:
+    params: dict[str, Any] = {"steps": args.steps}
+    if args.chunking:
+        params["chunking"] = True
+    if args.lyrics is not None:
+        try:
+            params["lyrics"] = args.lyrics.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UserError(
+                f"The lyrics file {args.lyrics} cannot be read ({exc}).",
+                "Give a UTF-8 text file of LRC lines like '[00:04.50] words'.",
+            ) from exc
+    if args.style:
+        params["style_prompt"] = args.style
+    if args.style_audio:
+        value = args.style_audio
+        params["style_audio"] = value if value == "source" else str(Path(value).resolve())
+    return params
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:

@@ -179,12 +179,14 @@ class JobEngine:
             "mask_away_clip": bool(merged.get("mask_away_clip", False)),
             "lyrics": merged.get("lyrics", ""),
             "style_prompt": merged.get("style_prompt", ""),
+            "style_audio": str(merged.get("style_audio") or ""),
             "chunking": bool(merged.get("chunking", False)),
             "params": merged,
         }
 
     def _generation_request(self, job: Job, segment: Path | None = None) -> GenerationRequest:
         r = job.request
+        style = str(r.get("style_audio") or "")
         rate = self.project.source.frame_rate
         duration = Fraction(r["out_frame"] - r["in_frame"]) / rate
         return GenerationRequest(
@@ -199,6 +201,8 @@ class JobEngine:
             segment=segment,
             lyrics=r.get("lyrics", ""),
             style_prompt=r.get("style_prompt", ""),
+            style_audio=Path(style) if style and style != "source" else None,
+            style_audio_source=style == "source",
             chunking=bool(r.get("chunking", False)),
         )
 
@@ -356,6 +360,8 @@ class JobEngine:
     async def _poll_once(self) -> None:
         """One look at every job with a task id (resume without --wait); finished ones land."""
 
+        landing: dict[int, asyncio.Task[None]] = {}
+
         async def one(job: Job) -> None:
             provider = self.provider(job.provider_id)
             try:
@@ -364,14 +370,17 @@ class JobEngine:
                 self._set(job.id, status_text=redact(str(exc))[:200])
                 return
             self._note_status(job.id, status)
-            if status.state.terminal:
-                self._tasks[job.id] = asyncio.get_running_loop().create_task(self._run(job.id))
+            if status.state.terminal and job.id not in self._tasks:
+                task = asyncio.get_running_loop().create_task(self._run(job.id))
+                self._tasks[job.id] = landing[job.id] = task
 
         jobs = [j for j in self.project.unfinished_jobs() if j.task_id and self._runnable(j)]
         await asyncio.gather(*(one(j) for j in jobs))
-        if self._tasks:
-            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
-            self._tasks.clear()
+        if landing:
+            await asyncio.gather(*landing.values(), return_exceptions=True)
+            for job_id, task in landing.items():
+                if self._tasks.get(job_id) is task:
+                    del self._tasks[job_id]
 
     def cancel(self, job_id: int) -> None:
         """Stop a job: stop polling, cancel at the host where it can be, mark it cancelled."""
@@ -623,7 +632,44 @@ class JobEngine:
             self._set(job.id, state=JobState.UPLOADING, status_text="uploading the segment")
             url = await provider.upload(segment, "video/mp4")
             request = dataclasses.replace(request, video_url=url)
+        if caps.needs_upload and (request.style_audio or request.style_audio_source):
+            self._set(job.id, state=JobState.PREPARING, status_text="preparing the style audio")
+            reference = await self._cpu_call(self._style_reference, job, request)
+            self._set(job.id, state=JobState.UPLOADING, status_text="uploading the style audio")
+            url = await provider.upload(reference, "audio/wav")
+            request = dataclasses.replace(request, style_audio_url=url)
         return request
+
+    def _style_reference(self, job: Job, request: GenerationRequest) -> Path:
+        """A music cue's style reference as a 24-bit WAV of 10-30 s: the chosen file, or the
+        source's own sound under the cue."""
+        from foleydesk.media.audio import decode_audio
+        from foleydesk.media.takes import write_wav
+
+        least, most = Fraction(10), Fraction(30)
+        if request.style_audio_source:
+            start, end = self._range(job)
+            if not self.project.source.has_audio:
+                raise UserError(
+                    "The source video has no sound to use as the style reference.",
+                    "Choose a reference file instead.",
+                )
+            samples = decode_audio(self.project.require_source(), start, min(end, start + most))
+            name = "the sound under the cue"
+        else:
+            assert request.style_audio is not None
+            samples = decode_audio(request.style_audio, Fraction(0), most)
+            name = request.style_audio.name
+        seconds = Fraction(samples.shape[0], PROJECT_SAMPLE_RATE)
+        if seconds < least:
+            raise UserError(
+                f"The style reference ({name}) is {float(seconds):.1f} s long; it needs at "
+                f"least {least} s.",
+                "Choose a longer reference.",
+            )
+        out = self.project.cache_dir / f"job{job.id}-style.wav"
+        self.project.cache_dir.mkdir(parents=True, exist_ok=True)
+        return write_wav(out, samples, PROJECT_SAMPLE_RATE, "pcm24")
 
     def segment_path(
         self, job: Job, provider: Provider, piece: tuple[Fraction, Fraction] | None = None

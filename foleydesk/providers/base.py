@@ -123,7 +123,8 @@ class GenerationRequest:
     video_url: str | None = None  # the segment after upload
     lyrics: str = ""
     style_prompt: str = ""
-    style_audio: Path | None = None
+    style_audio: Path | None = None  # a reference file the user chose
+    style_audio_source: bool = False  # use the source's own audio under the cue
     style_audio_url: str | None = None
     chunking: bool = False  # split ranges longer than the host's limit
 

@@ -36,6 +36,8 @@ DIFFRHYTHM_MODEL = "Qubico/diffrhythm"
 DIFFRHYTHM_BASE_MAX = Fraction(95)
 DIFFRHYTHM_FULL_MAX = Fraction(285)
 MUSIC_PRICE = 0.02
+STYLE_MIN_SECONDS = 10
+STYLE_MAX_SECONDS = 30  # a longer reference only costs upload
 UPLOAD_CAP = 10 * 1024 * 1024
 
 STATES = {
@@ -125,8 +127,15 @@ class PiapiProvider(HostedProvider):
         problems = super().validate(request)
         music = request.kind is CueKind.MUSIC
         described = request.lyrics.strip() or request.style_prompt.strip() or request.prompt
-        if music and not (described or request.style_audio or request.style_audio_url):
+        if music and not (described or request.style_audio or request.style_audio_source):
             problems.append("A music cue needs lyrics, a style prompt or a style reference.")
+        if music and request.style_audio_source and request.duration < STYLE_MIN_SECONDS:
+            problems.append(
+                f"The cue is {float(request.duration):.1f} s; using its own sound as the style "
+                f"reference needs at least {STYLE_MIN_SECONDS} s. Choose a reference file."
+            )
+        if music and request.style_audio is not None and not request.style_audio.is_file():
+            problems.append(f"The style reference {request.style_audio} does not exist.")
         return problems
 
     def estimate_cost(self, request: GenerationRequest) -> float:

@@ -86,6 +86,7 @@ class TaskHost(FakeServer):
         self.tasks: dict[str, FakeTask] = {}
         self.creates: Counter[str] = Counter()  # prompt -> creates that reached the host
         self.invalid: list[str] = []  # schema violations seen (tests assert none)
+        self.bodies: list[Any] = []  # create bodies as received (PiAPI)
         self.pad_results = 0  # bytes of MP4 padding on every video result (the benchmark's 50 MB)
 
     def guarded(self, fn: Callable[[], Response]) -> Callable[[], Response]:
@@ -205,13 +206,17 @@ class PiapiHost(TaskHost):
             raise Invalid("file_data is not base64") from exc
         need(len(raw) <= 10 * 1024 * 1024, "file too large (10MB max)")
         ext = name.rsplit(".", 1)[-1].lower()
-        url = self.add_file(raw, ext, "video/mp4")
+        url = self.add_file(
+            raw, ext, {"wav": "audio/wav", "mp3": "audio/mpeg"}.get(ext, "video/mp4")
+        )
         return json_response(200, {"code": 200, "data": {"url": url}, "message": "success"})
 
     def create(self, request: Request) -> Response:
         if bad := self.check_key(request, "x-api-key"):
             return bad
         body = request.json()
+        with self.lock:
+            self.bodies.append(body)
         model, task_type = body.get("model"), body.get("task_type")
         inputs = body.get("input")
         need(isinstance(inputs, dict), "input is required")
@@ -232,6 +237,13 @@ class PiapiHost(TaskHost):
                 any(inputs.get(k) for k in ("lyrics", "style_prompt", "style_audio")),
                 "one of lyrics, style_prompt, style_audio is required",
             )
+            for key in ("lyrics", "style_prompt"):
+                need(isinstance(inputs.get(key, ""), str), f"{key} must be a string")
+            if inputs.get("style_audio"):
+                reference = self.file_bytes(str(inputs["style_audio"]))
+                need(reference is not None, "failed to get style audio")
+                assert reference is not None
+                need(media.audio_seconds(reference) > 10, "style audio must be longer than 10 s")
             length = Fraction(95 if task_type == "txt2audio-base" else 285)
             task = self.new_task(inputs.get("style_prompt", ""), None, min(length, Fraction(4)))
         else:

@@ -91,6 +91,18 @@ def video_with_audio(video: bytes, samples: npt.NDArray[np.float32]) -> bytes:
     return buffer.getvalue()
 
 
+def audio_seconds(data: bytes) -> float:
+    """Length of an audio file's first audio stream, by decoding it."""
+    samples = 0
+    rate = 1
+    with av.open(io.BytesIO(data)) as src:
+        stream = src.streams.audio[0]
+        for frame in src.decode(stream):
+            samples += frame.samples
+            rate = frame.sample_rate
+    return samples / rate
+
+
 def duration_of(video: bytes) -> Fraction:
     with av.open(io.BytesIO(video)) as src:
         stream = src.streams.video[0]
