@@ -48,45 +48,66 @@ def temp_path(folder: Path, suffix: str) -> Path:
     return Path(name)
 
 
-async def _stream_once(client: httpx.AsyncClient, url: str, dest: Path, limit: int) -> None:
-    async with client.stream("GET", url) as response:
-        if response.status_code in (401, 403, 404, 410):
-            raise ResultExpired(
-                f"The result link answered {response.status_code}: it expired or was removed."
-            )
-        if response.status_code in RETRY_STATUSES:
-            raise TransientError(
-                f"download answered {response.status_code}", retry_after_seconds(response)
-            )
-        if response.status_code >= 400:
-            raise ProviderError(f"The result download failed ({response.status_code}).")
-        declared = response.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            raise _too_large(limit)
-        received = 0
-        pending: list[bytes] = []
-        pending_size = 0
-        # Disk writes go to a thread in 1 MB batches: a busy disk can block a write() for
-        # longer than the app may freeze.
-        fh = await asyncio.to_thread(open, dest, "wb")
-        try:
-            async for chunk in response.aiter_bytes(1 << 16):
-                received += len(chunk)
-                if received > limit:
-                    raise _too_large(limit)
-                pending.append(chunk)
-                pending_size += len(chunk)
-                if pending_size >= WRITE_BATCH:
-                    await asyncio.to_thread(fh.write, b"".join(pending))
-                    pending, pending_size = [], 0
-                else:
-                    await asyncio.sleep(0)  # a fast local stream must not hog the loop
-            if pending:
+MAX_REDIRECTS = 5
+
+
+async def _stream_once(
+    client: httpx.AsyncClient,
+    url: str,
+    dest: Path,
+    limit: int,
+    allow_http_hosts: frozenset[str],
+) -> None:
+    for _ in range(MAX_REDIRECTS):
+        async with client.stream("GET", url, follow_redirects=False) as response:
+            if response.is_redirect and "Location" in response.headers:
+                # Signed result links often redirect to storage: each hop obeys the https rule.
+                target = str(response.url.join(response.headers["Location"]))
+                url = check_url(target, allow_http_hosts, "result URL")
+                continue
+            await _store(response, dest, limit)
+            return
+    raise ProviderError("The result link redirected too many times.")
+
+
+async def _store(response: httpx.Response, dest: Path, limit: int) -> None:
+    if response.status_code in (401, 403, 404, 410):
+        raise ResultExpired(
+            f"The result link answered {response.status_code}: it expired or was removed."
+        )
+    if response.status_code in RETRY_STATUSES:
+        raise TransientError(
+            f"download answered {response.status_code}", retry_after_seconds(response)
+        )
+    if response.status_code >= 400:
+        raise ProviderError(f"The result download failed ({response.status_code}).")
+    declared = response.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    received = 0
+    pending: list[bytes] = []
+    pending_size = 0
+    # Disk writes go to a thread in 1 MB batches: a busy disk can block a write() for
+    # longer than the app may freeze.
+    fh = await asyncio.to_thread(open, dest, "wb")
+    try:
+        async for chunk in response.aiter_bytes(1 << 16):
+            received += len(chunk)
+            if received > limit:
+                raise _too_large(limit)
+            pending.append(chunk)
+            pending_size += len(chunk)
+            if pending_size >= WRITE_BATCH:
                 await asyncio.to_thread(fh.write, b"".join(pending))
-        finally:
-            await asyncio.to_thread(fh.close)
-        if declared and declared.isdigit() and received != int(declared):
-            raise TransientError(f"download cut short ({received} of {declared} bytes)")
+                pending, pending_size = [], 0
+            else:
+                await asyncio.sleep(0)  # a fast local stream must not hog the loop
+        if pending:
+            await asyncio.to_thread(fh.write, b"".join(pending))
+    finally:
+        await asyncio.to_thread(fh.close)
+    if declared and declared.isdigit() and received != int(declared):
+        raise TransientError(f"download cut short ({received} of {declared} bytes)")
 
 
 async def download(
@@ -105,7 +126,7 @@ async def download(
     try:
         for attempt in range(policy.attempts):
             try:
-                await _stream_once(client, url, dest, limit)
+                await _stream_once(client, url, dest, limit, allow_http_hosts)
                 return dest
             except (httpx.TransportError, httpx.DecodingError) as exc:
                 last = TransientError(f"{type(exc).__name__}: {redact(str(exc)) or 'no answer'}")

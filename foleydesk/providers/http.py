@@ -225,6 +225,9 @@ class HostHttp:
         if isinstance(content, bytes) and len(content) > BIG_BODY:
             kwargs["content"] = _slices(content)  # fresh per attempt, so retries resend it all
             headers["Content-Length"] = str(len(content))
+        # A redirect would carry the key header to wherever it points (httpx only strips
+        # Authorization across origins): requests with a key never follow one.
+        kwargs.setdefault("follow_redirects", not auth)
         return await self.client.request(method, url, headers=headers, **kwargs)
 
     async def request(

@@ -251,6 +251,8 @@ class FakeServer:
     def dispatch(self, request: Request) -> Response:
         with self.lock:
             self.requests.append(request)
+        if request.method == "GET" and request.path == "/redirect":  # storage-style hop
+            return Response(302, b"", {"Location": request.query["to"][0]})
         if request.method == "GET" and request.path.startswith("/files/"):
             category, handler = "download", lambda: self.serve_file(request)
         else:

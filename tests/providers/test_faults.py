@@ -175,3 +175,29 @@ def test_retry_after_is_honoured(project: Project, monkeypatch: pytest.MonkeyPat
     assert project.job(job_id).state is JobState.DONE
     polls = [r.at for r in server.requests if r.method == "GET" and "/api/v1/task/" in r.path]
     assert polls[1] - polls[0] >= 1.0  # the 429 said one second; we waited it
+
+
+def test_result_redirects_are_followed_only_within_the_https_rule(tmp_path: Path) -> None:
+    import asyncio
+    from urllib.parse import quote
+
+    from foleydesk.jobs.download import download
+    from foleydesk.providers.http import RetryPolicy, make_client
+    from tests.fakes.hosts import PiapiHost
+
+    server = PiapiHost().start()
+    try:
+        good = server.add_file(b"ID3-some-bytes", "mp3", "audio/mpeg")
+
+        async def fetch(target: str) -> Path:
+            async with make_client(trust_env=False) as client:
+                url = f"{server.base_url}/redirect?to={quote(target, safe='')}"
+                return await download(client, url, tmp_path, ".mp3", 1000, RetryPolicy(2, 0.01))
+
+        fetched = asyncio.run(fetch(good))
+        assert fetched.read_bytes() == b"ID3-some-bytes"
+        with pytest.raises(ProviderError, match="plain http"):
+            asyncio.run(fetch("http://192.0.2.7/take.mp3"))
+    finally:
+        server.stop()
+    assert list(tmp_path.iterdir()) == [fetched]  # the refused hop left nothing behind
