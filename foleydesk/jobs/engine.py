@@ -137,6 +137,7 @@ class JobEngine:
         self._cpu_workers = cpu_workers
         self._warm = False
         self._records = RecordWriter(project)
+        self._segment_locks: dict[Path, asyncio.Lock] = {}
         self.policy = RetryPolicy(settings.retry_attempts, settings.retry_base_seconds)
 
     # -- providers and limits --
@@ -624,7 +625,12 @@ class JobEngine:
         segment: Path | None = None
         if caps.needs_segment and job.request.get("kind", "foley") == CueKind.FOLEY.value:
             self._set(job.id, state=JobState.PREPARING, status_text="cutting the segment")
-            segment = await self._cpu_call(self._cut_segment, job, provider, piece)
+            # Takes of one cue share a segment: cut it once, not once per take at the same time.
+            lock = self._segment_locks.setdefault(
+                self.segment_path(job, provider, piece), asyncio.Lock()
+            )
+            async with lock:
+                segment = await self._cpu_call(self._cut_segment, job, provider, piece)
         request = self._generation_request(job, segment)
         if piece is not None:
             request = dataclasses.replace(request, duration=piece[1] - piece[0])
