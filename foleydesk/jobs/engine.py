@@ -15,9 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import hashlib
 import logging
-import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -31,11 +29,27 @@ import httpx
 from foleydesk.core.events import Signal
 from foleydesk.core.model import Cue, CueKind, Job, JobState, Take, TakeStatus
 from foleydesk.core.project import Project
-from foleydesk.core.timebase import PROJECT_SAMPLE_RATE, Rounding, time_to_sample
+from foleydesk.core.timebase import PROJECT_SAMPLE_RATE
 from foleydesk.errors import UserError
 from foleydesk.jobs.download import ResultExpired, decode_data_uri, download, save_data
 from foleydesk.jobs.limits import ProviderGate, UsageLedger
+from foleydesk.jobs.prepare import (
+    cut_job_segment,
+    segment_path,
+    style_reference,
+    write_take,
+)
 from foleydesk.jobs.records import RecordWriter
+from foleydesk.jobs.requests import (
+    build_request,
+    forget_unfinished_chunks,
+    generation_request,
+    job_range,
+    length_samples,
+    seeds_for,
+    take_name,
+    with_chunk,
+)
 from foleydesk.logs import redact
 from foleydesk.providers.base import (
     GenerationRequest,
@@ -77,38 +91,6 @@ class JobEvent:
 
 class _Cancelled(Exception):
     """The job was cancelled from outside this engine (another process wrote it)."""
-
-
-def _seeds(seed: int | None, takes: int) -> list[int]:
-    if seed is not None:
-        return [seed + i for i in range(takes)]
-    return [random.randrange(1, 2**31) for _ in range(takes)]
-
-
-def _forget_unfinished_chunks(request: dict[str, Any], keep_task_ids: bool) -> dict[str, Any]:
-    """The request with its chunks' in-flight marks cleared (chunks already fetched stay).
-
-    keep_task_ids: tasks the host knows are polled again; otherwise (a local provider whose
-    tasks died with the app) they are forgotten and sent again."""
-    if not request.get("chunks"):
-        return request
-    chunks = []
-    for chunk in request["chunks"]:
-        chunk = dict(chunk)
-        if not chunk.get("done"):
-            chunk["sent"] = False
-            if not keep_task_ids:
-                chunk["task_id"] = None
-        chunks.append(chunk)
-    return {**request, "chunks": chunks}
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class JobEngine:
@@ -165,48 +147,6 @@ class JobEngine:
 
     # -- queueing --
 
-    def build_request(self, cue: Cue, seed: int | None, params: dict[str, Any]) -> dict[str, Any]:
-        """The snapshot of a cue a job runs on (later edits to the cue do not change the job)."""
-        merged = {**cue.params, **params}
-        return {
-            "kind": cue.kind.value,
-            "prompt": cue.prompt,
-            "negative_prompt": cue.negative_prompt,
-            "in_frame": cue.in_frame,
-            "out_frame": cue.out_frame,
-            "seed": seed,
-            "steps": merged.get("steps"),
-            "cfg_strength": merged.get("cfg_strength"),
-            "mask_away_clip": bool(merged.get("mask_away_clip", False)),
-            "lyrics": merged.get("lyrics", ""),
-            "style_prompt": merged.get("style_prompt", ""),
-            "style_audio": str(merged.get("style_audio") or ""),
-            "chunking": bool(merged.get("chunking", False)),
-            "params": merged,
-        }
-
-    def _generation_request(self, job: Job, segment: Path | None = None) -> GenerationRequest:
-        r = job.request
-        style = str(r.get("style_audio") or "")
-        rate = self.project.source.frame_rate
-        duration = Fraction(r["out_frame"] - r["in_frame"]) / rate
-        return GenerationRequest(
-            kind=CueKind(r.get("kind", "foley")),
-            prompt=r.get("prompt", ""),
-            duration=duration,
-            negative_prompt=r.get("negative_prompt", ""),
-            seed=r.get("seed"),
-            steps=r.get("steps"),
-            cfg_strength=r.get("cfg_strength"),
-            mask_away_clip=bool(r.get("mask_away_clip", False)),
-            segment=segment,
-            lyrics=r.get("lyrics", ""),
-            style_prompt=r.get("style_prompt", ""),
-            style_audio=Path(style) if style and style != "source" else None,
-            style_audio_source=style == "source",
-            chunking=bool(r.get("chunking", False)),
-        )
-
     def enqueue(
         self,
         cue_ids: list[int],
@@ -225,10 +165,10 @@ class JobEngine:
         problems: list[str] = []
         for cue_id in cue_ids:
             cue = self.project.cue(cue_id)
-            for one_seed in _seeds(seed, takes):
-                request = self.build_request(cue, one_seed, params)
+            for one_seed in seeds_for(seed, takes):
+                request = build_request(cue, one_seed, params)
                 job = Job(0, cue.id, provider_id, request=request)
-                generation = self._generation_request(job)
+                generation = generation_request(job, self.project.source.frame_rate)
                 for problem in provider.validate(generation):
                     line = f"{cue.display_name()}: {problem}"
                     if line not in problems:
@@ -341,7 +281,7 @@ class JobEngine:
                     state=JobState.QUEUED,
                     task_id=None,
                     status_text="restarting",
-                    request=_forget_unfinished_chunks(job.request, keep_task_ids=False),
+                    request=forget_unfinished_chunks(job.request, keep_task_ids=False),
                 )
             elif lost_chunk:
                 self._set(job.id, state=JobState.UNCERTAIN, status_text=UNCERTAIN_TEXT)
@@ -455,7 +395,7 @@ class JobEngine:
                 job_id,
                 state=JobState.QUEUED,
                 status_text="resending",
-                request=_forget_unfinished_chunks(job.request, keep_task_ids=True),
+                request=forget_unfinished_chunks(job.request, keep_task_ids=True),
             )
             self._wake.set()
             return updated
@@ -530,8 +470,7 @@ class JobEngine:
                 await gate.release()
 
     def _range(self, job: Job) -> tuple[Fraction, Fraction]:
-        rate = self.project.source.frame_rate
-        return Fraction(job.request["in_frame"]) / rate, Fraction(job.request["out_frame"]) / rate
+        return job_range(job, self.project.source.frame_rate)
 
     def _chunked(self, job: Job, provider: Provider) -> bool:
         if job.request.get("chunks"):
@@ -564,7 +503,7 @@ class JobEngine:
         if status.state is TaskState.COMPLETED:
             length = round(end * PROJECT_SAMPLE_RATE) - round(start * PROJECT_SAMPLE_RATE)
             if index is None:
-                length = self._length_samples(job)
+                length = length_samples(job, self.project.source.frame_rate)
             return task_id, await self._fetch_samples(job_id, provider, task_id, status, length)
         if status.state is TaskState.CANCELLED:
             self._set(
@@ -606,7 +545,9 @@ class JobEngine:
                 samples = got[1]
                 self.project.cache_dir.mkdir(parents=True, exist_ok=True)
                 await self._cpu_call(write_wav, stored, samples)
-                await self._save(job_id, request=self._with_chunk(job_id, index, done=True))
+                await self._save(
+                    job_id, request=with_chunk(self.project.job(job_id).request, index, done=True)
+                )
             pieces.append(samples)
             task_ids.append(str(self.project.job(job_id).request["chunks"][index]["task_id"]))
             self._set(job_id, progress=(index + 1) / count, status_text=f"chunk {index + 1} done")
@@ -630,8 +571,10 @@ class JobEngine:
                 self.segment_path(job, provider, piece), asyncio.Lock()
             )
             async with lock:
-                segment = await self._cpu_call(self._cut_segment, job, provider, piece)
-        request = self._generation_request(job, segment)
+                segment = await self._cpu_call(
+                    cut_job_segment, self.project, job, provider.capabilities, piece
+                )
+        request = generation_request(job, self.project.source.frame_rate, segment)
         if piece is not None:
             request = dataclasses.replace(request, duration=piece[1] - piece[0])
         if caps.needs_upload and segment is not None:
@@ -640,82 +583,17 @@ class JobEngine:
             request = dataclasses.replace(request, video_url=url)
         if caps.needs_upload and (request.style_audio or request.style_audio_source):
             self._set(job.id, state=JobState.PREPARING, status_text="preparing the style audio")
-            reference = await self._cpu_call(self._style_reference, job, request)
+            reference = await self._cpu_call(style_reference, self.project, job, request)
             self._set(job.id, state=JobState.UPLOADING, status_text="uploading the style audio")
             url = await provider.upload(reference, "audio/wav")
             request = dataclasses.replace(request, style_audio_url=url)
         return request
 
-    def _style_reference(self, job: Job, request: GenerationRequest) -> Path:
-        """A music cue's style reference as a 24-bit WAV of 10-30 s: the chosen file, or the
-        source's own sound under the cue."""
-        from foleydesk.media.audio import decode_audio
-        from foleydesk.media.takes import write_wav
-
-        least, most = Fraction(10), Fraction(30)
-        if request.style_audio_source:
-            start, end = self._range(job)
-            if not self.project.source.has_audio:
-                raise UserError(
-                    "The source video has no sound to use as the style reference.",
-                    "Choose a reference file instead.",
-                )
-            samples = decode_audio(self.project.require_source(), start, min(end, start + most))
-            name = "the sound under the cue"
-        else:
-            assert request.style_audio is not None
-            samples = decode_audio(request.style_audio, Fraction(0), most)
-            name = request.style_audio.name
-        seconds = Fraction(samples.shape[0], PROJECT_SAMPLE_RATE)
-        if seconds < least:
-            raise UserError(
-                f"The style reference ({name}) is {float(seconds):.1f} s long; it needs at "
-                f"least {least} s.",
-                "Choose a longer reference.",
-            )
-        out = self.project.cache_dir / f"job{job.id}-style.wav"
-        self.project.cache_dir.mkdir(parents=True, exist_ok=True)
-        return write_wav(out, samples, PROJECT_SAMPLE_RATE, "pcm24")
-
     def segment_path(
         self, job: Job, provider: Provider, piece: tuple[Fraction, Fraction] | None = None
     ) -> Path:
         """Where the job's upload segment is cached (same range and spec: cut once)."""
-        caps = provider.capabilities
-        span = f"{job.request['in_frame']}-{job.request['out_frame']}"
-        if piece is not None:
-            span += f"-chunk{float(piece[0]):.3f}-{float(piece[1]):.3f}"
-        name = f"cue{job.cue_id}-{span}-{caps.segment_short_side}p{caps.max_upload_bytes // 1024}k"
-        return self.project.segments_dir / f"{name}.mp4"
-
-    def _cut_segment(
-        self, job: Job, provider: Provider, piece: tuple[Fraction, Fraction] | None
-    ) -> Path:
-        from foleydesk.media.segments import SegmentSpec, cut_segment
-
-        caps = provider.capabilities
-        start, end = piece or self._range(job)
-        spec = SegmentSpec(
-            fps=caps.segment_fps,
-            short_side=caps.segment_short_side,
-            max_bytes=caps.max_upload_bytes,
-            max_duration=caps.max_duration,
-            audio=caps.needs_upload,  # hosts get the range's sound too; the offline sketch not
-        )
-        out = self.segment_path(job, provider, piece)
-        if out.is_file() and out.stat().st_size > 0:
-            return out  # same range, same spec: cut once
-        self.project.segments_dir.mkdir(parents=True, exist_ok=True)
-        return cut_segment(self.project.require_source(), start, end, spec, out)
-
-    def _with_chunk(self, job_id: int, index: int | None, **fields: Any) -> dict[str, Any]:
-        """The job's request with chunk `index` changed (the chunk plan lives in the request)."""
-        request = dict(self.project.job(job_id).request)
-        if index is not None:
-            chunks = [dict(c) for c in request["chunks"]]
-            chunks[index].update(fields)
-            request["chunks"] = chunks
-        return request
+        return segment_path(self.project, job, provider.capabilities, piece)
 
     async def _submit(
         self,
@@ -732,7 +610,7 @@ class JobEngine:
                 state=JobState.SUBMITTING,
                 status_text="submitting" if index is None else f"submitting chunk {index + 1}",
                 submit_attempts=self.project.job(job_id).submit_attempts + 1,
-                request=self._with_chunk(job_id, index, sent=True),
+                request=with_chunk(self.project.job(job_id).request, index, sent=True),
             )
             try:
                 task_id = await provider.submit(request)
@@ -744,7 +622,7 @@ class JobEngine:
                     job_id,
                     state=JobState.QUEUED,
                     status_text=f"{provider.name} busy ({exc}); retrying in {delay:.0f} s",
-                    request=self._with_chunk(job_id, index, sent=False),
+                    request=with_chunk(self.project.job(job_id).request, index, sent=False),
                 )
                 await asyncio.sleep(delay)
                 continue
@@ -755,7 +633,7 @@ class JobEngine:
                 task_id=task_id,
                 submitted_at=time.time(),
                 status_text="submitted",
-                request=self._with_chunk(job_id, index, task_id=task_id),
+                request=with_chunk(self.project.job(job_id).request, index, task_id=task_id),
             )
             return task_id
         raise TransientError("the provider stayed busy")
@@ -801,11 +679,6 @@ class JobEngine:
                     return status
             await asyncio.sleep(delay)
             delay = min(delay * self.settings.poll_factor, self.settings.poll_max_seconds)
-
-    def _length_samples(self, job: Job) -> int:
-        rate = self.project.source.frame_rate
-        duration = Fraction(job.request["out_frame"] - job.request["in_frame"]) / rate
-        return time_to_sample(duration, PROJECT_SAMPLE_RATE, Rounding.NEAREST)
 
     async def _fetch(self, output: Output, provider: Provider) -> Path:
         folder = self.project.takes_dir
@@ -860,9 +733,8 @@ class JobEngine:
     async def _finish(self, job_id: int, provider: Provider, task_id: str, samples: Any) -> None:
         """Write the take (WAV, atomically), record its sha256, mark the job done."""
         job = self.project.job(job_id)
-        take_name = self._take_name(job, provider)
-        final = self.project.takes_dir / take_name
-        digest = await self._cpu_call(self._write_take, final, samples)
+        final = self.project.takes_dir / take_name(job, provider.id)
+        digest = await self._cpu_call(write_take, final, samples)
         take = Take(
             0,
             job.cue_id,
@@ -887,14 +759,3 @@ class JobEngine:
             finished_at=time.time(),
         )
         self.events.emit(JobEvent(job_id, JobState.DONE, 1.0, "done"))
-
-    def _take_name(self, job: Job, provider: Provider) -> str:
-        seed = job.request.get("seed")
-        return f"cue{job.cue_id}-job{job.id}-{provider.id}-seed{seed}.wav"
-
-    @staticmethod
-    def _write_take(path: Path, samples: Any) -> str:
-        from foleydesk.media.takes import write_wav
-
-        write_wav(path, samples)
-        return sha256_of(path)

@@ -3,6 +3,7 @@ cancel, providers, keys."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -14,7 +15,6 @@ import pytest
 from foleydesk.cli import main
 from foleydesk.core.model import JobState
 from foleydesk.core.project import Project
-from foleydesk.jobs.engine import sha256_of
 from foleydesk.media.takes import read_wav
 from tests.fakes.clips import make_clip
 from tests.fakes.harness import start_host
@@ -77,7 +77,7 @@ def test_new_cue_generate_wait_offline(
     assert [r["seed"] for r in rows] == [4, 5]
     assert "job 1: done" in err  # progress went to stderr
     for row in rows:
-        assert sha256_of(Path(row["file"])) == row["sha256"]
+        assert hashlib.sha256(Path(row["file"]).read_bytes()).hexdigest() == row["sha256"]
         samples, rate = read_wav(Path(row["file"]))
         assert rate == 48000 and samples.shape[0] == 96000
     code, out, _ = run(capsys, "jobs", str(project))

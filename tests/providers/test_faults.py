@@ -3,13 +3,13 @@ a clear reason when it was not, and never a second submit."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
 
 from foleydesk.core.model import JobState
 from foleydesk.core.project import Project
-from foleydesk.jobs.engine import sha256_of
 from foleydesk.providers.base import ProviderError
 from foleydesk.providers.http import check_url
 from tests.fakes.harness import fast_settings, generate, make_project, start_host
@@ -63,7 +63,7 @@ def test_passing_trouble_still_gives_the_take(
     assert plan.injected[f"{category}:{fault.value}"] >= 1
     assert sum(server.creates.values()) == 1
     take = project.takes[job.take_id or 0]
-    assert sha256_of(project.take_path(take)) == take.sha256
+    assert hashlib.sha256(project.take_path(take).read_bytes()).hexdigest() == take.sha256
 
 
 def test_a_garbled_submit_answer_makes_the_job_uncertain(

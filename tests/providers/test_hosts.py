@@ -3,6 +3,7 @@ onset samples), the host's own failure words, a lost submit answer, a refused ke
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,6 @@ import pytest
 
 from foleydesk.core.model import JobState, TakeStatus
 from foleydesk.core.project import Project
-from foleydesk.jobs.engine import sha256_of
 from foleydesk.logs import REDACTED
 from foleydesk.media.takes import read_wav
 from tests.fakes.harness import ONSET_SECONDS, generate, make_project, start_host
@@ -54,7 +54,7 @@ def test_happy_path_gives_a_take_synced_to_the_picture(
     assert take.status is TakeStatus.READY and take.provider_id == host
     path = project.take_path(take)
     assert path.parent == project.takes_dir and path.suffix == ".wav"
-    assert sha256_of(path) == take.sha256
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == take.sha256
     samples, rate = read_wav(path)
     assert rate == SR
     assert samples.shape[0] == 50 * SR // 25  # exactly the cue's 50 frames
