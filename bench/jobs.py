@@ -49,6 +49,30 @@ def start_emulator(host: str) -> tuple[subprocess.Popen[str], str]:
     return process, line.rsplit(" ", 1)[-1].strip()
 
 
+CONTROL = """
+import asyncio, sys, threading
+stalls = []
+done = threading.Event()
+threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
+async def beat():
+    loop = asyncio.get_running_loop()
+    while not done.is_set():
+        start = loop.time()
+        await asyncio.sleep(0.005)
+        stalls.append(loop.time() - start - 0.005)
+asyncio.run(beat())
+stalls.sort()
+print(stalls[-1] * 1000, stalls[int(len(stalls) * 0.99)] * 1000)
+"""
+
+
+def start_control() -> subprocess.Popen[str]:
+    """An idle process with the same heartbeat: what this machine's scheduler alone costs."""
+    return subprocess.Popen(
+        [sys.executable, "-c", CONTROL], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+
+
 def padded_copy(segment: Path, target: Path, megabytes: int) -> None:
     """A valid MP4 that weighs `megabytes`: the real segment plus a trailing `free` box."""
     pad = megabytes * 1024 * 1024 - segment.stat().st_size - 8
@@ -88,6 +112,7 @@ def run_load(folder: Path) -> None:
 
     events: dict[int, dict[str, float]] = {}
     stalls: list[float] = []
+    control_stalls: list[float] = []
 
     def on_event(event: JobEvent) -> None:
         stamps = events.setdefault(event.job_id, {})
@@ -115,12 +140,15 @@ def run_load(folder: Path) -> None:
                 )
             asyncio.get_running_loop().slow_callback_duration = 0.02
             stop = asyncio.Event()
+            control = start_control()
             beat = asyncio.ensure_future(heartbeat(stop))
             start = time.perf_counter()
             await engine.run_until_idle()
             elapsed = time.perf_counter() - start
             stop.set()
             await beat
+            control_out, _ = control.communicate("", timeout=30)
+            control_stalls.extend(float(v) for v in control_out.split())
             await engine.aclose()
             return elapsed
 
@@ -134,6 +162,9 @@ def run_load(folder: Path) -> None:
     ordered = sorted(stalls)
     figure("event loop stall max", ordered[-1] * 1000, "ms (target < 30)")
     figure("event loop stall p99", ordered[int(len(ordered) * 0.99)] * 1000, "ms")
+    if control_stalls:
+        figure("control: idle process stall max (machine noise)", control_stalls[0], "ms")
+        figure("control: idle process stall p99 (machine noise)", control_stalls[1], "ms")
     uploads, notices, fetches = [], [], []
     for stamps in events.values():
         if {"uploading", "submitting", "submitted", "downloading", "done"} <= set(stamps):

@@ -7,7 +7,6 @@ POST /v1/upload/presign -> {presigned_url | upload_url, public_url, required_hea
 
 from __future__ import annotations
 
-import asyncio
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from foleydesk.providers.base import (
     TransientError,
 )
 from foleydesk.providers.hosted import HostedProvider, first_str, whole_seconds
+from foleydesk.providers.http import FileBody
 
 CREATE_PATH = "/v1/prediction/"
 TASK_PATH = "/v1/prediction/{task_id}"
@@ -90,8 +90,7 @@ class EachlabsProvider(HostedProvider):
         headers = {str(k): str(v) for k, v in (required or {}).items()}
         headers.setdefault("Content-Type", content_type)
         # The presigned URL carries its own authorisation: the key is not sent there.
-        data = await asyncio.to_thread(path.read_bytes)  # off the event loop
-        await self.http.request("PUT", put_url, auth=False, content=data, headers=headers)
+        await self.http.request("PUT", put_url, auth=False, content=FileBody(path), headers=headers)
         return public
 
     def body(self, request: GenerationRequest) -> dict[str, Any]:

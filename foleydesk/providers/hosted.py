@@ -140,8 +140,8 @@ class HostedProvider:
                 f"{self.capabilities.max_upload_bytes // 1024} KB.",
                 "Use a shorter range.",
             )
-        data = await asyncio.to_thread(file_base64, path)  # tens of MB: off the event loop
-        return f"data:{content_type};base64,{data}"
+        # Tens of MB: encoded off the event loop.
+        return await asyncio.to_thread(file_base64, path, f"data:{content_type};base64,")
 
     async def result(self, task_id: str) -> list[Output]:
         status = await self.poll(task_id)
@@ -166,8 +166,17 @@ class HostedProvider:
         return Output(kind, url=url, suffix=suffix)
 
 
-def file_base64(path: Path) -> str:
-    return base64.b64encode(path.read_bytes()).decode("ascii")
+BASE64_BLOCK = 3 << 20  # a multiple of 3: blocks encode to pieces that simply concatenate
+
+
+def file_base64(path: Path, prefix: str = "") -> str:
+    """Base64 of a file in blocks (binascii holds the GIL: one 50 MB call would stall the loop
+    even from a worker thread); `prefix` makes it a data URI in the same pass."""
+    pieces: list[str] = [prefix]
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(BASE64_BLOCK), b""):
+            pieces.append(base64.b64encode(block).decode("ascii"))
+    return "".join(pieces)
 
 
 def whole_seconds(duration: Fraction, low: int = 1, high: int = 30) -> int:

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -141,32 +142,87 @@ class RetryPolicy:
 
 
 SEND_CHUNK = 256 * 1024
+FILE_BLOCK = 4 << 20
 BIG_BODY = 1024 * 1024
 
 
-async def _slices(data: bytes) -> AsyncIterator[bytes]:
+Parts = list[bytes]
+
+
+async def _slices(parts: Parts) -> AsyncIterator[bytes]:
     """A big body in slices, yielding to the loop between them (one 50 MB write would stall
-    every other job for tens of milliseconds)."""
-    view = memoryview(data)
-    for start in range(0, len(view), SEND_CHUNK):
-        yield bytes(view[start : start + SEND_CHUNK])
-        await asyncio.sleep(0)
+    every other job for tens of milliseconds). Parts are never joined into one copy."""
+    for part in parts:
+        view = memoryview(part)
+        for start in range(0, len(view), SEND_CHUNK):
+            yield bytes(view[start : start + SEND_CHUNK])
+            await asyncio.sleep(0)
 
 
-def multipart_body(field: str, filename: str, data: bytes, content_type: str) -> tuple[bytes, str]:
-    """(body, Content-Type) of a one-file multipart/form-data upload (built off the loop)."""
+@dataclass(frozen=True)
+class FileBody:
+    """A request body streamed from a file (between optional head and tail bytes): a 50 MB
+    segment is never held in memory whole, and every retry reads it afresh."""
+
+    path: Path
+    head: bytes = b""
+    tail: bytes = b""
+
+    def size(self) -> int:
+        return len(self.head) + self.path.stat().st_size + len(self.tail)
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        if self.head:
+            yield self.head
+        fh = await asyncio.to_thread(open, self.path, "rb")
+        try:
+            while block := await asyncio.to_thread(fh.read, FILE_BLOCK):
+                for start in range(0, len(block), SEND_CHUNK):
+                    yield block[start : start + SEND_CHUNK]
+                    await asyncio.sleep(0)
+        finally:
+            await asyncio.to_thread(fh.close)
+        if self.tail:
+            yield self.tail
+
+
+def multipart_file(field: str, path: Path, content_type: str) -> tuple[FileBody, str]:
+    """(body, Content-Type) of a one-file multipart/form-data upload, streamed from disk."""
     boundary = uuid.uuid4().hex
     head = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; '
-        f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'
+        f'filename="{path.name}"\r\nContent-Type: {content_type}\r\n\r\n'
     ).encode()
-    return head + data + f"\r\n--{boundary}--\r\n".encode(), (
-        f"multipart/form-data; boundary={boundary}"
-    )
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    return FileBody(path, head, tail), f"multipart/form-data; boundary={boundary}"
 
 
-def _json_bytes(body: Any) -> bytes:
-    return json.dumps(body, separators=(",", ":")).encode("utf-8")
+_PLACEHOLDER = "@@foleydesk-big-{}@@"
+
+
+def _json_parts(body: Any) -> Parts:
+    """A JSON body as parts, with big plain strings (base64, data URIs) spliced in as they are
+    rather than run through the encoder: escaping tens of MB holds the GIL, and so the loop."""
+    big: list[str] = []
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        plain = isinstance(value, str) and len(value) > BIG_BODY and value.isascii()
+        if plain and not any(ch in value for ch in ('"', "\\", "\n", "\r", "\t")):
+            big.append(value)
+            return _PLACEHOLDER.format(len(big) - 1)
+        return value
+
+    text = json.dumps(strip(body), separators=(",", ":"))
+    parts: Parts = []
+    for index, value in enumerate(big):
+        before, text = text.split(_PLACEHOLDER.format(index), 1)
+        parts += [before.encode("utf-8"), value.encode("ascii")]
+    parts.append(text.encode("utf-8"))
+    return parts
 
 
 def _transient_for(response: httpx.Response) -> TransientError:
@@ -219,12 +275,18 @@ class HostHttp:
         check_url(url, self.allow_http_hosts)
         headers = {**(self._auth if auth else {}), **kwargs.pop("headers", {})}
         if "json" in kwargs:  # bodies can carry tens of MB of base64: encode off the loop
-            kwargs["content"] = await asyncio.to_thread(_json_bytes, kwargs.pop("json"))
+            kwargs["content"] = await asyncio.to_thread(_json_parts, kwargs.pop("json"))
             headers["Content-Type"] = "application/json"
         content = kwargs.get("content")
-        if isinstance(content, bytes) and len(content) > BIG_BODY:
+        if isinstance(content, FileBody):
+            headers["Content-Length"] = str(await asyncio.to_thread(content.size))
+            kwargs["content"] = content.chunks()
+            content = None
+        if isinstance(content, bytes):
+            content = [content]
+        if isinstance(content, list):
             kwargs["content"] = _slices(content)  # fresh per attempt, so retries resend it all
-            headers["Content-Length"] = str(len(content))
+            headers["Content-Length"] = str(sum(len(part) for part in content))
         # A redirect would carry the key header to wherever it points (httpx only strips
         # Authorization across origins): requests with a key never follow one.
         kwargs.setdefault("follow_redirects", not auth)

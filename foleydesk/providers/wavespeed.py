@@ -8,7 +8,6 @@ a failed task can be HTTP 200 with data.status "failed"; upload POST /api/v3/med
 
 from __future__ import annotations
 
-import asyncio
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from foleydesk.providers.base import (
     TransientError,
 )
 from foleydesk.providers.hosted import HostedProvider, first_str, whole_seconds
-from foleydesk.providers.http import multipart_body
+from foleydesk.providers.http import multipart_file
 from foleydesk.providers.piapi import envelope_data
 
 CREATE_PATH = "/api/v3/wavespeed-ai/mmaudio-v2"
@@ -68,10 +67,7 @@ class WavespeedProvider(HostedProvider):
         return {"Authorization": f"Bearer {key}"}
 
     async def upload(self, path: Path, content_type: str) -> str:
-        def build() -> tuple[bytes, str]:
-            return multipart_body("file", path.name, path.read_bytes(), content_type)
-
-        body, form_type = await asyncio.to_thread(build)  # tens of MB: off the event loop
+        body, form_type = multipart_file("file", path, content_type)
         response = await self.http.request(
             "POST", UPLOAD_PATH, content=body, headers={"Content-Type": form_type}
         )

@@ -201,3 +201,16 @@ def test_result_redirects_are_followed_only_within_the_https_rule(tmp_path: Path
     finally:
         server.stop()
     assert list(tmp_path.iterdir()) == [fetched]  # the refused hop left nothing behind
+
+
+def test_big_json_bodies_are_sent_without_reencoding_but_stay_valid_json() -> None:
+    import base64
+    import json
+
+    from foleydesk.providers.http import _json_parts
+
+    video = "data:video/mp4;base64," + base64.b64encode(bytes(range(256)) * 9000).decode()
+    body = {"model": "m", "input": {"video": video, "prompt": 'say "hi"\n', "seeds": [1, 2]}}
+    parts = _json_parts(body)
+    assert video.encode() in parts  # spliced in as is, not escaped or copied into one string
+    assert json.loads(b"".join(parts)) == body
