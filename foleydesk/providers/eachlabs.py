@@ -19,12 +19,11 @@ from foleydesk.providers.base import (
     OutputKind,
     Pricing,
     ProviderError,
-    SubmitUncertain,
     TaskState,
     TaskStatus,
     TransientError,
 )
-from foleydesk.providers.hosted import HostedProvider, first_str, whole_seconds
+from foleydesk.providers.hosted import HostedProvider, first_str, missing_task_id, whole_seconds
 from foleydesk.providers.http import FileBody
 
 CREATE_PATH = "/v1/prediction/"
@@ -115,7 +114,7 @@ class EachlabsProvider(HostedProvider):
             raise ProviderError(f"Eachlabs refused the request: {answer.get('message')}")
         task_id = first_str(answer, ("predictionID",), ("id",), ("prediction_id",))
         if not task_id:
-            raise SubmitUncertain("Eachlabs accepted the request but named no prediction id")
+            raise missing_task_id(self.name, answer)
         return task_id
 
     async def poll(self, task_id: str) -> TaskStatus:

@@ -17,6 +17,7 @@ from foleydesk.providers.base import (
     Output,
     OutputKind,
     ProviderError,
+    SubmitUncertain,
     TaskStatus,
     common_problems,
 )
@@ -183,6 +184,17 @@ def whole_seconds(duration: Fraction, low: int = 1, high: int = 30) -> int:
     """Hosts that take an integer duration: the range length rounded up, within their limits."""
     seconds = -(-duration.numerator // duration.denominator)
     return max(low, min(high, seconds))
+
+
+def missing_task_id(host: str, body: Any) -> Exception:
+    """A create answer without a task id: a refusal when it says so (nothing was made), else
+    an uncertain submit (something may have been made that we cannot name)."""
+    if isinstance(body, dict):
+        refused = "error" in body or str(body.get("status", "")).lower() in ("error", "failed")
+        message = first_str(body, ("error", "message"), ("error",), ("message",))
+        if refused and message:
+            return ProviderError(f"{host} refused the request: {message}")
+    return SubmitUncertain(f"{host} accepted the request but named no task id")
 
 
 def first_str(data: Any, *paths: tuple[str, ...]) -> str | None:

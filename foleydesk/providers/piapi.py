@@ -20,12 +20,11 @@ from foleydesk.providers.base import (
     Output,
     Pricing,
     ProviderError,
-    SubmitUncertain,
     TaskState,
     TaskStatus,
     TransientError,
 )
-from foleydesk.providers.hosted import HostedProvider, file_base64, first_str
+from foleydesk.providers.hosted import HostedProvider, file_base64, first_str, missing_task_id
 
 CREATE_PATH = "/api/v1/task"
 TASK_PATH = "/api/v1/task/{task_id}"
@@ -192,7 +191,7 @@ class PiapiProvider(HostedProvider):
         data = envelope_data(body, self.name)
         task_id = data.get("task_id")
         if not isinstance(task_id, str) or not task_id:
-            raise SubmitUncertain("PiAPI accepted the request but named no task id")
+            raise missing_task_id(self.name, body)
         return task_id
 
     async def poll(self, task_id: str) -> TaskStatus:

@@ -17,12 +17,11 @@ from foleydesk.providers.base import (
     GenerationRequest,
     Output,
     Pricing,
-    SubmitUncertain,
     TaskState,
     TaskStatus,
     TransientError,
 )
-from foleydesk.providers.hosted import HostedProvider, first_str
+from foleydesk.providers.hosted import HostedProvider, first_str, missing_task_id
 from foleydesk.providers.piapi import STATES, envelope_data
 
 CREATE_PATH = "/v1/inference"
@@ -68,7 +67,7 @@ class QubicoProvider(HostedProvider):
         data = envelope_data(body, self.name)
         task_id = data.get("task_id")
         if not isinstance(task_id, str) or not task_id:
-            raise SubmitUncertain("Qubico accepted the request but named no task id")
+            raise missing_task_id(self.name, body)
         return task_id
 
     async def poll(self, task_id: str) -> TaskStatus:

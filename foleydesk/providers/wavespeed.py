@@ -20,12 +20,11 @@ from foleydesk.providers.base import (
     OutputKind,
     Pricing,
     ProviderError,
-    SubmitUncertain,
     TaskState,
     TaskStatus,
     TransientError,
 )
-from foleydesk.providers.hosted import HostedProvider, first_str, whole_seconds
+from foleydesk.providers.hosted import HostedProvider, first_str, missing_task_id, whole_seconds
 from foleydesk.providers.http import multipart_file
 from foleydesk.providers.piapi import envelope_data
 
@@ -105,7 +104,7 @@ class WavespeedProvider(HostedProvider):
         )
         task_id = data.get("id")
         if not isinstance(task_id, str) or not task_id:
-            raise SubmitUncertain("WaveSpeed accepted the request but named no id")
+            raise missing_task_id(self.name, data)
         return task_id
 
     async def poll(self, task_id: str) -> TaskStatus:

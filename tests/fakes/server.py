@@ -35,6 +35,7 @@ class Fault(StrEnum):
     TASK_FAILS = "task_fails"  # the task is accepted and later fails
     EXPIRED = "expired"  # the first download of the result is refused as expired
     HUGE = "huge"  # the result is hundreds of MB
+    BAD_SHAPE = "bad_shape"  # 200 with the host's error envelope (create) or a foreign object
 
 
 # What each kind of request can suffer in a random plan.
@@ -273,6 +274,12 @@ class FakeServer:
             )
         if fault is Fault.DROP and category != "create":
             return Response(drop=True)
+        if fault is Fault.BAD_SHAPE:
+            if category == "create":  # refused inside a 200, as envelope APIs do
+                refused = self.error(400, "invalid video format")
+                refused.status = 200
+                return refused
+            return json_response(200, {"unexpected": True})
         special = self.after_fault(category, fault, request) if fault else None
         if special is not None:
             return special

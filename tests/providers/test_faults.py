@@ -214,3 +214,21 @@ def test_big_json_bodies_are_sent_without_reencoding_but_stay_valid_json() -> No
     parts = _json_parts(body)
     assert video.encode() in parts  # spliced in as is, not escaped or copied into one string
     assert json.loads(b"".join(parts)) == body
+
+
+@pytest.mark.parametrize("host", ["piapi", "qubico", "eachlabs", "wavespeed"])
+def test_bad_shapes_a_refusal_inside_a_200_and_a_foreign_poll_answer(
+    host: str, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = FaultPlan()
+    plan.queue("create", Fault.BAD_SHAPE)
+    plan.queue("poll", Fault.BAD_SHAPE)
+    server = start_host(monkeypatch, host, plan=plan)
+    try:
+        first, second = generate(project, host, takes=2)
+    finally:
+        server.stop()
+    jobs = sorted([project.job(first), project.job(second)], key=lambda j: j.state.value)
+    assert [j.state for j in jobs] == [JobState.DONE, JobState.FAILED]
+    assert "invalid video format" in jobs[1].error and jobs[1].task_id is None
+    assert sum(server.creates.values()) == 1  # the refused one was never made
