@@ -129,6 +129,21 @@ class JobEngine:
             self._providers[provider_id] = get_provider(provider_id, self.settings, self.client)
         return self._providers[provider_id]
 
+    def update_settings(self, settings: Settings) -> None:
+        """New settings or keys from the settings dialog: hosted providers are rebuilt on next
+        use (local ones keep their in-process tasks); new limits apply to new submits."""
+        self.settings = settings
+        self.policy = RetryPolicy(settings.retry_attempts, settings.retry_base_seconds)
+        for provider_id, provider in list(self._providers.items()):
+            if not provider.capabilities.resubmit_safe:
+                del self._providers[provider_id]
+        for provider_id, gate in self._gates.items():
+            own = settings.provider(provider_id)
+            caps = self.provider(provider_id).capabilities
+            gate.concurrency = max(1, own.concurrency or caps.concurrency)
+            gate.per_minute = own.per_minute or caps.per_minute
+            gate.per_day = own.per_day or caps.per_day
+
     def _gate(self, provider: Provider) -> ProviderGate:
         if provider.id not in self._gates:
             caps = provider.capabilities
@@ -627,6 +642,7 @@ class JobEngine:
                 await asyncio.sleep(delay)
                 continue
             # The one commit that must never be lost.
+            log.info("job %s: %s task id %s", job_id, provider.id, task_id)
             await self._save(
                 job.id,
                 state=JobState.RUNNING,
