@@ -40,8 +40,22 @@ class Fault(StrEnum):
 
 # What each kind of request can suffer in a random plan.
 RANDOM_FAULTS: dict[str, tuple[Fault, ...]] = {
-    "create": (Fault.RATE_LIMIT, Fault.UNAVAILABLE, Fault.DROP, Fault.TASK_FAILS, Fault.SLOW),
-    "poll": (Fault.RATE_LIMIT, Fault.SERVER_ERROR, Fault.DROP, Fault.SLOW, Fault.MALFORMED),
+    "create": (
+        Fault.RATE_LIMIT,
+        Fault.UNAVAILABLE,
+        Fault.DROP,
+        Fault.TASK_FAILS,
+        Fault.SLOW,
+        Fault.BAD_SHAPE,
+    ),
+    "poll": (
+        Fault.RATE_LIMIT,
+        Fault.SERVER_ERROR,
+        Fault.DROP,
+        Fault.SLOW,
+        Fault.MALFORMED,
+        Fault.BAD_SHAPE,
+    ),
     "upload": (Fault.RATE_LIMIT, Fault.SERVER_ERROR, Fault.DROP),
     "download": (Fault.SERVER_ERROR, Fault.DROP, Fault.SLOW, Fault.EXPIRED),
 }
