@@ -358,11 +358,16 @@ class JobEngine:
         """cancel(), then wait for the job (and the host's cancel) to settle (for the CLI)."""
         job = self.project.job(job_id)
         task = self._tasks.get(job_id)
-        self.cancel(job_id)
-        if task is not None:
+        if task is not None and not task.done():
+            self.cancel(job_id)
             await asyncio.gather(task, return_exceptions=True)
-        elif job.task_id and not job.state.finished:
-            await self._remote_cancel(job)
+            return
+        if job.state.finished:
+            return
+        await self._save(
+            job_id, state=JobState.CANCELLED, status_text="cancelled", finished_at=time.time()
+        )
+        await self._remote_cancel(job)
 
     def _spawn_remote_cancel(self, job: Job) -> None:
         try:

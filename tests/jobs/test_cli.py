@@ -3,6 +3,7 @@ cancel, providers, keys."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -15,9 +16,10 @@ import pytest
 from foleydesk.cli import main
 from foleydesk.core.model import JobState
 from foleydesk.core.project import Project
+from foleydesk.jobs.engine import JobEngine
 from foleydesk.media.takes import read_wav
 from tests.fakes.clips import make_clip
-from tests.fakes.harness import start_host
+from tests.fakes.harness import fast_settings, run_engine, start_host
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -215,3 +217,33 @@ def test_the_cli_runs_as_a_program(tmp_path: Path) -> None:
         ["foleydesk", "providers"], env=env, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0 and "offline" in result.stdout
+
+
+def test_cancel_a_running_job_from_another_terminal_reaches_the_host(
+    shot: Path, fast: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = start_host(monkeypatch, "eachlabs", latency=60)
+    project = shot.with_suffix(".foleydesk")
+    try:
+        run(capsys, "new", str(shot))
+        run(capsys, "cue", "add", str(project), "--in", "0", "--out", "1", "--prompt", "x")
+        run(capsys, "generate", str(project), "--all", "--provider", "eachlabs")
+        # A worker elsewhere submitted it and was polling; here the user cancels it.
+        with Project.open(project) as p:
+
+            async def submit_only(engine: JobEngine) -> None:
+                runner = asyncio.ensure_future(engine.run_until_idle())
+                while p.job(1).task_id is None:
+                    await asyncio.sleep(0.02)
+                runner.cancel()
+                await asyncio.gather(runner, return_exceptions=True)
+
+            run_engine(p, fast_settings(), submit_only)
+        code, out, _ = run(capsys, "cancel", str(project), "1")
+    finally:
+        server.stop()
+    assert (code, out.strip()) == (0, "job 1: cancelled")
+    (task,) = server.tasks.values()
+    assert task.cancelled
+    cancels = [r for r in server.requests if r.path.endswith("/cancel")]
+    assert len(cancels) == 1
