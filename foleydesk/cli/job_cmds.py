@@ -129,12 +129,12 @@ def _print_job_table(project: Project, jobs: list[Job]) -> None:
     if not jobs:
         print("no jobs")
         return
-    print(f"{'job':>4} {'cue':>4}  {'provider':<10} {'state':<21} {'task id':<24} status")
+    print(f"{'job':>4} {'cue':>4}  {'provider':<10} {'state':<21} {'task id':<34} status")
     for job in jobs:
         text = job.error if job.state is JobState.FAILED else job.status_text
         print(
             f"{job.id:>4} {job.cue_id:>4}  {job.provider_id:<10} {job.state.value:<21} "
-            f"{(job.task_id or '-'):<24} {text}"
+            f"{(job.task_id or '-'):<34} {text}"
         )
 
 
