@@ -354,3 +354,23 @@ def test_a_chunk_caught_mid_submit_makes_the_job_uncertain(
         server.stop()
     assert project.job(1).state is JobState.UNCERTAIN
     assert sum(server.creates.values()) == 0
+
+
+def test_new_settings_reach_a_running_engine(project: Project) -> None:
+    async def work(engine: JobEngine) -> tuple[int, int, bool, bool]:
+        before = engine.provider("qubico")
+        gate = engine._gate(before)
+        offline = engine.provider("offline")
+        settings = fast_settings()
+        settings.provider("qubico").concurrency = 2
+        engine.update_settings(settings)
+        after = engine.provider("qubico")
+        # Hosted providers are rebuilt (new key, new URL); the offline one keeps its tasks.
+        return (
+            gate.concurrency,
+            after.capabilities.concurrency,
+            after is not before,
+            engine.provider("offline") is offline,
+        )
+
+    assert run_engine(project, fast_settings(), work) == (2, 2, True, True)
