@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from foleydesk.core.model import Cue, Job, JobState
+from foleydesk.jobs.requests import build_request
 from foleydesk.ui import engines
 
 
@@ -24,7 +25,7 @@ def _uncertain_job(window: Any) -> Job:
     project = window.session.project
     lane = project.sorted_lanes()[0]
     cue = project.add_cue(Cue(0, lane.id, 5, 35, prompt="door slam", provider_id="offline"))
-    request = window.jobs.engine.build_request(cue, 7, {})
+    request = build_request(cue, 7, {})
     return project.add_job(
         Job(0, cue.id, "offline", request=request, state=JobState.UNCERTAIN, submit_attempts=1)
     )
@@ -110,7 +111,7 @@ def test_restart_with_a_submit_in_flight_asks_the_user(opened: Any, qtbot: Any, 
     project = window.session.project
     lane = project.sorted_lanes()[0]
     cue = project.add_cue(Cue(0, lane.id, 5, 35, prompt="rain", provider_id="qubico"))
-    request = window.jobs.engine.build_request(cue, 3, {})
+    request = build_request(cue, 3, {})
     job = project.add_job(Job(0, cue.id, "qubico", request=request, state=JobState.SUBMITTING))
     run(window.install_project_again())  # as if the app had been killed mid-submit
     project = window.session.project
