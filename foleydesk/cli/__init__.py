@@ -10,6 +10,7 @@ import argparse
 import logging
 import os
 import sys
+from pathlib import Path
 
 from foleydesk import __version__
 from foleydesk.cli import export_cmds, job_cmds, media_cmds, project_cmds
@@ -39,6 +40,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _shown_path(name: str) -> str:
+    """The path as the user named it: a hidden `.x.part` temp file stands for its folder."""
+    path = Path(name)
+    if path.name.startswith(".") and path.suffix == ".part":
+        return str(path.parent / path.name[1:].rsplit(".", 2)[0])
+    return name
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
@@ -54,6 +63,15 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `foleydesk info --json | head` closed the pipe: not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter's flush quiet
         return 0
+    except OSError as exc:  # a path the user gave cannot be read or written: theirs to fix
+        log.warning("file system error in %s: %s", args.command, exc)
+        where = f": {_shown_path(str(exc.filename))}" if exc.filename else ""
+        print(
+            f"foleydesk: {redact(exc.strerror or str(exc))}{where}. Check the path, its "
+            "permissions and the free space on the disk.",
+            file=sys.stderr,
+        )
+        return 2
     except KeyboardInterrupt:
         print("foleydesk: interrupted", file=sys.stderr)
         return 130

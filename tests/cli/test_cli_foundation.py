@@ -280,3 +280,17 @@ def test_unknown_command_and_bad_project_exit_2(
     text = tmp_path / "x.mp4"
     text.write_text("x")
     assert main(["cue", "list", str(text)]) == 2
+
+
+@needs_ffmpeg
+def test_unwritable_output_exits_2_naming_the_path(
+    media: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = tmp_path / "p.foleydesk"
+    assert main(["new", str(media["mp4"]), "-o", str(project)]) == 0
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    capsys.readouterr()
+    assert main(["export", str(project), "--xml", str(blocker / "seq.xml")]) == 2
+    err = capsys.readouterr().err
+    assert str(blocker) in err and ".part" not in err and "internal error" not in err
