@@ -1,7 +1,7 @@
 """The bridges between the window and the engines: jobs (async) and playback (threads + a timer).
 
-Each controller exists only when its engine is installed; otherwise the controls that need it
-are disabled with the reason in their tooltip.
+This module is imported when the first project opens (the job engine and httpx take ~90 ms to
+import), not when the window starts.
 """
 
 from __future__ import annotations
@@ -9,13 +9,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+import httpx
 from PySide6.QtCore import QObject, QTimer
 
 from foleydesk.core.timebase import Rounding, frame_to_time, time_to_frame
 from foleydesk.errors import UserError
-from foleydesk.ui import engines, preferences
+from foleydesk.jobs.engine import JobEngine
+from foleydesk.playback import PlaybackEngine
+from foleydesk.settings import load_settings
+from foleydesk.ui import preferences
 from foleydesk.ui import providers as provider_list
 from foleydesk.ui.media_loader import rgb_to_qimage
 from foleydesk.ui.session import ProjectSession
@@ -33,17 +37,11 @@ class JobController:
     """One JobEngine per open project on one shared httpx client; runs while jobs exist."""
 
     def __init__(self, window: MainWindow, session: ProjectSession) -> None:
-        import httpx
-
-        job_engine = engines.get(engines.JOBS)
-        assert job_engine is not None
         self.window = window
         self.session = session
-        self.settings = provider_list.load_settings()
-        if self.settings is None:
-            raise UserError("Settings could not be loaded.", "See the log file.")
+        self.settings = load_settings()
         self.client = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=15.0))
-        self.engine = job_engine(session.project, self.client, self.settings, cpu_workers=1)
+        self.engine = JobEngine(session.project, self.client, self.settings, cpu_workers=1)
         self._runner: asyncio.Task[None] | None = None
         window.tasks.spawn(self._resume(), "jobs-resume")
 
@@ -120,7 +118,7 @@ class PlaybackController(QObject):
         super().__init__(window)
         self.window = window
         self.session = session
-        self.engine: Any = None
+        self.engine: PlaybackEngine | None = None
         self._shuttle = 0
         self._last_frame_index = -1
         self.timer = QTimer(self)
@@ -130,13 +128,11 @@ class PlaybackController(QObject):
         window.tasks.spawn(self._open(), "playback-open")
 
     async def _open(self) -> None:
-        playback = engines.get(engines.PLAYBACK)
-        assert playback is not None
         loop = asyncio.get_running_loop()
         try:
             device = preferences.audio_device()
-            self.engine = await loop.run_in_executor(
-                None, lambda: playback(self.session.project, device=device)
+            engine = await loop.run_in_executor(
+                None, lambda: PlaybackEngine(self.session.project, device=device)
             )
         except UserError as exc:
             self.window.show_error(exc)
@@ -147,20 +143,16 @@ class PlaybackController(QObject):
             self.window.transport.set_playback_available(False, f"Playback failed: {exc}")
             return
         if self.session is not self.window.session:  # a newer project replaced this one
-            await loop.run_in_executor(None, self.engine.close)
-            self.engine = None
+            await loop.run_in_executor(None, engine.close)
             return
-        self.engine.seek(frame_to_time(self.session.position, self.session.rate))
-        status = self.engine.device_status
+        self.engine = engine
+        engine.seek(frame_to_time(self.session.position, self.session.rate))
+        engine.set_volume(self.window.transport.volume_level())
+        status = engine.device_status
         self.window.transport.set_device_status(
-            status if self.engine.on_device else "no audio device", status
+            status if engine.on_device else "no audio device", status
         )
-        transport = self.window.transport
-        if not hasattr(self.engine, "set_volume"):
-            transport.volume_note = (
-                "Volume: the playback engine has no master volume; use the system volume."
-            )
-        transport.set_playback_available(True, "")
+        self.window.transport.set_playback_available(True, "")
 
     @property
     def ready(self) -> bool:
@@ -250,7 +242,7 @@ class PlaybackController(QObject):
             self.window.show_error(exc)
 
     def set_volume(self, volume: float) -> None:
-        if self.engine is not None and hasattr(self.engine, "set_volume"):
+        if self.engine is not None:
             self.engine.set_volume(volume)
 
     def _tick(self) -> None:
@@ -282,22 +274,20 @@ class PlaybackController(QObject):
 
 
 def attach_engines(window: MainWindow, session: ProjectSession) -> None:
-    """Create the controllers whose engines exist; say what is missing for the rest."""
-    missing: list[str] = []
-    jobs_reason = engines.missing(engines.JOBS)
-    if not jobs_reason:
-        try:
-            window.jobs = JobController(window, session)
-            window.controllers.append(window.jobs)
-        except Exception as exc:
-            log.exception("the job engine failed to start")
-            jobs_reason = f"The job engine failed to start: {exc}"
-    if jobs_reason:
-        missing.append("generating")
+    """Create the job and playback controllers; a controller that cannot start says why."""
+    jobs_reason = ""
+    try:
+        window.jobs = JobController(window, session)
+        window.controllers.append(window.jobs)
+    except Exception as exc:
+        log.exception("the job engine failed to start")
+        jobs_reason = f"The job engine failed to start: {exc}"
+    window.jobs_blocker = jobs_reason
     window.inspector.set_generate_blocker(jobs_reason)
     window.jobs_panel.set_engine_blocker(jobs_reason)
+    window.engine_status.setText("Generating is unavailable (see the log)" if jobs_reason else "")
 
-    play_reason = engines.missing(engines.PLAYBACK)
+    play_reason = ""
     if session.project.source_path is None:
         play_reason = "The source video was not found: relink it to play."
     window.playback_blocker = play_reason
@@ -305,13 +295,5 @@ def attach_engines(window: MainWindow, session: ProjectSession) -> None:
         window.player = PlaybackController(window, session)
         window.controllers.append(window.player)
     else:
-        missing.append("playback")
         window.transport.set_playback_available(False, play_reason)
     window.takes_panel.set_audition_blocker(play_reason)
-
-    export_reason = engines.missing(engines.RENDER)
-    window.export_action.setEnabled(not export_reason)
-    window.export_action.setToolTip(export_reason)
-    if export_reason:
-        missing.append("export")
-    window.engine_status.setText(("Not installed: " + ", ".join(missing)) if missing else "")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QWidget
 
 from foleydesk.errors import UserError
-from foleydesk.ui import engines
+from foleydesk.media.render import render_cue_clip, render_lane_stem
 from foleydesk.ui.takes_panel import start_file_drag
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ def drag_take(window: MainWindow, take_id: int) -> None:
     cue = project.cues.get(take.cue_id) if take is not None else None
     if take is None or cue is None or not take.file:
         return
-    if cue.chosen_take_id == take.id and engines.get(engines.RENDER) is not None:
+    if cue.chosen_take_id == take.id:
         drag_cue(window, cue.id, window.takes_panel.table)
         return
     path = project.take_path(take)
@@ -83,20 +83,16 @@ def drag_take(window: MainWindow, take_id: int) -> None:
 def cue_file(window: MainWindow, cue_id: int) -> Path | None:
     """The cue's chosen take as a BWF clip at its in point's timecode, ready to hand over."""
     session = window.session
-    render = engines.get(engines.RENDER)
     if session is None:
-        return None
-    if render is None:
-        window.show_error(
-            UserError("Rendering WAVs is not available.", engines.missing(engines.RENDER))
-        )
         return None
     project = session.project
     cue = project.cues.get(cue_id)
     if cue is None:
         return None
     out = project.exports_dir / "drag" / f"{_safe(cue.display_name())}.wav"
-    return _rendered(window, out, cue.duration(session.rate), lambda: render(project, cue, out))
+    return _rendered(
+        window, out, cue.duration(session.rate), lambda: render_cue_clip(project, cue, out)
+    )
 
 
 def drag_cue(window: MainWindow, cue_id: int, widget: QWidget) -> None:
@@ -108,20 +104,16 @@ def drag_cue(window: MainWindow, cue_id: int, widget: QWidget) -> None:
 def lane_file(window: MainWindow, lane_id: int) -> Path | None:
     """A full-length stem of the lane from the source's start timecode."""
     session = window.session
-    render = engines.attr("foleydesk.media.render", "render_lane_stem")
     if session is None:
-        return None
-    if render is None:
-        window.show_error(
-            UserError("Rendering stems is not available.", engines.missing(engines.RENDER))
-        )
         return None
     project = session.project
     lane = project.lanes.get(lane_id)
     if lane is None:
         return None
     out = project.exports_dir / "drag" / f"{_safe(project.name)} - {_safe(lane.name)} stem.wav"
-    return _rendered(window, out, project.source.duration, lambda: render(project, lane, out))
+    return _rendered(
+        window, out, project.source.duration, lambda: render_lane_stem(project, lane, out)
+    )
 
 
 def drag_lane(window: MainWindow, lane_id: int, widget: QWidget) -> None:

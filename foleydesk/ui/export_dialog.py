@@ -1,7 +1,7 @@
 """Export: the formats the export capability offers, a destination, progress and cancel.
 
-Rendering runs in a worker thread; its progress comes back through the loop. Formats whose
-engine is not installed are shown disabled with the reason.
+Rendering runs in a worker thread; its progress comes back through the loop. The video needs
+the source file, so it is offered disabled (with the reason) when the source is missing.
 """
 
 from __future__ import annotations
@@ -9,9 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -29,7 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from foleydesk.errors import UserError
-from foleydesk.ui import engines
+from foleydesk.interchange.export import export_timeline
+from foleydesk.media.mux import mux_video
+from foleydesk.media.stems import StemExport, export_stems
 from foleydesk.ui.compat import TaskKeeper
 from foleydesk.ui.session import ProjectSession
 
@@ -40,18 +40,6 @@ TIMELINE_FORMATS = (
     ("edl", "CMX3600 EDL (.edl)", ".edl"),
     ("otio", "OpenTimelineIO (.otio)", ".otio"),
 )
-
-
-def timeline_exporter() -> tuple[Callable[..., Any] | None, str]:
-    """The interchange entry point, when the interchange engine provides one."""
-    for module, name in (
-        ("foleydesk.interchange.export", "export_timeline"),
-        ("foleydesk.interchange", "export_timeline"),
-    ):
-        fn = engines.attr(module, name)
-        if fn is not None:
-            return fn, ""
-    return None, "Not available: timeline export needs foleydesk.interchange.export_timeline."
 
 
 class ExportDialog(QDialog):
@@ -76,30 +64,23 @@ class ExportDialog(QDialog):
         form.addRow(self.tr("Folder"), dest_row)
         layout.addLayout(form)
 
-        stems_reason = engines.missing(
-            engines.Engine("foleydesk.media.stems", "export_stems", "stems")
-        )
         self.stems = QCheckBox(
             self.tr("Stems: one BWF per cue, one per lane, and the mix (at the source's timecode)")
         )
-        self._offer(self.stems, stems_reason, True)
+        self.stems.setChecked(True)
         layout.addWidget(self.stems)
-        mux_reason = engines.missing(engines.MUX)
-        if not mux_reason and self.session.project.source_path is None:
+        mux_reason = ""
+        if self.session.project.source_path is None:
             mux_reason = self.tr("The source video was not found: relink it first.")
         self.video = QCheckBox(self.tr("Video with the mix (source picture copied, no re-encode)"))
         self._offer(self.video, mux_reason, False)
         layout.addWidget(self.video)
-        timeline_fn, timeline_reason = timeline_exporter()
-        self.timeline_fn = timeline_fn
         row = QHBoxLayout()
         self.timeline = QCheckBox(self.tr("Timeline for your NLE:"))
-        self._offer(self.timeline, timeline_reason, not timeline_reason)
+        self.timeline.setChecked(True)
         self.timeline_format = QComboBox()
         for key, text, _suffix in TIMELINE_FORMATS:
             self.timeline_format.addItem(text, key)
-        self.timeline_format.setEnabled(not timeline_reason)
-        self.timeline_format.setToolTip(timeline_reason)
         row.addWidget(self.timeline)
         row.addWidget(self.timeline_format, 1)
         layout.addLayout(row)
@@ -163,34 +144,32 @@ class ExportDialog(QDialog):
 
         written: list[str] = []
         try:
-            stems_result = None
+            stems_result: StemExport | None = None
             if self.stems.isChecked() or self.timeline.isChecked():
-                export_stems = engines.attr("foleydesk.media.stems", "export_stems")
-                if export_stems is not None:
-                    self.status.setText(self.tr("Rendering stems..."))
-                    stems_result = await loop.run_in_executor(
-                        None,
-                        lambda: export_stems(
-                            project, folder / "stems", None, progress, self.cancel_flag
-                        ),
-                    )
-                    written.append(str(folder / "stems"))
+                self.status.setText(self.tr("Rendering stems..."))
+                stems_result = await loop.run_in_executor(
+                    None,
+                    lambda: export_stems(
+                        project, folder / "stems", None, progress, self.cancel_flag
+                    ),
+                )
+                written.append(str(folder / "stems"))
             if self.video.isChecked():
-                mux = engines.get(engines.MUX)
-                assert mux is not None
-                out = folder / f"{project.name} with foley.mp4"
+                video_out = folder / f"{project.name} with foley.mp4"
                 self.status.setText(self.tr("Writing the video..."))
                 await loop.run_in_executor(
-                    None, lambda: mux(project, out, "mix", True, progress, self.cancel_flag)
+                    None,
+                    lambda: mux_video(project, video_out, "mix", True, progress, self.cancel_flag),
                 )
-                written.append(str(out))
-            if self.timeline.isChecked() and self.timeline_fn is not None:
-                key = self.timeline_format.currentData()
+                written.append(str(video_out))
+            if self.timeline.isChecked():
+                key = str(self.timeline_format.currentData())
                 suffix = next(s for k, _t, s in TIMELINE_FORMATS if k == key)
-                out = folder / f"{project.name}{suffix}"
-                fn = self.timeline_fn
-                await loop.run_in_executor(None, lambda: fn(project, out, key, stems_result))
-                written.append(str(out))
+                timeline_out = folder / f"{project.name}{suffix}"
+                await loop.run_in_executor(
+                    None, lambda: export_timeline(project, timeline_out, key, stems_result)
+                )
+                written.append(str(timeline_out))
             self.progress.setValue(1000)
             self.status.setText(self.tr("Done:\n") + "\n".join(written))
         except UserError as exc:

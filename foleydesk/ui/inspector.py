@@ -35,7 +35,8 @@ from foleydesk.core.events import Change, Entity
 from foleydesk.core.model import Cue, CueKind
 from foleydesk.core.timebase import seconds_text
 from foleydesk.errors import UserError
-from foleydesk.ui import engines
+from foleydesk.providers.base import GenerationRequest, Provider
+from foleydesk.settings import load_settings
 from foleydesk.ui import providers as provider_list
 from foleydesk.ui.session import ProjectSession
 
@@ -60,10 +61,10 @@ class CueInspector(QWidget):
     def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.settings = provider_list.load_settings()
+        self.settings = load_settings()
         self.providers = provider_list.all_providers(self.settings)
         self._loading = False
-        self.generate_blocker = ""  # why Generate cannot run at all (engine missing)
+        self.generate_blocker = ""  # why Generate cannot run at all (the job engine failed)
         self._build()
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
@@ -220,7 +221,7 @@ class CueInspector(QWidget):
     def cue(self) -> Cue | None:
         return self.session.selected_cue
 
-    def provider(self) -> Any | None:
+    def provider(self) -> Provider | None:
         provider_id = self.provider_combo.currentData()
         return next((p for p in self.providers if p.id == provider_id), None)
 
@@ -287,9 +288,7 @@ class CueInspector(QWidget):
         self.random_seed.setChecked(seed is None)
         self.seed_spin.setEnabled(seed is not None)
         self.seed_spin.setValue(int(seed) if seed is not None else 0)
-        mask_ok = provider is not None and (
-            bool(getattr(caps, "mask_away_clip", False)) or provider.id in MASK_PROVIDERS
-        )
+        mask_ok = provider is not None and provider.id in MASK_PROVIDERS
         self.mask_check.setEnabled(mask_ok)
         self.mask_check.setToolTip("" if mask_ok else self.tr("This host has no mask_away_clip."))
         self.mask_check.setChecked(bool(cue.params.get("mask_away_clip", False)) and mask_ok)
@@ -305,14 +304,13 @@ class CueInspector(QWidget):
         if not self._loading:
             self._refresh_timer.start()
 
-    def request(self) -> Any | None:
-        """A GenerationRequest for what the fields say now (None without the providers)."""
+    def request(self) -> GenerationRequest | None:
+        """A GenerationRequest for what the fields say now (None without a selected cue)."""
         cue = self.cue
-        build = _request_class()
-        if cue is None or build is None:
+        if cue is None:
             return None
         kind = CueKind(self.kind_combo.currentData() or cue.kind.value)
-        return build(
+        return GenerationRequest(
             kind=kind,
             prompt=self.prompt_edit.toPlainText(),
             duration=cue.duration(self.session.rate),
@@ -361,8 +359,8 @@ class CueInspector(QWidget):
                 problems = list(provider.validate(request))
                 cost = float(provider.estimate_cost(request))
                 takes = self.takes_spin.value()
-                pricing = getattr(caps.pricing, "text", "") if caps else ""
-                estimated = "~" if caps is not None and caps.pricing.estimated else ""
+                pricing = provider.capabilities.pricing.text
+                estimated = "~" if provider.capabilities.pricing.estimated else ""
                 cost_text = (
                     self.tr("Free")
                     if cost == 0
@@ -385,13 +383,15 @@ class CueInspector(QWidget):
             blocker or "\n".join(problems) or self.tr("Send this cue to the provider (G)")
         )
 
-    def _count(self, label: QLabel, text: str, limit: int | None, provider: Any) -> None:
+    def _count(
+        self, label: QLabel, text: str, limit: int | None, provider: Provider | None
+    ) -> None:
         if limit is None:
             label.setText(self.tr("{0} characters").format(len(text)))
             return
         label.setText(
             self.tr("{0} / {1} characters ({2})").format(
-                len(text), limit, provider.name.split(" (")[0]
+                len(text), limit, provider.name.split(" (")[0] if provider else ""
             )
         )
         label.setObjectName("Over" if len(text) > limit else "Secondary")
@@ -490,8 +490,3 @@ class CueInspector(QWidget):
     def selected_duration(self) -> Fraction | None:
         cue = self.cue
         return cue.duration(self.session.rate) if cue is not None else None
-
-
-def _request_class() -> Any | None:
-    """GenerationRequest from the providers package (None until it is installed)."""
-    return engines.attr("foleydesk.providers.base", "GenerationRequest")

@@ -1,7 +1,7 @@
 """The main window: viewer and transport over the timeline, inspector, takes, jobs, cue list.
 
-Each opened project gets a fresh ProjectSession and fresh views bound to it; engines are wired
-when installed and their controls disabled with the reason when not.
+Each opened project gets a fresh ProjectSession and fresh views bound to it, then its job and
+playback controllers (controllers.py, imported at the first project: the engines are heavy).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence
@@ -33,7 +33,7 @@ from foleydesk.core.commands import AddCue, AddMarker, DeleteCue, EditCue
 from foleydesk.core.model import Cue, CueKind, Marker
 from foleydesk.core.project import Project
 from foleydesk.errors import UserError
-from foleydesk.ui import engines, preferences, recent
+from foleydesk.ui import preferences, recent
 from foleydesk.ui.banner import Banner
 from foleydesk.ui.compat import TaskKeeper, dialog_result
 from foleydesk.ui.cue_table import CueTableView
@@ -48,6 +48,9 @@ from foleydesk.ui.timeline import TimelineWidget
 from foleydesk.ui.transport import TransportBar
 from foleydesk.ui.viewer import OPENABLE, ViewerWidget
 
+if TYPE_CHECKING:
+    from foleydesk.ui.controllers import JobController, PlaybackController
+
 log = logging.getLogger(__name__)
 
 
@@ -61,12 +64,12 @@ class MainWindow(QMainWindow):
         self.tasks = TaskKeeper(self._on_task_error)
         self.session: ProjectSession | None = None
         self.loader: MediaLoader | None = None
-        self.controllers: list[Any] = []
-        self.jobs: Any = None  # JobController when the job engine is installed
-        self.player: Any = None  # PlaybackController when playback is installed
-        self.export_controller: Any = None
+        self.controllers: list[JobController | PlaybackController] = []
+        self.jobs: JobController | None = None  # None: no project, or the job engine failed
+        self.player: PlaybackController | None = None  # None: no project or no source file
         self._opening = False
-        self.playback_blocker = engines.missing(engines.PLAYBACK)
+        self.playback_blocker = ""  # why playback cannot run (the source file is missing)
+        self.jobs_blocker = ""  # why generating cannot run (the job engine failed to start)
         self._warmed = False
         self.edit_revision = 0  # counts model changes: drag-out renders know when they are stale
         self.drag_renders: dict[Path, int] = {}
@@ -444,10 +447,11 @@ class MainWindow(QMainWindow):
 
     def _attach_engines(self, session: ProjectSession) -> None:
         from foleydesk.ui.controllers import attach_engines
+        from foleydesk.ui.warmup import warm_up
 
         if not self._warmed:
             self._warmed = True
-            asyncio.get_running_loop().run_in_executor(None, engines.warm_up)
+            asyncio.get_running_loop().run_in_executor(None, warm_up)
         attach_engines(self, session)
 
     async def close_session(self) -> None:
@@ -457,7 +461,8 @@ class MainWindow(QMainWindow):
             except Exception:
                 log.exception("closing %r failed", controller)
         self.controllers.clear()
-        self.jobs = self.player = self.export_controller = None
+        self.jobs = None
+        self.player = None
         if self.loader is not None:
             self.loader.close()
             self.loader = None
@@ -777,9 +782,7 @@ class MainWindow(QMainWindow):
 
     def generate(self, cue_id: int) -> None:
         if self.jobs is None:
-            self.show_error(
-                UserError(self.tr("Generating is not available."), engines.missing(engines.JOBS))
-            )
+            self.show_error(UserError(self.tr("Generating is not available."), self.jobs_blocker))
             return
         self.jobs.generate(cue_id, self.inspector)
 

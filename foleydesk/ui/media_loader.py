@@ -12,7 +12,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -21,7 +20,8 @@ from PySide6.QtGui import QImage
 from foleydesk.core.project import Project
 from foleydesk.core.timebase import frame_to_time
 from foleydesk.errors import UserError
-from foleydesk.ui import engines
+from foleydesk.media.frames import FrameSource
+from foleydesk.media.peaks import Peaks, load_or_compute_peaks
 from foleydesk.ui.compat import TaskKeeper
 from foleydesk.ui.timeline import Waveform, WaveLevel
 
@@ -50,12 +50,10 @@ class _SourceThread:
         self.executor = ThreadPoolExecutor(1, thread_name_prefix=name)
         self._local = threading.local()
 
-    def source(self) -> Any:
-        src = getattr(self._local, "source", None)
+    def source(self) -> FrameSource:
+        src: FrameSource | None = getattr(self._local, "source", None)
         if src is None:
-            frame_source = engines.get(engines.FRAMES)
-            assert frame_source is not None
-            src = frame_source(self.path)
+            src = FrameSource(self.path)
             self._local.source = src
         return src
 
@@ -93,7 +91,7 @@ class MediaLoader(QObject):
         self._closed = False
         source = project.source
         self.display_size = (source.width, source.height)  # until the decoder says otherwise
-        if self.source_path is not None and engines.get(engines.FRAMES) is not None:
+        if self.source_path is not None:
             self._viewer = _SourceThread(self.source_path, "viewer")
             self._thumbs = _SourceThread(self.source_path, "thumbs")
             tasks.spawn(self._learn_display_size(), "display-size")
@@ -103,9 +101,7 @@ class MediaLoader(QObject):
         return self._viewer is not None
 
     def why_no_frames(self) -> str:
-        if self.source_path is None:
-            return self.tr("The source video was not found: relink it (File > Relink).")
-        return engines.missing(engines.FRAMES)
+        return self.tr("The source video was not found: relink it (File > Relink).")
 
     def close(self) -> None:
         self._closed = True
@@ -225,24 +221,18 @@ class MediaLoader(QObject):
     # -- waveform --
 
     def load_waveform(self) -> None:
-        load = engines.get(engines.PEAKS)
-        if load is None:
-            self.waveform_ready.emit(
-                None, self.tr("No waveform: ") + engines.missing(engines.PEAKS)
-            )
-            return
         if not self.project.source.has_audio:
             self.waveform_ready.emit(None, self.tr("The source has no audio track."))
             return
         if self.source_path is None:
             self.waveform_ready.emit(None, self.tr("Source video not found."))
             return
-        self.tasks.spawn(self._load_waveform(load), "peaks")
+        self.tasks.spawn(self._load_waveform(), "peaks")
 
-    async def _load_waveform(self, load: Any) -> None:
+    async def _load_waveform(self) -> None:
         loop = asyncio.get_running_loop()
         try:
-            peaks = await loop.run_in_executor(None, load, self.project)
+            peaks = await loop.run_in_executor(None, load_or_compute_peaks, self.project)
             waveform = waveform_from_peaks(peaks, self.rate)
         except UserError as exc:
             self.waveform_ready.emit(None, exc.message)
@@ -255,7 +245,7 @@ class MediaLoader(QObject):
             self.waveform_ready.emit(waveform, "")
 
 
-def waveform_from_peaks(peaks: Any, rate: Fraction) -> Waveform | None:
+def waveform_from_peaks(peaks: Peaks | None, rate: Fraction) -> Waveform | None:
     """Adapt the media engine's Peaks (levels of min/max buckets) to what the timeline paints."""
     if peaks is None:
         return None

@@ -1,73 +1,33 @@
-"""The providers the inspector offers, from the registry when it is installed.
+"""The providers the inspector and Settings offer, offline first.
 
-Without the registry only the offline provider module is used; a provider that cannot be built
-is left out rather than faked.
+The registry pulls in httpx and every host module (~80 ms), so it is imported when a project or
+the Settings dialog needs the list, not when the window module loads.
 """
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
-from foleydesk.ui import engines
+from foleydesk import secrets
+from foleydesk.settings import Settings
 
-log = logging.getLogger(__name__)
-
-
-def load_settings() -> Any | None:
-    loader = engines.get(engines.SETTINGS)
-    if loader is None:
-        return None
-    try:
-        return loader()
-    except Exception:
-        log.exception("settings could not be loaded")
-        return None
+if TYPE_CHECKING:
+    from foleydesk.providers.base import Provider
 
 
-def all_providers(settings: Any | None = None) -> list[Any]:
-    """Every provider the app can use, offline first."""
-    registry_all = engines.get(engines.REGISTRY)
-    if registry_all is not None:
-        try:
-            found = list(
-                registry_all(settings) if _takes_settings(registry_all) else registry_all()
-            )
-            return sorted(found, key=lambda p: (p.id != "offline", p.name))
-        except Exception:
-            log.exception("provider registry failed")
-    offline = engines.attr("foleydesk.providers.offline", "OfflineProvider")
-    return [offline()] if offline is not None else []
+def all_providers(settings: Settings) -> list[Provider]:
+    """Every provider the app can use, offline first, then by name."""
+    from foleydesk.providers.registry import all_providers as registry_all
+
+    return sorted(registry_all(settings), key=lambda p: (p.id != "offline", p.name))
 
 
-def _takes_settings(fn: Any) -> bool:
-    import inspect
+def default_provider_id(settings: Settings) -> str:
+    from foleydesk.providers.registry import default_provider_id as registry_default
 
-    try:
-        return bool(inspect.signature(fn).parameters)
-    except (TypeError, ValueError):
-        return False
+    return registry_default(settings)
 
 
-def provider_by_id(provider_id: str | None, settings: Any | None = None) -> Any | None:
-    for provider in all_providers(settings):
-        if provider.id == provider_id:
-            return provider
-    return None
-
-
-def default_provider_id(settings: Any | None) -> str:
-    chosen = getattr(settings, "default_provider", None) if settings is not None else None
-    return str(chosen) if chosen else "offline"
-
-
-def has_key(provider: Any) -> bool:
-    if not getattr(provider.capabilities, "needs_key", True):
-        return True
-    check = engines.attr("foleydesk.secrets", "has_key")
-    if check is None:
-        return False
-    try:
-        return bool(check(provider.id))
-    except Exception:
-        return False
+def has_key(provider: Provider) -> bool:
+    """True when the provider needs no key or one is set (environment or keyring)."""
+    return not provider.capabilities.needs_key or secrets.has_key(provider.id)

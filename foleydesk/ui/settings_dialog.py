@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -25,25 +26,33 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from foleydesk import secrets
 from foleydesk.errors import UserError
-from foleydesk.ui import engines, preferences
+from foleydesk.providers.base import Provider
+from foleydesk.settings import Settings, load_settings, save_settings
+from foleydesk.ui import preferences
 from foleydesk.ui import providers as provider_list
 from foleydesk.ui.compat import TaskKeeper
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class ProviderBox(QGroupBox):
     """One provider's key, URLs and concurrency."""
 
     def __init__(
-        self, provider: Any, settings: Any, tasks: TaskKeeper, parent: QWidget | None = None
+        self,
+        provider: Provider,
+        settings: Settings,
+        tasks: TaskKeeper,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(provider.name, parent)
         self.provider = provider
         self.tasks = tasks
         caps = provider.capabilities
-        own = settings.provider(provider.id) if settings is not None else None
+        own = settings.providers.get(provider.id)
         form = QFormLayout(self)
         self.key_state = QLabel()
         self.key_state.setObjectName("Secondary")
@@ -57,13 +66,9 @@ class ProviderBox(QGroupBox):
         self.test_button = QPushButton(self.tr("Test connection"))
         for b in (self.set_button, self.remove_button, self.test_button):
             key_row.addWidget(b)
-        secrets_reason = engines.missing(engines.SECRETS)
         if caps.needs_key:
             form.addRow(self.tr("API key"), key_row)
             form.addRow("", self.key_state)
-        for b in (self.set_button, self.remove_button):
-            b.setEnabled(not secrets_reason)
-            b.setToolTip(secrets_reason)
         test = getattr(provider, "test_connection", None)
         self.test_button.setEnabled(test is not None)
         self.test_button.setToolTip(
@@ -93,15 +98,13 @@ class ProviderBox(QGroupBox):
         if caps.needs_key:
             self.tasks.spawn(self._refresh_state(), "key-state")
 
-    async def _call(self, name: str, *args: Any) -> Any:
-        fn = engines.attr("foleydesk.secrets", name)
-        if fn is None:
-            raise UserError(engines.missing(engines.SECRETS))
+    async def _call(self, fn: Callable[..., T], *args: Any) -> T:
+        """The keyring can block on D-Bus: every call runs in a worker thread."""
         return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
 
     async def _refresh_state(self) -> None:
         try:
-            source = await self._call("key_source", self.provider.id)
+            source = await self._call(secrets.key_source, self.provider.id)
         except UserError as exc:
             self.key_state.setText(exc.message)
             return
@@ -117,12 +120,12 @@ class ProviderBox(QGroupBox):
     def _save_key(self) -> None:
         value = self.key_edit.text()
         self.key_edit.clear()  # never keep the key in the widget
-        self.tasks.spawn(self._do(self._call("set_key", self.provider.id, value)), "set-key")
+        self.tasks.spawn(self._do(self._call(secrets.set_key, self.provider.id, value)), "set-key")
 
     def _remove_key(self) -> None:
-        self.tasks.spawn(self._do(self._call("delete_key", self.provider.id)), "delete-key")
+        self.tasks.spawn(self._do(self._call(secrets.delete_key, self.provider.id)), "delete-key")
 
-    async def _do(self, call: Any) -> None:
+    async def _do(self, call: Awaitable[object]) -> None:
         try:
             await call
         except UserError as exc:
@@ -134,7 +137,8 @@ class ProviderBox(QGroupBox):
         async def run() -> None:
             self.key_state.setText(self.tr("Testing..."))
             try:
-                text = await self.provider.test_connection()
+                test = getattr(self.provider, "test_connection", None)
+                text = await test() if test is not None else ""
             except UserError as exc:
                 self.key_state.setText(f"{exc.message} {exc.hint}".strip())
                 return
@@ -145,7 +149,7 @@ class ProviderBox(QGroupBox):
 
         self.tasks.spawn(run(), "test-connection")
 
-    def apply(self, settings: Any) -> None:
+    def apply(self, settings: Settings) -> None:
         own = settings.provider(self.provider.id)
         own.base_url = self.base_url.text().strip() or None
         own.upload_url = self.upload_url.text().strip() or None
@@ -160,11 +164,8 @@ class SettingsDialog(QDialog):
         self.setWindowTitle(self.tr("Settings"))
         self.resize(720, 640)
         self.tasks = TaskKeeper()
-        self.settings = provider_list.load_settings()
+        self.settings = load_settings()
         layout = QVBoxLayout(self)
-        reason = engines.missing(engines.SETTINGS)
-        if reason:
-            layout.addWidget(QLabel(reason))
         top = QFormLayout()
         self.default_provider = QComboBox()
         providers = provider_list.all_providers(self.settings)
@@ -208,7 +209,6 @@ class SettingsDialog(QDialog):
         )
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
-        buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(not reason)
         layout.addWidget(buttons)
         self.error = QLabel()
         self.error.setObjectName("Over")
@@ -230,14 +230,11 @@ class SettingsDialog(QDialog):
     def _save(self) -> None:
         preferences.set_audio_device(self.device_combo.currentData() or None)
         preferences.set_foley_lanes(self.lanes_spin.value())
-        save = engines.attr("foleydesk.settings", "save_settings")
-        if self.settings is None or save is None:
-            return
         self.settings.default_provider = self.default_provider.currentData()
         for box in self.boxes:
             box.apply(self.settings)
         try:
-            save(self.settings)
+            save_settings(self.settings)
         except OSError as exc:
             self.error.setText(self.tr("Settings could not be saved: {0}").format(exc))
             return

@@ -101,11 +101,12 @@ class TransportBar(QWidget):
         layout.addStretch(1)
         vol = QLabel()
         vol.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaVolume).pixmap(16))
-        vol.setToolTip(self.tr("Volume"))
+        vol.setToolTip(self.tr("Playback volume"))
         layout.addWidget(vol)
         self.volume = QSlider(Qt.Orientation.Horizontal)
         self.volume.setRange(0, 100)
-        self.volume.setValue(80)
+        self.volume.setValue(100)  # unity: what the export renders
+        self.volume.setToolTip(self.tr("Playback volume (does not change the export)"))
         self.volume.setFixedWidth(80)
         self.volume.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         layout.addWidget(self.volume)
@@ -115,7 +116,6 @@ class TransportBar(QWidget):
         layout.addWidget(self.device)
 
         self._tips: dict[QWidget, str] = {}
-        self.volume_note = ""  # why the volume cannot be set (the engine has no master gain)
         self.play_button.clicked.connect(self.play_toggled)
         self.back_button.clicked.connect(lambda: self.step.emit(-1))
         self.fwd_button.clicked.connect(lambda: self.step.emit(1))
@@ -123,7 +123,11 @@ class TransportBar(QWidget):
         self.end_button.clicked.connect(self.go_end)
         self.loop_button.toggled.connect(self.loop_toggled)
         self.cue_button.clicked.connect(self.play_cue)
-        self.volume.valueChanged.connect(lambda v: self.volume_changed.emit(v / 100))
+        self.volume.valueChanged.connect(lambda _v: self.volume_changed.emit(self.volume_level()))
+
+    def volume_level(self) -> float:
+        """The slider as a linear gain, 0..1 (1 = unity)."""
+        return self.volume.value() / 100
 
     def set_position(self, timecode: str, frame: int, total: int) -> None:
         self.timecode.setText(timecode)
@@ -137,11 +141,8 @@ class TransportBar(QWidget):
         for b in (self.play_button, self.loop_button, self.cue_button, self.volume):
             if b not in self._tips:
                 self._tips[b] = b.toolTip()
-            usable = available and (b is not self.volume or not self.volume_note)
-            b.setEnabled(usable)
-            b.setToolTip(
-                self._tips[b] if usable else (reason if not available else self.volume_note)
-            )
+            b.setEnabled(available)
+            b.setToolTip(self._tips[b] if available else reason)
         if not available:
             self.device.set_full_text(self.tr("no playback"))
             self.device.setToolTip(reason)

@@ -10,7 +10,6 @@ import pytest
 from PySide6.QtCore import Qt
 
 from foleydesk.core.model import JobState
-from foleydesk.ui import engines
 
 
 def test_damaged_file_shows_a_clear_message_and_the_app_keeps_working(
@@ -51,8 +50,6 @@ def test_refused_edit_explains_itself(window: Any, run: Any, qtbot: Any, fresh_v
 def test_provider_error_shows_the_providers_message_on_the_job(
     window: Any, run: Any, qtbot: Any, fresh_video: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if engines.get(engines.JOBS) is None or engines.get(engines.REGISTRY) is None:
-        pytest.skip("the job engine or provider registry is not installed")
     from tests.fakes.hosts import QubicoHost
     from tests.fakes.server import Fault
 

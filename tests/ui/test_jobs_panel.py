@@ -10,13 +10,10 @@ from PySide6.QtWidgets import QMessageBox
 
 from foleydesk.core.model import Cue, Job, JobState
 from foleydesk.jobs.requests import build_request
-from foleydesk.ui import engines
 
 
 @pytest.fixture()
 def opened(window: Any, run: Any, fresh_video: Path) -> Any:
-    if engines.get(engines.JOBS) is None:
-        pytest.skip(engines.missing(engines.JOBS))
     assert run(window.open_async(fresh_video))
     return window
 

@@ -9,7 +9,6 @@ import pytest
 from PySide6.QtCore import Qt
 
 from foleydesk.core.model import JobState, TakeStatus
-from foleydesk.ui import engines
 from tests.media.mediagen import read_code
 
 
@@ -85,8 +84,6 @@ def test_keyboard_flow(
     key(qtbot, timeline, Qt.Key.Key_M)
     assert [m.frame for m in project.markers.values()] == [5]
 
-    if engines.get(engines.JOBS) is None:
-        pytest.skip(engines.missing(engines.JOBS))
     # Two takes, then G generates them with the offline provider; they appear in the takes list.
     inspector = window.inspector
     inspector.takes_spin.setValue(2)

@@ -5,14 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from foleydesk.ui import engines
-
 
 def test_key_is_never_shown_back_and_settings_save(window: Any, run: Any, qtbot: Any) -> None:
-    if engines.get(engines.SETTINGS) is None or engines.get(engines.REGISTRY) is None:
-        pytest.skip("settings or the provider registry are not installed")
     from foleydesk.settings import load_settings
     from foleydesk.ui.settings_dialog import SettingsDialog
 
