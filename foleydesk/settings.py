@@ -1,9 +1,11 @@
 """The app's settings: typed, versioned, one small JSON file in the config folder.
 
-Only what the user may want to change about providers and the job engine lives here: base URLs,
-the default provider, per-provider concurrency and rate limits, and polling pace. Keys never do
-(they are in the OS keyring, see secrets.py). Older files are migrated forward on load; a file
-from a newer FoleyDesk is read for the fields this version knows and never overwritten blindly.
+What the user may want to change about providers and the job engine lives here (base URLs, the
+default provider, per-provider concurrency and rate limits, polling pace), and the app's own
+preferences (the audio output, the lanes a new project gets). Keys never do (they are in the OS
+keyring, see secrets.py); the window's size and dock layout are view state the UI keeps itself.
+Older files are migrated forward on load (a field a file lacks takes its default); a file from a
+newer FoleyDesk is read for the fields this version knows and never overwritten blindly.
 
 The UI reads `load_settings()`, edits the dataclasses, and calls `save_settings()`.
 """
@@ -24,6 +26,7 @@ log = logging.getLogger(__name__)
 
 SETTINGS_VERSION = 1
 SETTINGS_FILE = "settings.json"
+DEFAULT_FOLEY_LANES = 2
 
 
 @dataclass
@@ -53,6 +56,8 @@ class Settings:
     retry_attempts: int = 6  # GET, upload and download attempts before a job fails
     retry_base_seconds: float = 1.0
     max_download_bytes: int = 500 * 1024 * 1024
+    audio_device: str | None = None  # the output device's name; None: the system default
+    foley_lanes: int = DEFAULT_FOLEY_LANES  # Foley lanes a new project gets
 
     def provider(self, provider_id: str) -> ProviderSettings:
         """The provider's settings (a fresh default entry is stored when it had none)."""

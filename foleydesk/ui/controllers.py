@@ -19,7 +19,6 @@ from foleydesk.errors import UserError
 from foleydesk.jobs.engine import JobEngine
 from foleydesk.playback import PlaybackEngine
 from foleydesk.settings import load_settings
-from foleydesk.ui import preferences
 from foleydesk.ui import providers as provider_list
 from foleydesk.ui.media_loader import rgb_to_qimage
 from foleydesk.ui.session import ProjectSession
@@ -130,7 +129,7 @@ class PlaybackController(QObject):
     async def _open(self) -> None:
         loop = asyncio.get_running_loop()
         try:
-            device = preferences.audio_device()
+            device = load_settings().audio_device
             engine = await loop.run_in_executor(
                 None, lambda: PlaybackEngine(self.session.project, device=device)
             )

@@ -50,11 +50,9 @@ async def _main(files: list[str]) -> int:
     from foleydesk.ui.main_window import MainWindow
 
     window = MainWindow()
-    settings = preferences.store()
-    geometry = settings.value("window/geometry")
+    geometry, state = preferences.saved_window()
     if geometry is not None:
         window.restoreGeometry(geometry)
-    state = settings.value("window/state")
     if state is not None:
         window.restoreState(state)
     closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()

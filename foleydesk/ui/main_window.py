@@ -33,6 +33,7 @@ from foleydesk.core.commands import AddCue, AddMarker, DeleteCue, EditCue
 from foleydesk.core.model import Cue, CueKind, Marker
 from foleydesk.core.project import Project
 from foleydesk.errors import UserError
+from foleydesk.settings import load_settings
 from foleydesk.ui import preferences, recent
 from foleydesk.ui.banner import Banner
 from foleydesk.ui.compat import TaskKeeper, dialog_result
@@ -308,7 +309,7 @@ class MainWindow(QMainWindow):
         try:
             loop = asyncio.get_running_loop()
             try:
-                lanes = preferences.foley_lanes()
+                lanes = preferences.new_project_lanes(load_settings())
                 project = await loop.run_in_executor(None, open_or_create, path, lanes)
             except UserError as exc:
                 self.show_error(exc)
@@ -901,9 +902,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.session is not None:
             self.inspector.commit_text()
-        settings = preferences.store()
-        settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("window/state", self.saveState())
+        preferences.save_window(self.saveGeometry(), self.saveState())
         self.closed.emit()
         super().closeEvent(event)
 

@@ -1,48 +1,55 @@
-"""UI-side preferences that are not provider settings: the audio output and project defaults.
+"""What the UI needs around the app's settings: the window's view state and the sound devices.
 
-Kept in ui.ini beside settings.json (which holds the provider settings), with the window's
-geometry.
+The audio output and the lanes of a new project are typed fields of foleydesk.settings
+(settings.json). Only view state stays here, in window.ini (QSettings) in the config folder:
+the window's geometry and its docks' layout are Qt's own opaque blobs, meaningless outside Qt.
 """
 
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QByteArray, QSettings
 
 from foleydesk.paths import config_dir
+from foleydesk.settings import Settings
 
 log = logging.getLogger(__name__)
-AUDIO_DEVICE = "audio/device"
-FOLEY_LANES = "projects/foley_lanes"
-DEFAULT_FOLEY_LANES = 2
+MIN_FOLEY_LANES = 1
+MAX_FOLEY_LANES = 8
+GEOMETRY = "window/geometry"
+STATE = "window/state"
 
 
-def store() -> QSettings:
-    """ui.ini in the config folder (FOLEYDESK_CONFIG_DIR moves it, so tests stay out of $HOME)."""
-    return QSettings(str(config_dir() / "ui.ini"), QSettings.Format.IniFormat)
-
-
-def audio_device() -> str | None:
-    """The output device's name, or None for the system default."""
-    value = store().value(AUDIO_DEVICE, "")
-    return str(value) if value else None
-
-
-def set_audio_device(name: str | None) -> None:
-    store().setValue(AUDIO_DEVICE, name or "")
-
-
-def foley_lanes() -> int:
+def new_project_lanes(settings: Settings) -> int:
+    """The Foley lanes a new project gets, within 1..8 (a hand-edited file may say anything)."""
     try:
-        value = int(str(store().value(FOLEY_LANES, DEFAULT_FOLEY_LANES)))
+        count = int(settings.foley_lanes)
     except (TypeError, ValueError):
-        return DEFAULT_FOLEY_LANES
-    return max(1, min(8, value))
+        return Settings().foley_lanes
+    return max(MIN_FOLEY_LANES, min(MAX_FOLEY_LANES, count))
 
 
-def set_foley_lanes(count: int) -> None:
-    store().setValue(FOLEY_LANES, max(1, min(8, count)))
+def view_state() -> QSettings:
+    """window.ini in the config folder (FOLEYDESK_CONFIG_DIR moves it, so tests stay out of
+    $HOME)."""
+    return QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+
+def save_window(geometry: QByteArray, state: QByteArray) -> None:
+    store = view_state()
+    store.setValue(GEOMETRY, geometry)
+    store.setValue(STATE, state)
+
+
+def saved_window() -> tuple[QByteArray | None, QByteArray | None]:
+    """The saved geometry and dock state (None where nothing was saved yet)."""
+    store = view_state()
+    geometry, state = store.value(GEOMETRY), store.value(STATE)
+    return (
+        geometry if isinstance(geometry, QByteArray) else None,
+        state if isinstance(state, QByteArray) else None,
+    )
 
 
 def output_devices() -> list[str]:

@@ -1,5 +1,6 @@
-"""Settings: API keys in the OS keyring (never shown back), base URLs, default provider,
-concurrency. Keyring calls can block on D-Bus, so they run in a worker thread.
+"""Settings: API keys in the OS keyring (never shown back); base URLs, default provider,
+concurrency, the audio output and new projects' lanes in settings.json. Keyring calls can block
+on D-Bus, so they run in a worker thread.
 """
 
 from __future__ import annotations
@@ -181,8 +182,8 @@ class SettingsDialog(QDialog):
         self.device_combo.setToolTip(self.tr("Looking for sound devices..."))
         top.addRow(self.tr("Audio output"), self.device_combo)
         self.lanes_spin = QSpinBox()
-        self.lanes_spin.setRange(1, 8)
-        self.lanes_spin.setValue(preferences.foley_lanes())
+        self.lanes_spin.setRange(preferences.MIN_FOLEY_LANES, preferences.MAX_FOLEY_LANES)
+        self.lanes_spin.setValue(preferences.new_project_lanes(self.settings))
         top.addRow(self.tr("Foley lanes in new projects"), self.lanes_spin)
         self.tasks.spawn(self._list_devices(), "audio-devices")
         note = QLabel(
@@ -216,7 +217,7 @@ class SettingsDialog(QDialog):
 
     async def _list_devices(self) -> None:
         names = await asyncio.get_running_loop().run_in_executor(None, preferences.output_devices)
-        current = preferences.audio_device()
+        current = self.settings.audio_device
         for name in names:
             self.device_combo.addItem(name, name)
         if current and current not in names:
@@ -228,8 +229,9 @@ class SettingsDialog(QDialog):
         )
 
     def _save(self) -> None:
-        preferences.set_audio_device(self.device_combo.currentData() or None)
-        preferences.set_foley_lanes(self.lanes_spin.value())
+        if self.device_combo.isEnabled():  # still listing devices: keep the saved choice
+            self.settings.audio_device = self.device_combo.currentData() or None
+        self.settings.foley_lanes = self.lanes_spin.value()
         self.settings.default_provider = self.default_provider.currentData()
         for box in self.boxes:
             box.apply(self.settings)

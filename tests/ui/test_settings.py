@@ -41,23 +41,61 @@ def test_key_is_never_shown_back_and_settings_save(window: Any, run: Any, qtbot:
 
 
 def test_project_defaults_and_audio_device_choice(
-    window: Any, run: Any, qtbot: Any, fresh_video: Path
+    window: Any, run: Any, qtbot: Any, fresh_video: Path, tmp_path: Path, monkeypatch: Any
 ) -> None:
+    """The lanes and the audio output are saved in settings.json with the rest; no ui.ini."""
+    import json
+
     from foleydesk.core.model import LaneKind
-    from foleydesk.ui import preferences
+    from foleydesk.settings import load_settings
     from foleydesk.ui.settings_dialog import SettingsDialog
 
+    monkeypatch.setenv("FOLEYDESK_CONFIG_DIR", str(tmp_path / "config"))
     dialog = SettingsDialog(window)
     dialog.show()
     qtbot.waitUntil(dialog.device_combo.isEnabled, timeout=10000)
     assert dialog.device_combo.itemData(0) == ""  # "System default" is always offered
+    assert dialog.lanes_spin.value() == 2
     dialog.lanes_spin.setValue(3)
     dialog._save()
-    assert preferences.foley_lanes() == 3
-    assert preferences.audio_device() is None
-    try:
-        assert run(window.open_async(fresh_video))
-        lanes = window.session.project.sorted_lanes()
-        assert [lane.kind for lane in lanes].count(LaneKind.FOLEY) == 3
-    finally:
-        preferences.set_foley_lanes(preferences.DEFAULT_FOLEY_LANES)
+    saved = json.loads((tmp_path / "config" / "settings.json").read_text(encoding="utf-8"))
+    assert saved["foley_lanes"] == 3
+    assert saved["audio_device"] is None
+    assert not (tmp_path / "config" / "ui.ini").exists()
+    assert load_settings().foley_lanes == 3
+    assert run(window.open_async(fresh_video))
+    lanes = window.session.project.sorted_lanes()
+    assert [lane.kind for lane in lanes].count(LaneKind.FOLEY) == 3
+
+
+def test_an_older_settings_file_loads_and_keeps_a_disconnected_device(
+    window: Any, qtbot: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """A version-1 file from before these fields gets the defaults and keeps what it had; a
+    device that is not plugged in now is shown as such and survives a save."""
+    import json
+
+    from foleydesk.settings import load_settings, save_settings
+    from foleydesk.ui.settings_dialog import SettingsDialog
+
+    config = tmp_path / "config"
+    config.mkdir()
+    monkeypatch.setenv("FOLEYDESK_CONFIG_DIR", str(config))
+    old = {"version": 1, "default_provider": "qubico", "providers": {"qubico": {"concurrency": 3}}}
+    (config / "settings.json").write_text(json.dumps(old), encoding="utf-8")
+    settings = load_settings()
+    assert (settings.audio_device, settings.foley_lanes) == (None, 2)
+    assert settings.default_provider == "qubico"
+    assert settings.provider("qubico").concurrency == 3
+
+    settings.audio_device = "Studio Interface 7 (unplugged)"
+    save_settings(settings)
+    dialog = SettingsDialog(window)
+    dialog.show()
+    qtbot.waitUntil(dialog.device_combo.isEnabled, timeout=10000)
+    assert dialog.device_combo.currentData() == "Studio Interface 7 (unplugged)"
+    assert "not connected" in dialog.device_combo.currentText()
+    dialog._save()
+    again = load_settings()
+    assert again.audio_device == "Studio Interface 7 (unplugged)"
+    assert again.provider("qubico").concurrency == 3
