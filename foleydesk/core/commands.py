@@ -27,6 +27,7 @@ CUE_FIELDS = {
     "chosen_take_id",
 }
 TAKE_FIELDS = {"gain_db", "offset_samples", "fade_in_samples", "fade_out_samples"}
+MARKER_FIELDS = {"frame", "label", "colour"}
 
 
 class Command(Protocol):
@@ -178,6 +179,45 @@ class AddMarker:
     def undo(self, project: Project) -> None:
         assert self.created is not None
         project.remove_marker(self.created.id)
+
+
+@dataclass
+class EditMarker:
+    """Rename, recolour or move a marker."""
+
+    marker_id: int
+    changes: dict[str, Any]
+    text: str = "Edit marker"
+    before: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.changes) - MARKER_FIELDS
+        if unknown:
+            raise ValueError(f"not marker fields: {sorted(unknown)}")
+
+    def redo(self, project: Project) -> None:
+        marker = project.marker(self.marker_id)
+        self.before = {name: getattr(marker, name) for name in self.changes}
+        project.update_marker(self.marker_id, **self.changes)
+
+    def undo(self, project: Project) -> None:
+        project.update_marker(self.marker_id, **self.before)
+
+
+@dataclass
+class DeleteMarker:
+    """Remove a marker; undo puts it back with the same id, label and colour."""
+
+    marker_id: int
+    text: str = "Delete marker"
+    removed: Marker | None = None
+
+    def redo(self, project: Project) -> None:
+        self.removed = project.remove_marker(self.marker_id)
+
+    def undo(self, project: Project) -> None:
+        assert self.removed is not None
+        project.restore_marker(self.removed)
 
 
 class UndoStack:

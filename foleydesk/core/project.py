@@ -393,6 +393,24 @@ class Project:
         added: Marker = self._add("markers", Entity.MARKER, self.markers, marker)
         return added
 
+    def update_marker(self, marker_id: int, **changes: Any) -> Marker:
+        """Rename, recolour or move a marker (a frame outside the source is refused)."""
+        frame = changes.get("frame")
+        if frame is not None and (
+            frame < 0 or (self.source.frame_count and frame >= self.source.frame_count)
+        ):
+            raise UserError(
+                "The marker would be outside the source.",
+                "Put it on a frame between the first and the last.",
+            )
+        marker: Marker = self._update("markers", Entity.MARKER, self.markers, marker_id, changes)
+        return marker
+
+    def marker(self, marker_id: int) -> Marker:
+        if marker_id not in self.markers:
+            raise UserError(f"There is no marker {marker_id} in this project.")
+        return self.markers[marker_id]
+
     def remove_marker(self, marker_id: int) -> Marker:
         marker: Marker = self._remove("markers", Entity.MARKER, self.markers, marker_id)
         return marker

@@ -14,6 +14,7 @@ SHORTCUTS = (
     ("O", "Mark out: makes a cue from the in mark (or moves the selected cue's out)"),
     ("Esc", "Clear the in mark"),
     ("M", "Add a marker at the playhead"),
+    ("Shift+M", "Delete the marker at the playhead (or the nearest one before it)"),
     ("Enter", "Edit the selected cue's prompt"),
     ("G", "Generate takes for the selected cue"),
     ("C", "Choose the selected take"),

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -29,7 +30,14 @@ from PySide6.QtWidgets import (
 )
 
 from foleydesk import APP_NAME
-from foleydesk.core.commands import AddCue, AddMarker, DeleteCue, EditCue
+from foleydesk.core.commands import (
+    AddCue,
+    AddMarker,
+    DeleteCue,
+    DeleteMarker,
+    EditCue,
+    EditMarker,
+)
 from foleydesk.core.model import Cue, CueKind, Marker
 from foleydesk.core.project import Project
 from foleydesk.errors import UserError
@@ -74,6 +82,7 @@ class MainWindow(QMainWindow):
         self._warmed = False
         self.edit_revision = 0  # counts model changes: drag-out renders know when they are stale
         self.drag_renders: dict[Path, int] = {}
+        self.marker_dialog: QInputDialog | None = None  # open while a marker is being renamed
         self._build_shell()
         self._build_actions()
         self._update_enabled()
@@ -214,6 +223,12 @@ class MainWindow(QMainWindow):
         self.mark_out_action = self._action(self.tr("Mark &out"), self.mark_out, "O", cue_menu)
         self._action(self.tr("Clear in mark"), self.clear_marks, "Escape", cue_menu)
         self.marker_action = self._action(self.tr("Add &marker"), self.add_marker, "M", cue_menu)
+        self.rename_marker_action = self._action(
+            self.tr("Re&name marker..."), self.rename_marker_here, None, cue_menu
+        )
+        self.delete_marker_action = self._action(
+            self.tr("De&lete marker"), self.delete_marker_here, "Shift+M", cue_menu
+        )
         self.prompt_action = self._action(
             self.tr("Edit &prompt"), self.edit_prompt, ["Return", "Enter"], cue_menu
         )
@@ -256,6 +271,8 @@ class MainWindow(QMainWindow):
             self.mark_in_action,
             self.mark_out_action,
             self.marker_action,
+            self.rename_marker_action,
+            self.delete_marker_action,
             self.prompt_action,
             self.generate_action,
             self.delete_action,
@@ -373,6 +390,8 @@ class MainWindow(QMainWindow):
         self.timeline.error.connect(self.show_error)
         self.timeline.cue_activated.connect(lambda _id: self.edit_prompt())
         self.timeline.lane_dragged.connect(self.drag_lane)
+        self.timeline.marker_rename.connect(self.rename_marker)
+        self.timeline.marker_delete.connect(self.delete_marker)
         self.timeline.thumbnails_wanted.connect(loader.request_thumbnails)
         loader.thumbnail_ready.connect(self.timeline.set_thumbnail)
         loader.waveform_ready.connect(self.timeline.set_waveform)
@@ -735,8 +754,67 @@ class MainWindow(QMainWindow):
             self.banner.hide()
 
     def add_marker(self) -> None:
-        if self.session is not None:
-            self._push(AddMarker(Marker(0, self.session.position), self.tr("Add marker")))
+        session = self.session
+        if session is None:
+            return
+        here = session.position
+        if any(m.frame == here for m in session.project.markers.values()):
+            self.status.showMessage(self.tr("There is already a marker here."), 4000)
+            return
+        self._push(AddMarker(Marker(0, here), self.tr("Add marker")))
+
+    def marker_before_playhead(self) -> Marker | None:
+        """The marker at the playhead, else the nearest one before it."""
+        if self.session is None:
+            return None
+        here = self.session.position
+        earlier = [m for m in self.session.project.markers.values() if m.frame <= here]
+        return max(earlier, key=lambda m: (m.frame, m.id)) if earlier else None
+
+    def _no_marker(self) -> None:
+        self.status.showMessage(self.tr("No marker at or before the playhead."), 4000)
+
+    def delete_marker_here(self) -> None:
+        marker = self.marker_before_playhead()
+        if marker is None:
+            self._no_marker()
+            return
+        self.delete_marker(marker.id)
+
+    def delete_marker(self, marker_id: int) -> None:
+        self._push(DeleteMarker(marker_id, self.tr("Delete marker")))
+
+    def rename_marker_here(self) -> None:
+        marker = self.marker_before_playhead()
+        if marker is None:
+            self._no_marker()
+            return
+        self.rename_marker(marker.id)
+
+    def rename_marker(self, marker_id: int) -> asyncio.Task[None] | None:
+        """Ask for the marker's name in a window-modal box (the loop keeps running)."""
+        session = self.session
+        if session is None or marker_id not in session.project.markers:
+            return None
+        marker = session.project.markers[marker_id]
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle(self.tr("Rename marker"))
+        dialog.setLabelText(self.tr("Marker at {0}:").format(session.timecode(marker.frame)))
+        dialog.setTextValue(marker.label)
+        self.marker_dialog = dialog
+
+        async def ask() -> None:
+            accepted = await dialog_result(dialog) == QInputDialog.DialogCode.Accepted
+            label = dialog.textValue().strip()
+            dialog.deleteLater()
+            self.marker_dialog = None
+            if not accepted or self.session is not session:
+                return
+            current = session.project.markers.get(marker_id)
+            if current is not None and current.label != label:
+                self._push(EditMarker(marker_id, {"label": label}, self.tr("Rename marker")))
+
+        return self.tasks.spawn(ask(), "rename-marker")
 
     def edit_prompt(self) -> None:
         if self.session is not None and self.session.selected_cue is not None:

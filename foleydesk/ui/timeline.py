@@ -16,6 +16,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
+    QContextMenuEvent,
     QFont,
     QImage,
     QMouseEvent,
@@ -27,11 +28,11 @@ from PySide6.QtGui import (
     QResizeEvent,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QMenu, QWidget
 
 from foleydesk.core.commands import EditCue
 from foleydesk.core.events import Change, Entity
-from foleydesk.core.model import Cue, JobState, LaneKind, TakeStatus
+from foleydesk.core.model import Cue, JobState, LaneKind, Marker, TakeStatus
 from foleydesk.errors import UserError
 from foleydesk.ui.session import ProjectSession
 from foleydesk.ui.timeline_scale import TimelineScale, ruler_step, snap_frame
@@ -45,6 +46,7 @@ THUMB_H = 46
 WAVE_H = 46
 LANE_H = 36
 EDGE_GRAB_PX = 6
+MARKER_GRAB_PX = 6
 THUMB_CACHE = 600
 
 BG = QColor("#18191c")
@@ -171,6 +173,8 @@ class TimelineWidget(QWidget):
     thumbnails_wanted = Signal(list, int)  # frames, height in device pixels
     cue_activated = Signal(int)  # double click: edit the prompt
     lane_dragged = Signal(int)  # a lane header dragged out: render its stem
+    marker_rename = Signal(int)  # marker id: ask for its new name
+    marker_delete = Signal(int)  # marker id
 
     def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -457,6 +461,9 @@ class TimelineWidget(QWidget):
                     )
                 )
                 p.setBrush(Qt.BrushStyle.NoBrush)
+                if marker.label:
+                    p.setPen(colour)
+                    p.drawText(QPointF(x + 7, top + RULER_H - 2), marker.label)
         p.setPen(TEXT)
         p.drawText(
             QRectF(6, top, HEADER_W - 8, RULER_H),
@@ -671,6 +678,37 @@ class TimelineWidget(QWidget):
             return frame
         return snap_frame(frame, self._snap_targets(exclude), self.scale.px_per_frame)
 
+    def marker_at(self, pos: QPointF) -> Marker | None:
+        """The marker whose flag on the ruler is under `pos` (the nearest one within reach)."""
+        if not OVERVIEW_H <= pos.y() < OVERVIEW_H + RULER_H or pos.x() < HEADER_W:
+            return None
+        best: Marker | None = None
+        best_dx = MARKER_GRAB_PX + 0.5
+        for marker in self.session.project.markers.values():
+            dx = abs(HEADER_W + self.scale.x_of(marker.frame) - pos.x())
+            if dx < best_dx:
+                best, best_dx = marker, dx
+        return best
+
+    def marker_menu(self, marker: Marker) -> QMenu:
+        """Rename and Delete for one marker (shown with popup(): the loop never waits)."""
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        title = marker.label or self.session.timecode(marker.frame)
+        menu.addSection(self.tr("Marker {0}").format(title))
+        marker_id = marker.id
+        menu.addAction(self.tr("Rename..."), lambda: self.marker_rename.emit(marker_id))
+        menu.addAction(self.tr("Delete"), lambda: self.marker_delete.emit(marker_id))
+        return menu
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        marker = self.marker_at(QPointF(event.pos()))
+        if marker is None:
+            event.ignore()
+            return
+        self.marker_menu(marker).popup(event.globalPos())
+        event.accept()
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
             return
@@ -713,6 +751,16 @@ class TimelineWidget(QWidget):
         x = pos.x() - HEADER_W
         drag = self._drag
         if drag is None:
+            marker = self.marker_at(pos)
+            if marker is not None:
+                self.unsetCursor()
+                name = marker.label or self.tr("Marker")
+                self.setToolTip(
+                    self.tr("{0} at {1}\nRight-click to rename or delete").format(
+                        name, self.session.timecode(marker.frame)
+                    )
+                )
+                return
             cue, mode = self.cue_at(pos)
             if mode in (DragMode.TRIM_IN, DragMode.TRIM_OUT):
                 self.setCursor(Qt.CursorShape.SizeHorCursor)
@@ -795,6 +843,10 @@ class TimelineWidget(QWidget):
         self.invalidate()
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        marker = self.marker_at(event.position())
+        if marker is not None:
+            self.marker_rename.emit(marker.id)
+            return
         cue, _mode = self.cue_at(event.position())
         if cue is not None:
             self.cue_activated.emit(cue.id)
