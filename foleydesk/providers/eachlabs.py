@@ -20,10 +20,16 @@ from foleydesk.providers.base import (
     Pricing,
     ProviderError,
     TaskState,
-    TaskStatus,
-    TransientError,
 )
-from foleydesk.providers.hosted import HostedProvider, first_str, missing_task_id, whole_seconds
+from foleydesk.providers.hosted import (
+    HostedProvider,
+    InputNames,
+    StatusWords,
+    answer_json,
+    first_str,
+    mmaudio_input,
+    video_output,
+)
 from foleydesk.providers.http import FileBody
 
 CREATE_PATH = "/v1/prediction/"
@@ -31,6 +37,10 @@ TASK_PATH = "/v1/prediction/{task_id}"
 CANCEL_PATH = "/v1/prediction/{task_id}/cancel"
 PRESIGN_PATH = "/v1/upload/presign"
 MODEL = "mmaudio"
+INPUTS = InputNames(
+    steps="num_steps", cfg="cfg_strength", duration="duration", negative_default="music"
+)
+TASK_ID = (("predictionID",), ("id",), ("prediction_id",))
 
 STATES = {
     "starting": TaskState.PENDING,
@@ -43,12 +53,19 @@ STATES = {
     "cancelled": TaskState.CANCELLED,
     "canceled": TaskState.CANCELLED,
 }
+WORDS = StatusWords(
+    STATES,
+    url_paths=(("output",), ("output", "0"), ("output", "url")),
+    error_paths=(("error",), ("message",), ("logs",)),
+    failed_text="The task failed.",
+)
 
 
 class EachlabsProvider(HostedProvider):
     id = "eachlabs"
     name = "Eachlabs (MMAudio)"
     default_base_url = "https://api.eachlabs.ai"
+    create_path, task_path, task_id_paths, status_words = CREATE_PATH, TASK_PATH, TASK_ID, WORDS
     capabilities = Capabilities(
         kinds=(CueKind.FOLEY,),
         max_duration=Fraction(30),
@@ -77,10 +94,7 @@ class EachlabsProvider(HostedProvider):
             PRESIGN_PATH,
             json={"content_type": content_type, "file_type": "video", "expires_in_seconds": 900},
         )
-        try:
-            answer: Any = response.json()
-        except ValueError:
-            raise TransientError("the presign answer was garbled") from None
+        answer = answer_json(response, "the presign answer")
         put_url = first_str(answer, ("presigned_url",), ("upload_url",), ("data", "upload_url"))
         public = first_str(answer, ("public_url",), ("data", "public_url"))
         if not put_url or not public:
@@ -93,46 +107,15 @@ class EachlabsProvider(HostedProvider):
         return public
 
     def body(self, request: GenerationRequest) -> dict[str, Any]:
-        caps = self.capabilities
-        inputs: dict[str, Any] = {
-            "video": request.video_url,
-            "prompt": request.prompt,
-            "negative_prompt": request.negative_prompt or "music",
-            "duration": whole_seconds(request.duration),
-            "num_steps": request.steps or caps.default_steps,
-            "cfg_strength": request.cfg_strength
-            if request.cfg_strength is not None
-            else caps.default_cfg,
-        }
-        if request.seed is not None:
-            inputs["seed"] = request.seed
-        return {"model": MODEL, "input": inputs}
+        return {"model": MODEL, "input": mmaudio_input(request, self.capabilities, INPUTS)}
 
-    async def submit(self, request: GenerationRequest) -> str:
-        answer = await self.http.submit_json(CREATE_PATH, self.body(request))
+    def unwrap(self, answer: Any) -> Any:
         if isinstance(answer, dict) and str(answer.get("status", "")).lower() == "error":
             raise ProviderError(f"Eachlabs refused the request: {answer.get('message')}")
-        task_id = first_str(answer, ("predictionID",), ("id",), ("prediction_id",))
-        if not task_id:
-            raise missing_task_id(self.name, answer)
-        return task_id
+        return answer
 
-    async def poll(self, task_id: str) -> TaskStatus:
-        answer = await self.http.get_json(TASK_PATH.format(task_id=task_id))
-        if not isinstance(answer, dict):
-            raise TransientError("Eachlabs answered with something that is not an object")
-        raw = str(answer.get("status", "")).lower()
-        state = STATES.get(raw, TaskState.RUNNING)
-        outputs: list[Output] = []
-        if state is TaskState.COMPLETED:
-            url = first_str(answer, ("output",), ("output", "0"), ("output", "url"))
-            if not url:
-                raise TransientError("Eachlabs reported success without an output")
-            outputs.append(Output(OutputKind.VIDEO, url=url, suffix=".mp4"))
-        error = ""
-        if state is TaskState.FAILED:
-            error = first_str(answer, ("error",), ("message",), ("logs",)) or "The task failed."
-        return TaskStatus(state, raw or state.value, None, outputs, error)
+    def output_for(self, url: str) -> Output:
+        return video_output(url)
 
     async def cancel(self, task_id: str) -> None:
         await self.http.request("POST", CANCEL_PATH.format(task_id=task_id))

@@ -1,9 +1,12 @@
-"""What every hosted provider shares: base URL, key, HTTP with the right rules, validation."""
+"""What every hosted provider shares: base URL, key, HTTP with the right rules, validation, and
+the create/poll steps read through each host's own paths, field names and status words."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -18,7 +21,9 @@ from foleydesk.providers.base import (
     OutputKind,
     ProviderError,
     SubmitUncertain,
+    TaskState,
     TaskStatus,
+    TransientError,
     common_problems,
 )
 from foleydesk.providers.http import HostHttp, RetryPolicy, check_base_url
@@ -27,14 +32,32 @@ from foleydesk.secrets import env_name, get_key
 from foleydesk.settings import Settings
 
 
+@dataclass(frozen=True)
+class StatusWords:
+    """How one host words a task: its status names, where the result URL and the reason for a
+    failure sit, and what a completion without a result means."""
+
+    states: Mapping[str, TaskState]
+    url_paths: tuple[tuple[str, ...], ...]
+    error_paths: tuple[tuple[str, ...], ...]
+    failed_text: str = "The task failed without a reason."  # "{raw}": the host's status
+    no_result_fails: bool = False  # else a completion without a URL is asked again
+
+
 class HostedProvider:
-    """Base for the HTTP providers; subclasses set the facts and implement submit/poll."""
+    """Base for the HTTP providers. Subclasses set their host's facts (paths, names, status
+    words) from their module's constants and build the request body; a host whose create or
+    poll differs overrides that step."""
 
     id = ""
     name = ""
     capabilities = Capabilities()
     default_base_url = ""
     default_upload_url = ""
+    create_path = ""
+    task_path = ""  # with "{task_id}"
+    task_id_paths: tuple[tuple[str, ...], ...] = (("task_id",),)
+    status_words = StatusWords({}, (), ())
 
     def __init__(self, settings: Settings, client: httpx.AsyncClient | None) -> None:
         self.settings = settings
@@ -85,30 +108,26 @@ class HostedProvider:
             raise RuntimeError("this provider was built without an HTTP client")
         return self.client
 
+    def _host_http(self, base_url: str) -> HostHttp:
+        return HostHttp(
+            self._client(),
+            self.name,
+            base_url,
+            self.auth_headers(self.key()),
+            self.policy,
+            self.allow_http_hosts(),
+        )
+
     @property
     def http(self) -> HostHttp:
         if self._http is None:
-            self._http = HostHttp(
-                self._client(),
-                self.name,
-                self.base_url,
-                self.auth_headers(self.key()),
-                self.policy,
-                self.allow_http_hosts(),
-            )
+            self._http = self._host_http(self.base_url)
         return self._http
 
     @property
     def upload_http(self) -> HostHttp:
         if self._upload_http is None:
-            self._upload_http = HostHttp(
-                self._client(),
-                self.name,
-                self.upload_url,
-                self.auth_headers(self.key()),
-                self.policy,
-                self.allow_http_hosts(),
-            )
+            self._upload_http = self._host_http(self.upload_url)
         return self._upload_http
 
     # -- protocol defaults --
@@ -144,15 +163,27 @@ class HostedProvider:
         # Tens of MB: encoded off the event loop.
         return await asyncio.to_thread(file_base64, path, f"data:{content_type};base64,")
 
+    def body(self, request: GenerationRequest) -> dict[str, Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def unwrap(self, answer: Any) -> Any:
+        """The part of an answer that holds the task (an envelope host: its `data`)."""
+        return answer
+
+    async def submit(self, request: GenerationRequest) -> str:
+        answer = await self.http.submit_json(self.create_path, self.body(request))
+        return task_id_of(self.name, self.unwrap(answer), self.task_id_paths, answer)
+
+    async def poll(self, task_id: str) -> TaskStatus:
+        answer = await self.http.get_json(self.task_path.format(task_id=task_id))
+        return read_status(self.name, self.unwrap(answer), self.status_words, self.output_for)
+
     async def result(self, task_id: str) -> list[Output]:
         status = await self.poll(task_id)
         return status.outputs
 
     async def cancel(self, task_id: str) -> None:
         return None
-
-    async def poll(self, task_id: str) -> TaskStatus:  # pragma: no cover - abstract
-        raise NotImplementedError
 
     # -- helpers for subclasses --
 
@@ -212,3 +243,85 @@ def first_str(data: Any, *paths: tuple[str, ...]) -> str | None:
         if isinstance(value, str) and value:
             return value
     return None
+
+
+def answer_json(response: httpx.Response, what: str) -> Any:
+    """The JSON of an upload step's answer; garbled is worth another try."""
+    try:
+        return response.json()
+    except ValueError:
+        raise TransientError(f"{what} was garbled") from None
+
+
+def task_id_of(host: str, data: Any, paths: tuple[tuple[str, ...], ...], answer: Any) -> str:
+    """The task id at one of `paths` in `data` (a create's answer or its envelope's data);
+    without one, a refusal or an uncertain submit, as `answer` tells (see missing_task_id)."""
+    task_id = first_str(data, *paths)
+    if not task_id:
+        raise missing_task_id(host, answer)
+    return task_id
+
+
+@dataclass(frozen=True)
+class InputNames:
+    """One host's names for MMAudio's inputs; None = the host does not take that input.
+    `video`, `prompt` and `negative_prompt` are called so on every host."""
+
+    steps: str
+    seed: str = "seed"
+    cfg: str | None = None
+    duration: str | None = None
+    mask_away_clip: str | None = None
+    negative_default: str = ""  # sent when the user gave none ("": leave the field out)
+
+
+def mmaudio_input(
+    request: GenerationRequest, caps: Capabilities, names: InputNames
+) -> dict[str, Any]:
+    """A request as one host's MMAudio inputs: the same model everywhere, other names."""
+    inputs: dict[str, Any] = {
+        "video": request.video_url,
+        "prompt": request.prompt,
+        names.steps: request.steps or caps.default_steps,
+    }
+    negative = request.negative_prompt or names.negative_default
+    if negative:
+        inputs["negative_prompt"] = negative
+    if names.duration:
+        inputs[names.duration] = whole_seconds(request.duration)
+    if names.cfg:
+        cfg = request.cfg_strength
+        inputs[names.cfg] = cfg if cfg is not None else caps.default_cfg
+    if names.mask_away_clip:
+        inputs[names.mask_away_clip] = request.mask_away_clip
+    if request.seed is not None:
+        inputs[names.seed] = request.seed
+    return inputs
+
+
+def read_status(
+    host: str, data: Any, words: StatusWords, make_output: Callable[[str], Output]
+) -> TaskStatus:
+    """One poll's answer (the object holding `status`) in the engine's terms."""
+    if not isinstance(data, dict):
+        raise TransientError(f"{host} answered with something that is not an object")
+    raw = str(data.get("status", "")).lower()
+    state = words.states.get(raw, TaskState.RUNNING)
+    outputs: list[Output] = []
+    if state is TaskState.COMPLETED:
+        url = first_str(data, *words.url_paths)
+        if url:
+            outputs.append(make_output(url))
+        elif words.no_result_fails:
+            state, raw = TaskState.FAILED, "completed without a result"
+        else:
+            raise TransientError(f"{host} reported completion without a result URL")
+    error = ""
+    if state is TaskState.FAILED:
+        error = first_str(data, *words.error_paths) or words.failed_text.format(raw=raw)
+    return TaskStatus(state, raw or state.value, None, outputs, error)
+
+
+def video_output(url: str) -> Output:
+    """A host that always answers with an MP4 of the segment: the take is its audio."""
+    return Output(OutputKind.VIDEO, url=url, suffix=".mp4")

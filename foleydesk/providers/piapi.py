@@ -17,20 +17,28 @@ from foleydesk.core.model import CueKind
 from foleydesk.providers.base import (
     Capabilities,
     GenerationRequest,
-    Output,
     Pricing,
     ProviderError,
     TaskState,
-    TaskStatus,
     TransientError,
 )
-from foleydesk.providers.hosted import HostedProvider, file_base64, first_str, missing_task_id
+from foleydesk.providers.hosted import (
+    HostedProvider,
+    InputNames,
+    StatusWords,
+    answer_json,
+    file_base64,
+    first_str,
+    mmaudio_input,
+)
 
 CREATE_PATH = "/api/v1/task"
 TASK_PATH = "/api/v1/task/{task_id}"
 UPLOAD_PATH = "/api/ephemeral_resource"
 MMAUDIO_MODEL = "Qubico/mmaudio"
 MMAUDIO_TASK = "video2audio"
+MMAUDIO_INPUTS = InputNames(steps="steps")
+TASK_ID = (("task_id",),)
 DIFFRHYTHM_MODEL = "Qubico/diffrhythm"
 DIFFRHYTHM_BASE_MAX = Fraction(95)
 DIFFRHYTHM_FULL_MAX = Fraction(285)
@@ -65,31 +73,18 @@ def envelope_data(body: Any, host: str) -> dict[str, Any]:
     return data
 
 
-def task_status(data: dict[str, Any], make_output: Any) -> TaskStatus:
-    raw = str(data.get("status", "")).lower()
-    state = STATES.get(raw, TaskState.RUNNING)
-    outputs: list[Output] = []
-    url = first_str(
-        data,
+WORDS = StatusWords(
+    STATES,
+    url_paths=(
         ("output", "audio_url"),
         ("output", "video_url"),
         ("output", "video"),
         ("output", "audio"),
         ("output", "url"),
-    )
-    if state is TaskState.COMPLETED:
-        if url:
-            outputs.append(make_output(url))
-        else:
-            state, raw = TaskState.FAILED, "completed without a result"
-    error = ""
-    if state is TaskState.FAILED:
-        error = (
-            first_str(data, ("error", "message"), ("error", "raw_message"), ("detail",))
-            or "The task failed without a reason."
-        )
-    text = raw or state.value
-    return TaskStatus(state, text, None, outputs, error)
+    ),
+    error_paths=(("error", "message"), ("error", "raw_message"), ("detail",)),
+    no_result_fails=True,
+)
 
 
 class PiapiProvider(HostedProvider):
@@ -97,6 +92,7 @@ class PiapiProvider(HostedProvider):
     name = "PiAPI (MMAudio, DiffRhythm)"
     default_base_url = "https://api.piapi.ai"
     default_upload_url = "https://upload.theapi.app"
+    create_path, task_path, task_id_paths, status_words = CREATE_PATH, TASK_PATH, TASK_ID, WORDS
     capabilities = Capabilities(
         kinds=(CueKind.FOLEY, CueKind.MUSIC),
         max_duration=Fraction(30),
@@ -154,10 +150,7 @@ class PiapiProvider(HostedProvider):
             "file_data": await asyncio.to_thread(file_base64, path),
         }
         response = await self.upload_http.request("POST", UPLOAD_PATH, json=body)
-        try:
-            answer: Any = response.json()
-        except ValueError:
-            raise TransientError("the upload's answer was garbled") from None
+        answer = answer_json(response, "the upload's answer")
         url = first_str(answer, ("data", "url"), ("url",))
         if not url:
             raise ProviderError(
@@ -175,25 +168,8 @@ class PiapiProvider(HostedProvider):
             if request.style_audio_url:
                 music["style_audio"] = request.style_audio_url
             return {"model": DIFFRHYTHM_MODEL, "task_type": task, "input": music}
-        foley: dict[str, Any] = {
-            "prompt": request.prompt,
-            "video": request.video_url,
-            "steps": request.steps or self.capabilities.default_steps,
-        }
-        if request.negative_prompt:
-            foley["negative_prompt"] = request.negative_prompt
-        if request.seed is not None:
-            foley["seed"] = request.seed
+        foley = mmaudio_input(request, self.capabilities, MMAUDIO_INPUTS)
         return {"model": MMAUDIO_MODEL, "task_type": MMAUDIO_TASK, "input": foley}
 
-    async def submit(self, request: GenerationRequest) -> str:
-        body = await self.http.submit_json(CREATE_PATH, self.body(request))
-        data = envelope_data(body, self.name)
-        task_id = data.get("task_id")
-        if not isinstance(task_id, str) or not task_id:
-            raise missing_task_id(self.name, body)
-        return task_id
-
-    async def poll(self, task_id: str) -> TaskStatus:
-        body = await self.http.get_json(TASK_PATH.format(task_id=task_id))
-        return task_status(envelope_data(body, self.name), self.output_for)
+    def unwrap(self, answer: Any) -> Any:
+        return envelope_data(answer, self.name)

@@ -15,24 +15,33 @@ from foleydesk.core.model import CueKind
 from foleydesk.providers.base import (
     Capabilities,
     GenerationRequest,
-    Output,
     Pricing,
-    TaskState,
-    TaskStatus,
-    TransientError,
 )
-from foleydesk.providers.hosted import HostedProvider, first_str, missing_task_id
+from foleydesk.providers.hosted import (
+    HostedProvider,
+    InputNames,
+    StatusWords,
+    mmaudio_input,
+)
 from foleydesk.providers.piapi import STATES, envelope_data
 
 CREATE_PATH = "/v1/inference"
 TASK_PATH = "/v1/tasks/{task_id}"
 MODEL = "Qubico/mmaudio"
+INPUTS = InputNames(steps="steps", seed="seeds")
+TASK_ID = (("task_id",),)
+WORDS = StatusWords(
+    STATES,
+    url_paths=(("results", "0", "url"), ("output", "audio_url"), ("output", "url")),
+    error_paths=(("error", "message"), ("error",), ("message",)),
+)
 
 
 class QubicoProvider(HostedProvider):
     id = "qubico"
     name = "Qubico (MMAudio)"
     default_base_url = "https://api.qubico.ai"
+    create_path, task_path, task_id_paths, status_words = CREATE_PATH, TASK_PATH, TASK_ID, WORDS
     capabilities = Capabilities(
         kinds=(CueKind.FOLEY,),
         max_duration=Fraction(60),
@@ -51,42 +60,7 @@ class QubicoProvider(HostedProvider):
     )
 
     def body(self, request: GenerationRequest) -> dict[str, Any]:
-        inputs: dict[str, Any] = {
-            "video": request.video_url,
-            "prompt": request.prompt,
-            "steps": request.steps or self.capabilities.default_steps,
-        }
-        if request.negative_prompt:
-            inputs["negative_prompt"] = request.negative_prompt
-        if request.seed is not None:
-            inputs["seeds"] = request.seed
-        return {"model": MODEL, "input": inputs}
+        return {"model": MODEL, "input": mmaudio_input(request, self.capabilities, INPUTS)}
 
-    async def submit(self, request: GenerationRequest) -> str:
-        body = await self.http.submit_json(CREATE_PATH, self.body(request))
-        data = envelope_data(body, self.name)
-        task_id = data.get("task_id")
-        if not isinstance(task_id, str) or not task_id:
-            raise missing_task_id(self.name, body)
-        return task_id
-
-    async def poll(self, task_id: str) -> TaskStatus:
-        body = await self.http.get_json(TASK_PATH.format(task_id=task_id))
-        data = envelope_data(body, self.name)
-        raw = str(data.get("status", "")).lower()
-        state = STATES.get(raw, TaskState.RUNNING)
-        outputs: list[Output] = []
-        if state is TaskState.COMPLETED:
-            url = first_str(
-                data, ("results", "0", "url"), ("output", "audio_url"), ("output", "url")
-            )
-            if not url:
-                raise TransientError("Qubico reported completion without a result URL")
-            outputs.append(self.output_for(url))
-        error = ""
-        if state is TaskState.FAILED:
-            error = (
-                first_str(data, ("error", "message"), ("error",), ("message",))
-                or "The task failed without a reason."
-            )
-        return TaskStatus(state, raw or state.value, None, outputs, error)
+    def unwrap(self, answer: Any) -> Any:
+        return envelope_data(answer, self.name)

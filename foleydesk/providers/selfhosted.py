@@ -30,10 +30,13 @@ from foleydesk.providers.base import (
     TransientError,
     UnknownTask,
 )
-from foleydesk.providers.hosted import HostedProvider, first_str, whole_seconds
+from foleydesk.providers.hosted import HostedProvider, InputNames, first_str, mmaudio_input
 
 PREDICT_PATH = "/predictions"
 PREDICT_TIMEOUT = 900.0  # a slow GPU on a long range
+INPUTS = InputNames(
+    steps="num_steps", cfg="cfg_strength", duration="duration", negative_default="music"
+)
 
 
 class SelfhostedProvider(HostedProvider):
@@ -74,20 +77,7 @@ class SelfhostedProvider(HostedProvider):
         return {"Authorization": f"Bearer {key}"} if key else {}
 
     def body(self, request: GenerationRequest) -> dict[str, Any]:
-        caps = self.capabilities
-        inputs: dict[str, Any] = {
-            "video": request.video_url,
-            "prompt": request.prompt,
-            "negative_prompt": request.negative_prompt or "music",
-            "duration": whole_seconds(request.duration, 1, 30),
-            "num_steps": request.steps or caps.default_steps,
-            "cfg_strength": request.cfg_strength
-            if request.cfg_strength is not None
-            else caps.default_cfg,
-        }
-        if request.seed is not None:
-            inputs["seed"] = request.seed
-        return {"input": inputs}
+        return {"input": mmaudio_input(request, self.capabilities, INPUTS)}
 
     async def _predict(self, body: dict[str, Any]) -> TaskStatus:
         for attempt in range(self.policy.attempts):

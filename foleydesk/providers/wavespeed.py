@@ -21,16 +21,30 @@ from foleydesk.providers.base import (
     Pricing,
     ProviderError,
     TaskState,
-    TaskStatus,
-    TransientError,
 )
-from foleydesk.providers.hosted import HostedProvider, first_str, missing_task_id, whole_seconds
+from foleydesk.providers.hosted import (
+    HostedProvider,
+    InputNames,
+    StatusWords,
+    answer_json,
+    first_str,
+    mmaudio_input,
+    task_id_of,
+    video_output,
+)
 from foleydesk.providers.http import multipart_file
 from foleydesk.providers.piapi import envelope_data
 
 CREATE_PATH = "/api/v3/wavespeed-ai/mmaudio-v2"
 TASK_PATH = "/api/v3/predictions/{task_id}/result"
 UPLOAD_PATH = "/api/v3/media/upload/binary"
+INPUTS = InputNames(
+    steps="num_inference_steps",
+    cfg="guidance_scale",
+    duration="duration",  # always the segment's length, in whole seconds
+    mask_away_clip="mask_away_clip",
+)
+TASK_ID = (("id",),)
 
 STATES = {
     "created": TaskState.PENDING,
@@ -40,12 +54,19 @@ STATES = {
     "cancelled": TaskState.CANCELLED,
     "timeout": TaskState.FAILED,
 }
+WORDS = StatusWords(
+    STATES,
+    url_paths=(("outputs", "0"),),
+    error_paths=(("error",), ("error", "message")),
+    failed_text="The task {raw}.",
+)
 
 
 class WavespeedProvider(HostedProvider):
     id = "wavespeed"
     name = "WaveSpeed (MMAudio v2)"
     default_base_url = "https://api.wavespeed.ai"
+    create_path, task_path, task_id_paths, status_words = CREATE_PATH, TASK_PATH, TASK_ID, WORDS
     capabilities = Capabilities(
         kinds=(CueKind.FOLEY,),
         max_duration=Fraction(30),
@@ -70,54 +91,21 @@ class WavespeedProvider(HostedProvider):
         response = await self.http.request(
             "POST", UPLOAD_PATH, content=body, headers={"Content-Type": form_type}
         )
-        try:
-            answer: Any = response.json()
-        except ValueError:
-            raise TransientError("the upload's answer was garbled") from None
-        data = envelope_data(answer, self.name)
+        data = envelope_data(answer_json(response, "the upload's answer"), self.name)
         url = first_str(data, ("download_url",), ("url",))
         if not url:
             raise ProviderError("WaveSpeed's upload answered without a download URL.")
         return url
 
     def body(self, request: GenerationRequest) -> dict[str, Any]:
-        caps = self.capabilities
-        body: dict[str, Any] = {
-            "video": request.video_url,
-            "prompt": request.prompt,
-            "duration": whole_seconds(request.duration),
-            "num_inference_steps": request.steps or caps.default_steps,
-            "guidance_scale": request.cfg_strength
-            if request.cfg_strength is not None
-            else caps.default_cfg,
-            "mask_away_clip": request.mask_away_clip,
-        }
-        if request.negative_prompt:
-            body["negative_prompt"] = request.negative_prompt
-        if request.seed is not None:
-            body["seed"] = request.seed
-        return body
+        return mmaudio_input(request, self.capabilities, INPUTS)
+
+    def unwrap(self, answer: Any) -> Any:
+        return envelope_data(answer, self.name)
+
+    def output_for(self, url: str) -> Output:
+        return video_output(url)
 
     async def submit(self, request: GenerationRequest) -> str:
-        data = envelope_data(
-            await self.http.submit_json(CREATE_PATH, self.body(request)), self.name
-        )
-        task_id = data.get("id")
-        if not isinstance(task_id, str) or not task_id:
-            raise missing_task_id(self.name, data)
-        return task_id
-
-    async def poll(self, task_id: str) -> TaskStatus:
-        data = envelope_data(await self.http.get_json(TASK_PATH.format(task_id=task_id)), self.name)
-        raw = str(data.get("status", "")).lower()
-        state = STATES.get(raw, TaskState.RUNNING)
-        outputs: list[Output] = []
-        if state is TaskState.COMPLETED:
-            url = first_str(data, ("outputs", "0"))
-            if not url:
-                raise TransientError("WaveSpeed reported completion without outputs")
-            outputs.append(Output(OutputKind.VIDEO, url=url, suffix=".mp4"))
-        error = ""
-        if state is TaskState.FAILED:
-            error = first_str(data, ("error",), ("error", "message")) or f"The task {raw}."
-        return TaskStatus(state, raw or state.value, None, outputs, error)
+        data = self.unwrap(await self.http.submit_json(CREATE_PATH, self.body(request)))
+        return task_id_of(self.name, data, TASK_ID, data)  # a refusal shows in `data`

@@ -4,7 +4,7 @@ wired in through the documented environment variables, and a fast engine run."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,7 +19,7 @@ from foleydesk.providers.http import make_client
 from foleydesk.settings import Settings
 from tests.fakes.clips import make_clip
 from tests.fakes.hosts import HOSTS, TaskHost
-from tests.fakes.server import FaultPlan
+from tests.fakes.server import Fault, FaultPlan
 
 T = TypeVar("T")
 FPS = 25
@@ -49,6 +49,21 @@ def make_project(folder: Path, frames: int = 60, prompt: str = "wooden knock") -
     lane = project.default_lane(CueKind.FOLEY)
     project.add_cue(Cue(0, lane.id, CUE_IN, CUE_OUT, prompt=prompt, colour=""))
     return project
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[Project]:
+    """A project on a real clip with one foley cue (conftest.py files import this)."""
+    with make_project(tmp_path / "p") as opened:
+        yield opened
+
+
+def faults(**queued: Fault | list[Fault]) -> FaultPlan:
+    """A plan with faults queued per category: faults(create=Fault.DROP)."""
+    plan = FaultPlan()
+    for category, queue in queued.items():
+        plan.queue(category, *(queue if isinstance(queue, list) else [queue]))
+    return plan
 
 
 def start_host(
@@ -104,3 +119,20 @@ def generate(
         return [j.id for j in jobs]
 
     return run_engine(project, settings or fast_settings(), work)
+
+
+def generate_on(
+    monkeypatch: pytest.MonkeyPatch,
+    project: Project,
+    host: str,
+    plan: FaultPlan | None = None,
+    settings: Settings | None = None,
+    takes: int = 1,
+    **server: Any,
+) -> tuple[TaskHost, list[int]]:
+    """Run takes of cue 1 against a fresh emulator of `host`, stopped afterwards."""
+    emulator = start_host(monkeypatch, host, plan=plan, **server)
+    try:
+        return emulator, generate(project, host, settings, takes)
+    finally:
+        emulator.stop()

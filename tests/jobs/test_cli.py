@@ -136,7 +136,7 @@ def test_generate_against_an_emulator_prints_task_ids_and_cost(
 ) -> None:
     server = start_host(monkeypatch, "wavespeed")
     project = shot.with_suffix(".foleydesk")
-    try:
+    with server:
         run(capsys, "new", str(shot))
         run(
             capsys,
@@ -153,8 +153,6 @@ def test_generate_against_an_emulator_prints_task_ids_and_cost(
             "wavespeed",
         )
         code, out, err = run(capsys, "generate", str(project), "--cue", "1", "--wait")
-    finally:
-        server.stop()
     assert code == 0, err
     (task_id,) = server.tasks
     assert f"task {task_id}" in out and "$0.0020" in out and "wavespeed" in out
@@ -224,7 +222,7 @@ def test_cancel_a_running_job_from_another_terminal_reaches_the_host(
 ) -> None:
     server = start_host(monkeypatch, "eachlabs", latency=60)
     project = shot.with_suffix(".foleydesk")
-    try:
+    with server:
         run(capsys, "new", str(shot))
         run(capsys, "cue", "add", str(project), "--in", "0", "--out", "1", "--prompt", "x")
         run(capsys, "generate", str(project), "--all", "--provider", "eachlabs")
@@ -240,8 +238,6 @@ def test_cancel_a_running_job_from_another_terminal_reaches_the_host(
 
             run_engine(p, fast_settings(), submit_only)
         code, out, _ = run(capsys, "cancel", str(project), "1")
-    finally:
-        server.stop()
     assert (code, out.strip()) == (0, "job 1: cancelled")
     (task,) = server.tasks.values()
     assert task.cancelled

@@ -4,14 +4,12 @@ uncertain submits wait for the user, cancel reaches the host, limits are kept.""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from foleydesk.core.model import JobState
+from foleydesk.core.model import Job, JobState
 from foleydesk.core.project import Project
 from foleydesk.errors import UserError
 from foleydesk.jobs.engine import JobEngine
@@ -22,17 +20,10 @@ from tests.fakes.harness import (
     ONSET_SECONDS,
     fast_settings,
     generate,
-    make_project,
     run_engine,
     start_host,
 )
 from tests.fakes.hosts import QubicoHost
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Iterator[Project]:
-    with make_project(tmp_path / "p") as project:
-        yield project
 
 
 async def until(condition: object, timeout: float = 10.0) -> None:
@@ -43,6 +34,14 @@ async def until(condition: object, timeout: float = 10.0) -> None:
         if loop.time() > deadline:
             raise AssertionError("condition not reached")
         await asyncio.sleep(0.02)
+
+
+async def started(engine: JobEngine, provider_id: str) -> tuple[Job, asyncio.Future[None]]:
+    """One job of cue 1 running in the background, once its task id is on disk."""
+    (job,) = engine.enqueue([1], provider_id)
+    runner = asyncio.ensure_future(engine.run_until_idle())
+    await until(lambda: engine.project.job(job.id).task_id is not None)
+    return job, runner
 
 
 def test_several_takes_per_cue_with_counted_seeds(project: Project) -> None:
@@ -62,9 +61,7 @@ def test_the_task_id_is_on_disk_the_moment_it_arrives(
     server = start_host(monkeypatch, "piapi", latency=1.5)
 
     async def work(engine: JobEngine) -> None:
-        (job,) = engine.enqueue([1], "piapi")
-        runner = asyncio.ensure_future(engine.run_until_idle())
-        await until(lambda: project.job(job.id).task_id is not None)
+        job, runner = await started(engine, "piapi")
         # Another reader (a second process) sees it already, while the task is running.
         with Project.open(project.path) as other:
             seen = other.job(job.id)
@@ -72,10 +69,8 @@ def test_the_task_id_is_on_disk_the_moment_it_arrives(
             assert seen.state is JobState.RUNNING
         await runner
 
-    try:
+    with server:
         run_engine(project, fast_settings(), work)
-    finally:
-        server.stop()
     assert project.job(1).state is JobState.DONE
 
 
@@ -85,9 +80,7 @@ def test_resume_polls_a_known_task_and_never_submits_again(
     server = start_host(monkeypatch, "eachlabs", latency=1.0)
 
     async def first_run(engine: JobEngine) -> None:
-        (job,) = engine.enqueue([1], "eachlabs")
-        runner = asyncio.ensure_future(engine.run_until_idle())
-        await until(lambda: project.job(job.id).task_id is not None)
+        _, runner = await started(engine, "eachlabs")
         runner.cancel()  # the app quits mid-job
         await asyncio.gather(runner, return_exceptions=True)
 
@@ -95,7 +88,7 @@ def test_resume_polls_a_known_task_and_never_submits_again(
         waiting = await engine.resume()
         assert waiting == []
 
-    try:
+    with server:
         run_engine(project, fast_settings(), first_run)
         stopped = project.job(1)
         assert stopped.state is JobState.RUNNING and stopped.task_id
@@ -103,8 +96,6 @@ def test_resume_polls_a_known_task_and_never_submits_again(
             run_engine(reopened, fast_settings(), second_run)
             job = reopened.job(1)
             assert job.state is JobState.DONE and job.task_id == stopped.task_id
-    finally:
-        server.stop()
     assert sum(server.creates.values()) == 1
     assert job.submit_attempts == 1
 
@@ -126,7 +117,7 @@ def test_a_crash_mid_submit_waits_for_the_user(
         waiting = await engine.resume()
         return [j.id for j in waiting]
 
-    try:
+    with server:
         assert run_engine(project, fast_settings(), resume) == [1, 2]
         assert project.job(1).state is JobState.UNCERTAIN
         assert "may be generating" in project.job(1).status_text
@@ -138,8 +129,6 @@ def test_a_crash_mid_submit_waits_for_the_user(
             await engine.run_until_idle()
 
         run_engine(project, fast_settings(), decide)
-    finally:
-        server.stop()
     assert project.job(1).state is JobState.FAILED and "lost" in project.job(1).error
     assert project.job(2).state is JobState.DONE and project.job(2).submit_attempts == 2
     assert sum(server.creates.values()) == 1
@@ -168,16 +157,12 @@ def test_cancel_stops_polling_and_cancels_at_the_host(
     server = start_host(monkeypatch, "eachlabs", latency=30)
 
     async def work(engine: JobEngine) -> None:
-        (job,) = engine.enqueue([1], "eachlabs")
-        runner = asyncio.ensure_future(engine.run_until_idle())
-        await until(lambda: project.job(job.id).task_id is not None)
+        job, runner = await started(engine, "eachlabs")
         engine.cancel(job.id)
         await asyncio.wait_for(runner, 10)
 
-    try:
+    with server:
         run_engine(project, fast_settings(), work)
-    finally:
-        server.stop()
     job = project.job(1)
     assert job.state is JobState.CANCELLED
     assert server.tasks[job.task_id or ""].cancelled
@@ -190,17 +175,13 @@ def test_a_cancel_written_by_another_process_is_obeyed(
     server = start_host(monkeypatch, "eachlabs", latency=30)
 
     async def work(engine: JobEngine) -> None:
-        (job,) = engine.enqueue([1], "eachlabs")
-        runner = asyncio.ensure_future(engine.run_until_idle())
-        await until(lambda: project.job(job.id).task_id is not None)
+        job, runner = await started(engine, "eachlabs")
         with Project.open(project.path) as other:  # `foleydesk cancel` in another terminal
             other.update_job(job.id, state=JobState.CANCELLED)
         await asyncio.wait_for(runner, 10)
 
-    try:
+    with server:
         run_engine(project, fast_settings(), work)
-    finally:
-        server.stop()
     assert project.job(1).state is JobState.CANCELLED
     assert server.tasks[project.job(1).task_id or ""].cancelled
 
@@ -210,10 +191,8 @@ def test_qubico_limits_are_kept_not_discovered(
 ) -> None:
     server = start_host(monkeypatch, "qubico", latency=0.4)
     assert isinstance(server, QubicoHost)
-    try:
+    with server:
         job_ids = generate(project, "qubico", takes=8, seed=1)
-    finally:
-        server.stop()
     assert all(project.job(i).state is JobState.DONE for i in job_ids)
     assert server.limit_violations == 0  # never more than 5 at once, no 429 needed
     assert sum(server.creates.values()) == 8
@@ -265,7 +244,7 @@ def test_retry_runs_a_failed_job_again_with_its_seed(
     plan = FaultPlan()
     plan.queue("create", Fault.TASK_FAILS)
     server = start_host(monkeypatch, "qubico", plan=plan)
-    try:
+    with server:
         (job_id,) = generate(project, "qubico", seed=42)
         assert project.job(job_id).state is JobState.FAILED
 
@@ -275,8 +254,6 @@ def test_retry_runs_a_failed_job_again_with_its_seed(
             return again.id
 
         new_id = run_engine(project, fast_settings(), work)
-    finally:
-        server.stop()
     assert project.job(new_id).state is JobState.DONE
     assert project.job(new_id).request["seed"] == 42
 
@@ -295,7 +272,7 @@ def test_a_range_over_the_hosts_limit_is_refused_unless_chunked(
     async def plain(engine: JobEngine) -> None:
         engine.enqueue([1], "piapi")
 
-    try:
+    with server:
         with pytest.raises(UserError, match=r"at most 1 s.*splitting it into chunks"):
             run_engine(project, _chunky_settings(), plain)
 
@@ -304,8 +281,6 @@ def test_a_range_over_the_hosts_limit_is_refused_unless_chunked(
             await engine.run_until_idle()
 
         run_engine(project, _chunky_settings(), chunked)
-    finally:
-        server.stop()
     job = project.job(1)
     assert job.state is JobState.DONE, job.error
     chunks = job.request["chunks"]
@@ -331,7 +306,7 @@ def test_a_chunk_caught_mid_submit_makes_the_job_uncertain(
     async def queue(engine: JobEngine) -> None:
         engine.enqueue([1], "piapi", params={"chunking": True})
 
-    try:
+    with server:
         run_engine(project, _chunky_settings(), queue)
         # As a kill would leave it: chunk 1 fetched, chunk 2 sent with no answer recorded.
         chunks = [
@@ -350,8 +325,6 @@ def test_a_chunk_caught_mid_submit_makes_the_job_uncertain(
             return [j.id for j in await engine.resume()]
 
         assert run_engine(project, _chunky_settings(), resume) == [1]
-    finally:
-        server.stop()
     assert project.job(1).state is JobState.UNCERTAIN
     assert sum(server.creates.values()) == 0
 

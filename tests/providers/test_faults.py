@@ -12,15 +12,8 @@ from foleydesk.core.model import JobState
 from foleydesk.core.project import Project
 from foleydesk.providers.base import ProviderError
 from foleydesk.providers.http import check_url
-from tests.fakes.harness import fast_settings, generate, make_project, start_host
-from tests.fakes.server import Fault, FaultPlan
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    with make_project(tmp_path / "p") as project:
-        yield project
-
+from tests.fakes.harness import fast_settings, faults, generate, generate_on
+from tests.fakes.server import Fault
 
 PASSING = [
     ("poll", Fault.RATE_LIMIT),
@@ -49,15 +42,8 @@ PASSING = [
 def test_passing_trouble_still_gives_the_take(
     host: str, category: str, fault: Fault, project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    plan = FaultPlan()
-    plan.queue(category, fault, fault) if fault is not Fault.EXPIRED else plan.queue(
-        category, fault
-    )
-    server = start_host(monkeypatch, host, plan=plan)
-    try:
-        (job_id,) = generate(project, host)
-    finally:
-        server.stop()
+    plan = faults(**{category: [fault] if fault is Fault.EXPIRED else [fault, fault]})
+    server, (job_id,) = generate_on(monkeypatch, project, host, plan)
     job = project.job(job_id)
     assert job.state is JobState.DONE, job.error
     assert plan.injected[f"{category}:{fault.value}"] >= 1
@@ -66,30 +52,11 @@ def test_passing_trouble_still_gives_the_take(
     assert hashlib.sha256(project.take_path(take).read_bytes()).hexdigest() == take.sha256
 
 
-def test_a_garbled_submit_answer_makes_the_job_uncertain(
-    project: Project, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    plan = FaultPlan()
-    plan.queue("create", Fault.MALFORMED)
-    server = start_host(monkeypatch, "piapi", plan=plan)
-    try:
-        (job_id,) = generate(project, "piapi")
-    finally:
-        server.stop()
-    assert project.job(job_id).state is JobState.UNCERTAIN
-    assert sum(server.creates.values()) == 1
-
-
 def test_a_result_that_keeps_expiring_fails_clearly(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    plan = FaultPlan()
-    plan.queue("download", *[Fault.EXPIRED] * 5)
-    server = start_host(monkeypatch, "qubico", plan=plan)
-    try:
-        (job_id,) = generate(project, "qubico")
-    finally:
-        server.stop()
+    plan = faults(download=[Fault.EXPIRED] * 5)
+    server, (job_id,) = generate_on(monkeypatch, project, "qubico", plan)
     job = project.job(job_id)
     assert job.state is JobState.FAILED
     assert "expired" in job.error
@@ -99,13 +66,7 @@ def test_a_result_that_keeps_expiring_fails_clearly(
 def test_a_huge_result_is_refused_and_nothing_is_left_behind(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    plan = FaultPlan()
-    plan.queue("download", Fault.HUGE)
-    server = start_host(monkeypatch, "piapi", plan=plan)
-    try:
-        (job_id,) = generate(project, "piapi")
-    finally:
-        server.stop()
+    _, (job_id,) = generate_on(monkeypatch, project, "piapi", faults(download=Fault.HUGE))
     job = project.job(job_id)
     assert job.state is JobState.FAILED
     assert "larger than 500 MB" in job.error
@@ -115,11 +76,8 @@ def test_a_huge_result_is_refused_and_nothing_is_left_behind(
 def test_a_stream_past_the_cap_without_a_length_is_cut_off(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    server = start_host(monkeypatch, "piapi")
-    try:
-        (job_id,) = generate(project, "piapi", fast_settings(max_download_bytes=10_000))
-    finally:
-        server.stop()
+    settings = fast_settings(max_download_bytes=10_000)
+    _, (job_id,) = generate_on(monkeypatch, project, "piapi", settings=settings)
     job = project.job(job_id)
     assert job.state is JobState.FAILED and "larger than" in job.error
     assert list(project.takes_dir.iterdir()) == []
@@ -128,14 +86,9 @@ def test_a_stream_past_the_cap_without_a_length_is_cut_off(
 def test_a_host_that_never_answers_sensibly_fails_the_job_with_its_task_id(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    plan = FaultPlan()
-    plan.queue("poll", *[Fault.MALFORMED] * 200)
-    server = start_host(monkeypatch, "piapi", plan=plan)
-    try:
-        settings = fast_settings(poll_give_up_seconds=1.0, retry_attempts=2)
-        (job_id,) = generate(project, "piapi", settings)
-    finally:
-        server.stop()
+    plan = faults(poll=[Fault.MALFORMED] * 200)
+    settings = fast_settings(poll_give_up_seconds=1.0, retry_attempts=2)
+    _, (job_id,) = generate_on(monkeypatch, project, "piapi", plan, settings)
     job = project.job(job_id)
     assert job.state is JobState.FAILED
     assert "No readable answer" in job.error and (job.task_id or "-") in job.error
@@ -165,13 +118,8 @@ def test_a_plain_http_base_url_is_a_problem_before_anything_is_sent(
 
 
 def test_retry_after_is_honoured(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    plan = FaultPlan()
-    plan.queue("poll", Fault.RATE_LIMIT)
-    server = start_host(monkeypatch, "piapi", plan=plan, retry_after="1")
-    try:
-        (job_id,) = generate(project, "piapi")
-    finally:
-        server.stop()
+    plan = faults(poll=Fault.RATE_LIMIT)
+    server, (job_id,) = generate_on(monkeypatch, project, "piapi", plan, retry_after="1")
     assert project.job(job_id).state is JobState.DONE
     polls = [r.at for r in server.requests if r.method == "GET" and "/api/v1/task/" in r.path]
     assert polls[1] - polls[0] >= 1.0  # the 429 said one second; we waited it
@@ -186,7 +134,7 @@ def test_result_redirects_are_followed_only_within_the_https_rule(tmp_path: Path
     from tests.fakes.hosts import PiapiHost
 
     server = PiapiHost().start()
-    try:
+    with server:
         good = server.add_file(b"ID3-some-bytes", "mp3", "audio/mpeg")
 
         async def fetch(target: str) -> Path:
@@ -198,8 +146,6 @@ def test_result_redirects_are_followed_only_within_the_https_rule(tmp_path: Path
         assert fetched.read_bytes() == b"ID3-some-bytes"
         with pytest.raises(ProviderError, match="plain http"):
             asyncio.run(fetch("http://192.0.2.7/take.mp3"))
-    finally:
-        server.stop()
     assert list(tmp_path.iterdir()) == [fetched]  # the refused hop left nothing behind
 
 
@@ -220,14 +166,8 @@ def test_big_json_bodies_are_sent_without_reencoding_but_stay_valid_json() -> No
 def test_bad_shapes_a_refusal_inside_a_200_and_a_foreign_poll_answer(
     host: str, project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    plan = FaultPlan()
-    plan.queue("create", Fault.BAD_SHAPE)
-    plan.queue("poll", Fault.BAD_SHAPE)
-    server = start_host(monkeypatch, host, plan=plan)
-    try:
-        first, second = generate(project, host, takes=2)
-    finally:
-        server.stop()
+    plan = faults(create=Fault.BAD_SHAPE, poll=Fault.BAD_SHAPE)
+    server, (first, second) = generate_on(monkeypatch, project, host, plan, takes=2)
     jobs = sorted([project.job(first), project.job(second)], key=lambda j: j.state.value)
     assert [j.state for j in jobs] == [JobState.DONE, JobState.FAILED]
     assert "invalid video format" in jobs[1].error and jobs[1].task_id is None

@@ -4,7 +4,6 @@ onset samples), the host's own failure words, a lost submit answer, a refused ke
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,17 +12,11 @@ from foleydesk.core.model import JobState, TakeStatus
 from foleydesk.core.project import Project
 from foleydesk.logs import REDACTED
 from foleydesk.media.takes import read_wav
-from tests.fakes.harness import ONSET_SECONDS, generate, make_project, start_host
-from tests.fakes.server import Fault, FaultPlan
+from tests.fakes.harness import ONSET_SECONDS, faults, generate, generate_on, start_host
+from tests.fakes.server import Fault
 
 HOSTED = ("piapi", "qubico", "eachlabs", "wavespeed", "selfhosted")
 SR = 48_000
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    with make_project(tmp_path / "p") as project:
-        yield project
 
 
 def assert_clicks_on_onsets(samples: np.ndarray) -> None:
@@ -41,11 +34,7 @@ def assert_clicks_on_onsets(samples: np.ndarray) -> None:
 def test_happy_path_gives_a_take_synced_to_the_picture(
     host: str, project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    server = start_host(monkeypatch, host)
-    try:
-        (job_id,) = generate(project, host)
-    finally:
-        server.stop()
+    server, (job_id,) = generate_on(monkeypatch, project, host)
     job = project.job(job_id)
     assert job.state is JobState.DONE, job.error
     assert server.invalid == []
@@ -68,13 +57,7 @@ def test_happy_path_gives_a_take_synced_to_the_picture(
 def test_a_failed_task_fails_the_job_in_the_hosts_words(
     host: str, project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    plan = FaultPlan()
-    plan.queue("create", Fault.TASK_FAILS)
-    server = start_host(monkeypatch, host, plan=plan)
-    try:
-        (job_id,) = generate(project, host)
-    finally:
-        server.stop()
+    _, (job_id,) = generate_on(monkeypatch, project, host, faults(create=Fault.TASK_FAILS))
     job = project.job(job_id)
     assert job.state is JobState.FAILED
     words = {
@@ -88,17 +71,15 @@ def test_a_failed_task_fails_the_job_in_the_hosts_words(
     assert not project.takes
 
 
-@pytest.mark.parametrize("host", ["piapi", "qubico", "eachlabs", "wavespeed"])
-def test_a_lost_submit_answer_is_never_resent(
-    host: str, project: Project, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("host", "fault"),
+    [(h, Fault.DROP) for h in ("piapi", "qubico", "eachlabs", "wavespeed")]
+    + [("piapi", Fault.MALFORMED)],  # a garbled answer names no task either
+)
+def test_a_lost_or_garbled_submit_answer_is_never_resent(
+    host: str, fault: Fault, project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    plan = FaultPlan()
-    plan.queue("create", Fault.DROP)
-    server = start_host(monkeypatch, host, plan=plan)
-    try:
-        (job_id,) = generate(project, host)
-    finally:
-        server.stop()
+    server, (job_id,) = generate_on(monkeypatch, project, host, faults(create=fault))
     job = project.job(job_id)
     assert job.state is JobState.UNCERTAIN
     assert job.task_id is None and job.submit_attempts == 1
@@ -108,13 +89,8 @@ def test_a_lost_submit_answer_is_never_resent(
 def test_selfhosted_resends_a_lost_request_to_the_users_own_server(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    plan = FaultPlan()
-    plan.queue("create", Fault.DROP)
-    server = start_host(monkeypatch, "selfhosted", plan=plan)
-    try:
-        (job_id,) = generate(project, "selfhosted")
-    finally:
-        server.stop()
+    plan = faults(create=Fault.DROP)
+    server, (job_id,) = generate_on(monkeypatch, project, "selfhosted", plan)
     assert project.job(job_id).state is JobState.DONE
     assert sum(server.creates.values()) == 2  # free and local: resending is the right call
 
@@ -125,10 +101,8 @@ def test_a_refused_key_says_so_without_showing_it(
 ) -> None:
     server = start_host(monkeypatch, host, key="right-key-1234")
     monkeypatch.setenv(f"FOLEYDESK_{host.upper()}_API_KEY", "wrong-key-5678")
-    try:
+    with server:
         (job_id,) = generate(project, host)
-    finally:
-        server.stop()
     job = project.job(job_id)
     assert job.state is JobState.FAILED
     assert "refused the API key" in job.error and f"keys set {host}" in job.error

@@ -43,10 +43,8 @@ def test_a_song_with_lyrics_and_the_source_as_style(
         engine.enqueue([1], "piapi", params=params)
         await engine.run_until_idle()
 
-    try:
+    with server:
         run_engine(project, fast_settings(), work)
-    finally:
-        server.stop()
     job = project.job(1)
     assert job.state is JobState.DONE, job.error
     assert job.cost_estimate == 0.02
