@@ -251,7 +251,9 @@ class CueInspector(QWidget):
             tc = self.session.timecode
             span = f"{tc(cue.in_frame)} \u2192 {tc(cue.out_frame)}"
             seconds = seconds_text(cue.duration(rate), 2)
-            self.range_label.setText(f"{span}   ({cue.frame_count} frames, {seconds} s)")
+            # No-break spaces keep "108 frames" and "4.32 s" whole when the line wraps.
+            nb = "\u00a0"
+            self.range_label.setText(f"{span}   ({cue.frame_count}{nb}frames, {seconds}{nb}s)")
             self.lane_combo.clear()
             for lane in self.session.project.sorted_lanes():
                 self.lane_combo.addItem(lane.name, lane.id)

@@ -461,7 +461,9 @@ class TimelineWidget(QWidget):
                     )
                 )
                 p.setBrush(Qt.BrushStyle.NoBrush)
-                if marker.label:
+                if marker.label:  # on the ruler's colour, so ticks never strike through it
+                    width = p.fontMetrics().horizontalAdvance(marker.label) + 4
+                    p.fillRect(QRectF(x + 5, top + RULER_H - 12, width, 12), HEADER_BG)
                     p.setPen(colour)
                     p.drawText(QPointF(x + 7, top + RULER_H - 2), marker.label)
         p.setPen(TEXT)

@@ -65,9 +65,8 @@ class TransportBar(QWidget):
         self.timecode.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.frame_label = QLabel("frame 0")
         self.frame_label.setObjectName("Secondary")
-        self.frame_label.setMinimumWidth(
-            self.frame_label.fontMetrics().horizontalAdvance("frame 000000 / 000000")
-        )
+        self._frame_digits = 0
+        self._reserve_frame_width(3)
         layout.addWidget(self.timecode)
         layout.addWidget(self.frame_label)
         layout.addStretch(1)
@@ -129,7 +128,18 @@ class TransportBar(QWidget):
         """The slider as a linear gain, 0..1 (1 = unity)."""
         return self.volume.value() / 100
 
+    def _reserve_frame_width(self, digits: int) -> None:
+        """Room for the longest frame number of this source, so the bar never jumps while
+        playing, without keeping a 2-hour source's width on a short clip."""
+        if digits != self._frame_digits:
+            self._frame_digits = digits
+            zeros = "0" * digits
+            self.frame_label.setMinimumWidth(
+                self.frame_label.fontMetrics().horizontalAdvance(f"frame {zeros} / {zeros}") + 2
+            )
+
     def set_position(self, timecode: str, frame: int, total: int) -> None:
+        self._reserve_frame_width(max(3, len(str(total))))
         self.timecode.setText(timecode)
         self.frame_label.setText(self.tr("frame {0} / {1}").format(frame, total))
 
