@@ -268,6 +268,13 @@ class ProjectStore:
             rows = self._db.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
         return [from_row(cls, row) for row in rows]
 
+    def load_one(self, table: str, record_id: int) -> Any | None:
+        """One record as the file has it now (another process may have written it)."""
+        cls = TABLES[table]
+        with self._lock:
+            row = self._db.execute(f"SELECT * FROM {table} WHERE id = ?", (record_id,)).fetchone()
+        return from_row(cls, row) if row else None
+
     def insert(self, table: str, record: Any) -> int:
         """Insert a record; id 0 asks SQLite for a fresh id, which is returned."""
         row = to_row(record)

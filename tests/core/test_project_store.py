@@ -238,3 +238,15 @@ def test_failed_edit_inside_transaction_rolls_back(make_project: MakeProject) ->
         )
         project.update_cue(999, prompt="x")
     assert Project.open(project.path).cue(cue.id).prompt == "before"
+
+
+def test_a_record_written_by_another_process_is_read_fresh(make_project: MakeProject) -> None:
+    project = make_project()
+    cue = _cue(project, 0, 25)
+    job = project.add_job(Job(0, cue.id, "offline"))
+    other = Project.open(project.path)  # stands for `foleydesk cancel` in another process
+    other.update_job(job.id, state=JobState.CANCELLED)
+    assert project.jobs[job.id].state is JobState.QUEUED  # the live model is not re-read...
+    fresh = project.store.load_one("jobs", job.id)
+    assert fresh is not None and fresh.state is JobState.CANCELLED  # ...the file is
+    assert project.store.load_one("jobs", 999) is None
