@@ -1,4 +1,4 @@
-"""CLI: providers, generate, jobs, resume, cancel, keys set/list/delete.
+"""CLI: providers, generate, jobs, resume, cancel, keys set/list/delete/test.
 
 The same JobEngine as the app, on asyncio.run. `generate --wait` shows progress on stderr and
 prints the resulting takes on stdout. Exit 3 means some jobs failed or wait for a decision.
@@ -21,7 +21,12 @@ from foleydesk.errors import UserError
 from foleydesk.jobs.engine import JobEngine, JobEvent
 from foleydesk.providers.base import describe
 from foleydesk.providers.http import make_client
-from foleydesk.providers.registry import PROVIDER_IDS, all_providers, default_provider_id
+from foleydesk.providers.registry import (
+    PROVIDER_IDS,
+    all_providers,
+    default_provider_id,
+    get_provider,
+)
 from foleydesk.secrets import delete_key, has_key, key_source, set_key
 from foleydesk.settings import load_settings
 
@@ -94,6 +99,11 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p = keys_sub.add_parser("delete", help="remove a stored key")
     p.add_argument("provider_id", metavar="ID", choices=[i for i in PROVIDER_IDS if i != "offline"])
     p.set_defaults(func=cmd_keys_delete)
+    p = keys_sub.add_parser(
+        "test", help="check that the provider answers and accepts the key (nothing is billed)"
+    )
+    p.add_argument("provider_id", metavar="ID", choices=PROVIDER_IDS)
+    p.set_defaults(func=cmd_keys_test)
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -354,4 +364,18 @@ def cmd_keys_delete(args: argparse.Namespace) -> int:
         print(f"key for {args.provider_id} deleted")
     else:
         print(f"no stored key for {args.provider_id}")
+    return 0
+
+
+def cmd_keys_test(args: argparse.Namespace) -> int:
+    """Exit 0 with what the host said; a refused key or no answer is a UserError (exit 2)."""
+    settings = load_settings()
+
+    async def probe() -> tuple[str, str]:
+        async with make_client() as client:
+            provider = get_provider(args.provider_id, settings, client)
+            return provider.name, await provider.test_connection(client)
+
+    name, text = asyncio.run(probe())
+    print(f"{name}: {text}")
     return 0

@@ -11,13 +11,16 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
 from foleydesk.core.model import CueKind
 from foleydesk.errors import UserError
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class OutputKind(StrEnum):
@@ -171,6 +174,11 @@ class Provider(Protocol):
     async def result(self, task_id: str) -> list[Output]: ...
 
     async def cancel(self, task_id: str) -> None: ...
+
+    async def test_connection(self, client: httpx.AsyncClient) -> str:
+        """The cheapest request that proves the host answers and takes the key (nothing is
+        created or billed): a short text for the user, or a ProviderError in the host's words."""
+        ...
 
 
 def common_problems(

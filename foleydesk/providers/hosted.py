@@ -26,7 +26,13 @@ from foleydesk.providers.base import (
     TransientError,
     common_problems,
 )
-from foleydesk.providers.http import HostHttp, RetryPolicy, check_base_url
+from foleydesk.providers.http import (
+    HostHttp,
+    RetryPolicy,
+    check_base_url,
+    error_text,
+    key_refused,
+)
 from foleydesk.providers.registry import base_url_for, upload_url_for
 from foleydesk.secrets import env_name, get_key
 from foleydesk.settings import Settings
@@ -42,6 +48,30 @@ class StatusWords:
     error_paths: tuple[tuple[str, ...], ...]
     failed_text: str = "The task failed without a reason."  # "{raw}": the host's status
     no_result_fails: bool = False  # else a completion without a URL is asked again
+
+
+PROBE_TASK_ID = "00000000-0000-0000-0000-000000000000"  # a task id no host has handed out
+PROBE_TIMEOUT = 15.0
+NOT_FOUND_WORDS = ("not found", "not exist", "no such", "unknown task", "invalid task")
+
+
+def is_json(response: httpx.Response) -> bool:
+    """An API's answer, not a web server's page (a wrong base URL gives an HTML 404)."""
+    try:
+        response.json()
+    except ValueError:
+        return False
+    return True
+
+
+def answer_code(response: httpx.Response) -> int | None:
+    """The `code` of an envelope answer ({code, message, data}), if it has one."""
+    try:
+        body: Any = response.json()
+    except ValueError:
+        return None
+    code = body.get("code") if isinstance(body, dict) else None
+    return code if isinstance(code, int) else None
 
 
 class HostedProvider:
@@ -108,14 +138,20 @@ class HostedProvider:
             raise RuntimeError("this provider was built without an HTTP client")
         return self.client
 
-    def _host_http(self, base_url: str) -> HostHttp:
+    def _host_http(
+        self,
+        base_url: str,
+        client: httpx.AsyncClient | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> HostHttp:
         return HostHttp(
-            self._client(),
+            client or self._client(),
             self.name,
             base_url,
             self.auth_headers(self.key()),
-            self.policy,
+            policy or self.policy,
             self.allow_http_hosts(),
+            self.id,
         )
 
     @property
@@ -177,6 +213,52 @@ class HostedProvider:
     async def poll(self, task_id: str) -> TaskStatus:
         answer = await self.http.get_json(self.task_path.format(task_id=task_id))
         return read_status(self.name, self.unwrap(answer), self.status_words, self.output_for)
+
+    # -- connection test --
+
+    def probe_path(self) -> str:
+        """The cheapest request that needs the key: a task no one made (nothing is billed)."""
+        return self.task_path.format(task_id=PROBE_TASK_ID)
+
+    async def test_connection(self, client: httpx.AsyncClient) -> str:
+        """Prove the base URL answers and the key is accepted, without creating a task."""
+        response = await self.probe(client, self.probe_path())
+        status = response.status_code
+        if status < 300:
+            code = answer_code(response)
+            if code in (401, 403):  # an envelope host refusing inside a 200
+                raise key_refused(self.name, code, error_text(response), self.id)
+            return self.connected()
+        words = error_text(response)
+        not_found = status == 404 or any(w in words.lower() for w in NOT_FOUND_WORDS)
+        if not_found and is_json(response):  # the API looked for the task: the key got in
+            return self.connected()
+        raise ProviderError(f"{self.name} refused the test request ({status}: {words}).")
+
+    async def probe(self, client: httpx.AsyncClient, path: str) -> httpx.Response:
+        """One GET with the key, not retried; a refused key, no answer, or a host in trouble
+        (429, 5xx) raise in the host's own words; other answers are the caller's to read."""
+        http = self._host_http(self.base_url, client, RetryPolicy(1))
+        try:
+            response = await http.answer_once("GET", path, timeout=httpx.Timeout(PROBE_TIMEOUT))
+        except TransientError as exc:
+            raise self.unreachable(str(exc)) from None
+        status = response.status_code
+        if status in (401, 403):
+            raise key_refused(self.name, status, error_text(response), self.id)
+        if status == 429 or status >= 500:
+            raise self.unreachable(f"{status}: {error_text(response)}")
+        return response
+
+    def connected(self, detail: str = "") -> str:
+        return f"answers at {self.base_url} and accepts the key{detail}."
+
+    def unreachable(self, reason: str) -> ProviderError:
+        return ProviderError(
+            f"{self.name} did not answer at {self.base_url} ({reason}).",
+            "Check the connection and the address in Settings "
+            f"(or FOLEYDESK_{self.id.upper()}_BASE_URL).",
+        )
 
     async def result(self, task_id: str) -> list[Output]:
         status = await self.poll(task_id)

@@ -118,9 +118,21 @@ def error_text(response: httpx.Response) -> str:
         if isinstance(value, str) and value.strip():
             found.append(value.strip())
         elif isinstance(value, dict):
-            for key in ("message", "raw_message", "error", "description", "detail", "details"):
+            for key in (
+                "message",
+                "raw_message",
+                "error",
+                "description",
+                "detail",
+                "details",
+                "msg",
+            ):
                 if key in value:
                     dig(value[key])
+        elif isinstance(value, list):  # FastAPI's (Cog's) {detail: [{msg}, ...]}
+            for item in value[:5]:
+                if isinstance(item, dict):
+                    dig(item)
 
     dig(body)
     generic = {"error", "failed", "success"}
@@ -231,13 +243,19 @@ def _transient_for(response: httpx.Response) -> TransientError:
     )
 
 
-def _refusal(response: httpx.Response, host: str) -> ProviderError:
+def key_refused(host: str, status: int, message: str, key_id: str = "") -> ProviderError:
+    """The host turned the key down (401/403, or such a code inside a 200 envelope)."""
+    command = f"foleydesk keys set {key_id or host.lower()}"
+    return ProviderError(
+        f"{host} refused the API key ({status}: {message}).",
+        f"Check the key with '{command}', and your plan's limits.",
+    )
+
+
+def _refusal(response: httpx.Response, host: str, key_id: str = "") -> ProviderError:
     message = error_text(response)
     if response.status_code in (401, 403):
-        return ProviderError(
-            f"{host} refused the API key ({response.status_code}: {message}).",
-            f"Check the key with 'foleydesk keys set {host.lower()}', and your plan's limits.",
-        )
+        return key_refused(host, response.status_code, message, key_id)
     if response.status_code == 404:
         return UnknownTask(f"{host} does not know this request ({message}).")
     if response.status_code == 413:
@@ -258,9 +276,11 @@ class HostHttp:
         auth_headers: Mapping[str, str],
         policy: RetryPolicy,
         allow_http_hosts: frozenset[str] = frozenset(),
+        key_id: str = "",
     ) -> None:
         self.client = client
         self.host_name = host_name
+        self.key_id = key_id  # the provider id, for "foleydesk keys set ID" in a refusal
         self.base_url = check_base_url(base_url, allow_http_hosts)
         self._auth = dict(auth_headers)
         self.policy = policy
@@ -307,7 +327,7 @@ class HostHttp:
                 if response.status_code < 400:
                     return response
                 if response.status_code not in RETRY_STATUSES:
-                    raise _refusal(response, self.host_name)
+                    raise _refusal(response, self.host_name, self.key_id)
                 last = _transient_for(response)
             retry_after = last.retry_after if isinstance(last, TransientError) else None
             if attempt + 1 < self.policy.attempts:
@@ -316,6 +336,15 @@ class HostHttp:
                 await asyncio.sleep(delay)
         assert last is not None
         raise last
+
+    async def answer_once(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One request, whatever status comes back (the caller reads a refusal itself); only
+        a failure to get an answer at all raises (TransientError)."""
+        try:
+            return await self._send_once(method, self.url(path), **kwargs)
+        except (httpx.TransportError, httpx.DecodingError) as exc:
+            name = type(exc).__name__
+            raise TransientError(f"{name}: {redact(str(exc)) or 'no answer'}") from None
 
     async def get_json(self, path: str, **kwargs: Any) -> Any:
         """GET and parse; a garbled body is transient (the next poll may be fine)."""
@@ -347,7 +376,7 @@ class HostHttp:
         if status in (502, 504):
             raise SubmitUncertain(f"{self.host_name} answered {status} (a gateway timed out)")
         if status >= 400:
-            raise _refusal(response, self.host_name)
+            raise _refusal(response, self.host_name, self.key_id)
         try:
             return response.json()
         except (ValueError, json.JSONDecodeError):

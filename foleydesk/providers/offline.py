@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+import httpx
 import numpy as np
 import numpy.typing as npt
 
@@ -117,3 +118,6 @@ class OfflineProvider:
         task = self._tasks.pop(task_id, None)
         if task is not None:
             task.future.cancel()
+
+    async def test_connection(self, client: httpx.AsyncClient) -> str:
+        return "runs on this computer"  # nothing to connect to, no key

@@ -31,8 +31,12 @@ from foleydesk.providers.base import (
     UnknownTask,
 )
 from foleydesk.providers.hosted import HostedProvider, InputNames, first_str, mmaudio_input
+from foleydesk.providers.http import error_text
 
 PREDICT_PATH = "/predictions"
+HEALTH_PATH = "/health-check"  # Cog >= 0.7: {status: STARTING | READY | BUSY | SETUP_FAILED ...}
+ROOT_PATH = "/"  # older Cog: {docs_url, openapi_url}
+BROKEN_STATES = ("SETUP_FAILED", "DEFUNCT")
 PREDICT_TIMEOUT = 900.0  # a slow GPU on a long range
 INPUTS = InputNames(
     steps="num_steps", cfg="cfg_strength", duration="duration", negative_default="music"
@@ -128,3 +132,26 @@ class SelfhostedProvider(HostedProvider):
         task = self._tasks.pop(task_id, None)
         if task is not None:
             task.cancel()
+
+    async def test_connection(self, client: httpx.AsyncClient) -> str:
+        """Cog's health check (its root page on older Cog): answers, and says if the model is
+        ready."""
+        response = await self.probe(client, HEALTH_PATH)
+        if response.status_code == 404:
+            response = await self.probe(client, ROOT_PATH)
+        if response.status_code >= 400:
+            raise ProviderError(
+                f"The server at {self.base_url} answered {response.status_code}: "
+                f"{error_text(response)}.",
+                "Is it a Cog server of MMAudio? Check the address in Settings.",
+            )
+        try:
+            state = first_str(response.json(), ("status",)) or ""
+        except ValueError:
+            state = ""
+        if state.upper() in BROKEN_STATES:
+            raise ProviderError(
+                f"The server at {self.base_url} answers but its model did not load ({state}).",
+                "Look at the server's log, then restart it.",
+            )
+        return f"answers at {self.base_url}" + (f" (status {state})." if state else ".")

@@ -182,7 +182,7 @@ class PiapiHost(TaskHost):
         if request.method == "POST" and request.path == "/api/v1/task":
             return "create", self.guarded(lambda: self.create(request))
         if request.method == "GET" and request.path.startswith("/api/v1/task/"):
-            return "poll", lambda: self.poll(request.path.rsplit("/", 1)[-1])
+            return "poll", lambda: self.poll(request.path.rsplit("/", 1)[-1], request)
         if request.method == "POST" and request.path == "/api/ephemeral_resource":
             return "upload", self.guarded(lambda: self.upload(request))
         return None
@@ -275,7 +275,9 @@ class PiapiHost(TaskHost):
             "error": error,
         }
 
-    def poll(self, task_id: str) -> Response:
+    def poll(self, task_id: str, request: Request) -> Response:
+        if bad := self.check_key(request, "x-api-key"):
+            return bad
         task = self.task(task_id)
         if task is None:
             return self.error(404, "task not found")
@@ -305,7 +307,7 @@ class QubicoHost(TaskHost):
         if request.method == "POST" and request.path == "/v1/inference":
             return "create", self.guarded(lambda: self.create(request))
         if request.method == "GET" and request.path.startswith("/v1/tasks/"):
-            return "poll", lambda: self.poll(request.path.rsplit("/", 1)[-1])
+            return "poll", lambda: self.poll(request.path.rsplit("/", 1)[-1], request)
         return None
 
     def create(self, request: Request) -> Response:
@@ -351,7 +353,9 @@ class QubicoHost(TaskHost):
             },
         )
 
-    def poll(self, task_id: str) -> Response:
+    def poll(self, task_id: str, request: Request) -> Response:
+        if bad := self.check_key(request, "x-api-key"):
+            return bad
         task = self.task(task_id)
         if task is None:
             return self.error(404, "task not found")
@@ -404,7 +408,7 @@ class EachlabsHost(TaskHost):
         ):
             return "cancel", lambda: self.cancel(path.split("/")[-2], request)
         if request.method == "GET" and path.startswith("/v1/prediction/"):
-            return "poll", lambda: self.poll(path.rstrip("/").rsplit("/", 1)[-1])
+            return "poll", lambda: self.poll(path.rstrip("/").rsplit("/", 1)[-1], request)
         return None
 
     def presign(self, request: Request) -> Response:
@@ -469,7 +473,9 @@ class EachlabsHost(TaskHost):
             },
         )
 
-    def poll(self, task_id: str) -> Response:
+    def poll(self, task_id: str, request: Request) -> Response:
+        if bad := self.check_key(request, "x-api-key"):
+            return bad
         task = self.task(task_id)
         if task is None:
             return self.error(404, "Prediction not found")
@@ -624,6 +630,9 @@ class WavespeedHost(TaskHost):
 class SelfhostedHost(TaskHost):
     name = "selfhosted"
     output_format = "mp4"
+    require_key = False  # Cog itself has no keys; True: as behind a proxy that checks a token
+    health_check = True  # False: an older Cog without /health-check
+    state = "READY"  # what /health-check says (STARTING, BUSY, SETUP_FAILED, ...)
 
     def error(self, status: int, message: str) -> Response:
         return json_response(
@@ -631,10 +640,16 @@ class SelfhostedHost(TaskHost):
         )
 
     def route(self, request: Request) -> tuple[str, Callable[[], Response]] | None:
+        if self.require_key and (bad := self.check_key(request, "authorization", "Bearer ")):
+            return "poll", lambda: bad  # a proxy in front of the server wants a token
         if request.method == "POST" and request.path == "/predictions":
             return "create", self.guarded(lambda: self.predict(request))
-        if request.method == "GET" and request.path == "/health-check":
-            return "poll", lambda: json_response(200, {"status": "READY"})
+        if request.method == "GET" and request.path == "/health-check" and self.health_check:
+            return "poll", lambda: json_response(200, {"status": self.state, "setup": {}})
+        if request.method == "GET" and request.path == "/":
+            return "poll", lambda: json_response(
+                200, {"docs_url": "/docs", "openapi_url": "/openapi.json"}
+            )
         return None
 
     def predict(self, request: Request) -> Response:
