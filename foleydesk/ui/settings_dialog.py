@@ -6,10 +6,12 @@ on D-Bus, so they run in a worker thread.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import httpx
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -29,7 +31,9 @@ from PySide6.QtWidgets import (
 
 from foleydesk import secrets
 from foleydesk.errors import UserError
+from foleydesk.logs import redact
 from foleydesk.providers.base import Provider
+from foleydesk.providers.registry import get_provider
 from foleydesk.settings import Settings, load_settings, save_settings
 from foleydesk.ui import preferences
 from foleydesk.ui import providers as provider_list
@@ -37,10 +41,11 @@ from foleydesk.ui.compat import TaskKeeper
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+TEST_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
 
 
 class ProviderBox(QGroupBox):
-    """One provider's key, URLs and concurrency."""
+    """One provider's key, URLs and concurrency, and a connection test."""
 
     def __init__(
         self,
@@ -51,7 +56,9 @@ class ProviderBox(QGroupBox):
     ) -> None:
         super().__init__(provider.name, parent)
         self.provider = provider
+        self.settings = settings
         self.tasks = tasks
+        self._test_task: asyncio.Task[None] | None = None
         caps = provider.capabilities
         own = settings.providers.get(provider.id)
         form = QFormLayout(self)
@@ -64,19 +71,21 @@ class ProviderBox(QGroupBox):
         key_row.addWidget(self.key_edit, 1)
         self.set_button = QPushButton(self.tr("Save key"))
         self.remove_button = QPushButton(self.tr("Remove"))
-        self.test_button = QPushButton(self.tr("Test connection"))
-        for b in (self.set_button, self.remove_button, self.test_button):
+        for b in (self.set_button, self.remove_button):
             key_row.addWidget(b)
         if caps.needs_key:
             form.addRow(self.tr("API key"), key_row)
             form.addRow("", self.key_state)
-        test = getattr(provider, "test_connection", None)
-        self.test_button.setEnabled(test is not None)
+        self.test_button = QPushButton(self.tr("Test connection"))
         self.test_button.setToolTip(
-            ""
-            if test is not None
-            else self.tr("This provider cannot be tested without generating (which may be billed).")
+            self.tr("Asks the host about a task that does not exist: nothing is made or billed.")
         )
+        self.test_result = QLabel()
+        self.test_result.setObjectName("Secondary")
+        self.test_result.setWordWrap(True)
+        test_row = QHBoxLayout()
+        test_row.addWidget(self.test_button)
+        test_row.addWidget(self.test_result, 1)
         self.base_url = QLineEdit(own.base_url or "" if own else "")
         self.base_url.setPlaceholderText(self.tr("default"))
         self.upload_url = QLineEdit(own.upload_url or "" if own else "")
@@ -89,6 +98,7 @@ class ProviderBox(QGroupBox):
             form.addRow(self.tr("Base URL"), self.base_url)
             if caps.needs_upload:
                 form.addRow(self.tr("Upload URL"), self.upload_url)
+            form.addRow(self.tr("Connection"), test_row)
         form.addRow(self.tr("Jobs at once"), self.concurrency)
         pricing = QLabel(caps.pricing.text or "")
         pricing.setObjectName("Cost")
@@ -135,20 +145,48 @@ class ProviderBox(QGroupBox):
         await self._refresh_state()
 
     def _test(self) -> None:
-        async def run() -> None:
-            self.key_state.setText(self.tr("Testing..."))
-            try:
-                test = getattr(self.provider, "test_connection", None)
-                text = await test() if test is not None else ""
-            except UserError as exc:
-                self.key_state.setText(f"{exc.message} {exc.hint}".strip())
-                return
-            except Exception as exc:
-                self.key_state.setText(self.tr("Failed: {0}").format(exc))
-                return
-            self.key_state.setText(str(text or self.tr("Connected.")))
+        if self._test_task is not None and not self._test_task.done():
+            return
+        self.test_button.setEnabled(False)
+        self._show_test(self.tr("Testing..."), ok=None)
+        self._test_task = self.tasks.spawn(self._run_test(), "test-connection")
 
-        self.tasks.spawn(run(), "test-connection")
+    async def _run_test(self) -> None:
+        try:
+            text = await self._test_now()
+        except UserError as exc:
+            self._show_test(f"{exc.message} {exc.hint}".strip(), ok=False)
+        except Exception as exc:
+            log.warning("connection test of %s failed: %s", self.provider.id, redact(str(exc)))
+            self._show_test(self.tr("The test failed: {0}").format(exc), ok=False)
+        else:
+            self._show_test(text, ok=True)
+        finally:
+            self.test_button.setEnabled(True)
+
+    async def _test_now(self) -> str:
+        """Test what the fields say now (an unsaved base URL too), with the stored key."""
+        needs_key = self.provider.capabilities.needs_key
+        if needs_key and not await self._call(secrets.has_key, self.provider.id):
+            raise UserError(
+                self.tr("There is no key to test."), self.tr("Paste the key, Save key, then test.")
+            )
+        settings = copy.deepcopy(self.settings)
+        self.apply(settings)
+        async with httpx.AsyncClient(timeout=TEST_TIMEOUT) as client:
+            provider = get_provider(self.provider.id, settings, client)
+            return await provider.test_connection(client)
+
+    def _show_test(self, text: str, ok: bool | None) -> None:
+        """The result in the box; whatever the host said, a key never reaches the screen."""
+        self.test_result.setText(redact(text))
+        self.test_result.setObjectName({True: "Ok", False: "Over", None: "Secondary"}[ok])
+        self.test_result.style().unpolish(self.test_result)
+        self.test_result.style().polish(self.test_result)
+
+    def cancel_test(self) -> None:
+        if self._test_task is not None and not self._test_task.done():
+            self._test_task.cancel()
 
     def apply(self, settings: Settings) -> None:
         own = settings.provider(self.provider.id)
@@ -214,6 +252,12 @@ class SettingsDialog(QDialog):
         self.error = QLabel()
         self.error.setObjectName("Over")
         layout.addWidget(self.error)
+        self.finished.connect(self._cancel_tests)
+
+    def _cancel_tests(self, _code: int) -> None:
+        """Closing the dialog drops a test still waiting for its host."""
+        for box in self.boxes:
+            box.cancel_test()
 
     async def _list_devices(self) -> None:
         names = await asyncio.get_running_loop().run_in_executor(None, preferences.output_devices)

@@ -99,3 +99,47 @@ def test_an_older_settings_file_loads_and_keeps_a_disconnected_device(
     again = load_settings()
     assert again.audio_device == "Studio Interface 7 (unplugged)"
     assert again.provider("qubico").concurrency == 3
+
+
+def test_connection_test_shows_the_hosts_answer_never_the_key(
+    window: Any, qtbot: Any, monkeypatch: Any
+) -> None:
+    """Test connection talks to the host (here an emulator on 127.0.0.1) with the base URL in
+    the field, saved or not, and shows what came back; the key never appears."""
+    from foleydesk.ui.settings_dialog import SettingsDialog
+    from tests.fakes.hosts import QubicoHost
+
+    key = "sk-qubico-0123456789abcdef"
+    host = QubicoHost(key=key)
+    host.start()
+    try:
+        monkeypatch.delenv("FOLEYDESK_QUBICO_BASE_URL", raising=False)
+        monkeypatch.setenv("FOLEYDESK_QUBICO_API_KEY", key)
+        dialog = SettingsDialog(window)
+        dialog.show()
+        box = next(b for b in dialog.boxes if b.provider.id == "qubico")
+
+        def test_says(expected: str) -> str:
+            box.test_button.click()
+            assert not box.test_button.isEnabled()  # one test at a time; the window runs on
+            qtbot.waitUntil(box.test_button.isEnabled, timeout=15000)
+            text = box.test_result.text()
+            assert expected in text, text
+            assert key not in text
+            return text
+
+        box.base_url.setText(host.base_url)  # not saved: the test uses what the field says
+        test_says("accepts the key")
+        assert box.test_result.objectName() == "Ok"
+
+        monkeypatch.setenv("FOLEYDESK_QUBICO_API_KEY", "sk-wrong-key-000000")
+        text = test_says("refused the API key")
+        assert "sk-wrong-key-000000" not in text
+        assert box.test_result.objectName() == "Over"
+
+        monkeypatch.setenv("FOLEYDESK_QUBICO_API_KEY", key)
+        box.base_url.setText("http://127.0.0.1:9")  # nothing listens on the discard port
+        test_says("did not answer")
+        dialog.reject()
+    finally:
+        host.stop()
