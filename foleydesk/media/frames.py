@@ -2,8 +2,10 @@
 
 Exact seek = seek to the keyframe before the target, then decode forward to the last frame whose
 timestamp is at or before it. Requests just ahead of the last one decode forward without a new
-seek, so stepping and playback stay cheap. Times are file time (0 = the first frame), matching
-the audio decoder. VFR sources are handled by timestamps. Not thread-safe: one per thread.
+seek, so stepping and playback stay cheap. With an all-intra proxy (proxy.py), a request at or
+below the proxy's size is one decode instead; larger ones still come from the source. Times are
+file time (0 = the first frame), matching the audio decoder. VFR sources are handled by
+timestamps. Not thread-safe: one per thread.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import av
 import numpy as np
@@ -23,6 +25,9 @@ from av.video.reformatter import VideoReformatter
 
 from foleydesk.media.audio import open_container
 from foleydesk.media.probe import MediaError, detect_vfr, frame_rotation, stream_rate
+
+if TYPE_CHECKING:
+    from foleydesk.media.proxy import ProxyReader
 
 RGB = npt.NDArray[np.uint8]
 
@@ -66,7 +71,13 @@ def fit_size(width: int, height: int, box: tuple[int, int]) -> tuple[int, int]:
 class FrameSource:
     """Frames of the first video stream of `path`."""
 
-    def __init__(self, path: Path, vfr: bool | None = None, threads: bool = True) -> None:
+    def __init__(
+        self,
+        path: Path,
+        vfr: bool | None = None,
+        threads: bool = True,
+        proxy: Path | None = None,
+    ) -> None:
         self.path = Path(path)
         self._container = open_container(self.path)
         if not self._container.streams.video:
@@ -75,6 +86,7 @@ class FrameSource:
                 f"{self.path.name} has no picture: it is an audio-only file.", "Open a video."
             )
         self._stream = self._container.streams.video[0]
+        self._proxy: ProxyReader | None = None
         if threads:
             self._stream.thread_type = "AUTO"
         tb = self._stream.time_base
@@ -104,8 +116,26 @@ class FrameSource:
         self.height = self._stream.codec_context.height
         sar = self._stream.sample_aspect_ratio
         self.sample_aspect = Fraction(sar.numerator, sar.denominator) if sar else Fraction(1)
+        self._proxy_scaler = VideoReformatter()
+        if proxy is not None:
+            from foleydesk.media.proxy import open_proxy  # proxy.py builds on this module
+
+            self._proxy = open_proxy(Path(proxy), self.path)
+            if self._proxy is not None and self.vfr:
+                # The proxy holds every frame's time: no demux pass over the source needed.
+                self._pts_index = [self.origin + t for t in self._proxy.times]
 
     # -- geometry --
+
+    @property
+    def proxy(self) -> Path | None:
+        """The proxy frames come from when it can serve the size asked (None: the source)."""
+        return self._proxy.path if self._proxy is not None else None
+
+    @property
+    def time_base(self) -> Fraction:
+        """The video stream's time base (its timestamps are whole multiples of it)."""
+        return self._tb
 
     @property
     def rotation(self) -> int:
@@ -130,6 +160,9 @@ class FrameSource:
     ) -> VideoFrame:
         """The frame shown at file time `t` (exact) or the keyframe at or before it (fast)."""
         target = self.origin + Fraction(t)
+        from_proxy = self._from_proxy(target, size)
+        if from_proxy is not None:
+            return from_proxy  # every proxy frame is a keyframe: exact costs what fast does
         frame = self._exact(target) if exact else self._keyframe(target)
         return self._convert(frame, size)
 
@@ -141,9 +174,13 @@ class FrameSource:
             index = self._index()
             if i >= len(index):
                 i = len(index) - 1
-            return self._convert(self._exact(index[i]), size)
-        # Half a frame in: a timestamp rounded up by the container still lands on frame i.
-        target = self.origin + (Fraction(i) + Fraction(1, 2)) / self.rate
+            target = index[i]
+        else:
+            # Half a frame in: a timestamp rounded up by the container still lands on frame i.
+            target = self.origin + (Fraction(i) + Fraction(1, 2)) / self.rate
+        from_proxy = self._from_proxy(target, size)
+        if from_proxy is not None:
+            return from_proxy
         return self._convert(self._exact(target), size)
 
     def iter_from(self, t: Fraction, size: tuple[int, int] | None = None) -> Iterator[VideoFrame]:
@@ -151,6 +188,16 @@ class FrameSource:
 
         Other calls on this source in between restart the iteration's decoder position.
         """
+        proxy = self._proxy_for(size)
+        if proxy is not None and size is not None:
+            i = proxy.index_at(Fraction(t) + self._slack)
+            while i < len(proxy.times):
+                frame = self._proxy_frame(proxy, i, size)
+                if frame is None:
+                    return
+                yield frame
+                i += 1
+            return
         first = self._exact(self.origin + Fraction(t))
         self._skip_before = None
         yield self._convert(first, size)
@@ -171,6 +218,9 @@ class FrameSource:
             yield self._convert(frame, size)
 
     def close(self) -> None:
+        if self._proxy is not None:
+            self._proxy.close()
+            self._proxy = None
         self._gen = None
         self._prev = self._ahead = None
         self._recent.clear()
@@ -386,26 +436,62 @@ class FrameSource:
 
     def _convert(self, frame: Any, size: tuple[int, int] | None) -> VideoFrame:
         self._rotation = frame_rotation(frame)
-        turns = (self._rotation // 90) % 4
-        if size is None:
-            size = self.display_size()
-        width, height = size
-        if turns % 2:
-            width, height = height, width
-        if (width, height) == (frame.width, frame.height):
-            image = frame.to_ndarray(format="rgb24")
-        else:
-            shrink = width <= frame.width and height <= frame.height
-            image = self._scaler.reformat(
-                frame, width, height, "rgb24", interpolation="AREA" if shrink else "BILINEAR"
-            ).to_ndarray()
-        if turns:
-            image = np.rot90(image, turns)
+        image = to_rgb(frame, size or self.display_size(), self._scaler)
         t = self._time(frame)
         return VideoFrame(
-            np.ascontiguousarray(image),
+            image,
             t - self.origin,
             self._frame_index(t),
             self._duration(frame, t),
             bool(frame.key_frame),
         )
+
+    # -- proxy --
+
+    def _proxy_for(self, size: tuple[int, int] | None) -> ProxyReader | None:
+        """The proxy when it can serve this size (never upscaled: exactness beats speed)."""
+        proxy = self._proxy
+        if proxy is None or size is None or not proxy.fits(size):
+            return None
+        return proxy
+
+    def _from_proxy(self, target: Fraction, size: tuple[int, int] | None) -> VideoFrame | None:
+        """The frame shown at `target` read from the all-intra proxy: one decode, no GOP walk."""
+        proxy = self._proxy_for(size)
+        if proxy is None or size is None:
+            return None
+        return self._proxy_frame(proxy, proxy.index_at(target - self.origin + self._slack), size)
+
+    def _proxy_frame(self, proxy: ProxyReader, i: int, size: tuple[int, int]) -> VideoFrame | None:
+        frame = proxy.frame(i)
+        if frame is None:
+            return None
+        file_time = proxy.times[i]
+        t = self.origin + file_time
+        if self.vfr:
+            last = i + 1 >= len(proxy.times)
+            duration = proxy.duration(frame) if last else proxy.times[i + 1] - file_time
+        else:
+            duration = 1 / self.rate
+        return VideoFrame(
+            to_rgb(frame, size, self._proxy_scaler), file_time, self._frame_index(t), duration
+        )
+
+
+def to_rgb(frame: Any, size: tuple[int, int], scaler: VideoReformatter) -> RGB:
+    """`frame` as RGB at `size` (width, height as shown): scaled in swscale, then turned by its
+    display matrix. Shared by exact frames and the proxy builder, so both match by pixels."""
+    turns = (frame_rotation(frame) // 90) % 4
+    width, height = size
+    if turns % 2:
+        width, height = height, width
+    if (width, height) == (frame.width, frame.height):
+        image = frame.to_ndarray(format="rgb24")
+    else:
+        shrink = width <= frame.width and height <= frame.height
+        image = scaler.reformat(
+            frame, width, height, "rgb24", interpolation="AREA" if shrink else "BILINEAR"
+        ).to_ndarray()
+    if turns:
+        image = np.rot90(image, turns)
+    return np.ascontiguousarray(image)

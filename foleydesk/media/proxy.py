@@ -1,0 +1,272 @@
+"""Viewer proxies: an all-intra copy of the source at view size, so any frame is one decode away.
+
+An exact seek in a long-GOP source decodes up to a whole GOP (300 frames of 1080p H.264 take
+about 0.7 s on two cores). The proxy holds every source frame, scaled and turned upright the way
+FrameSource shows it, as an MJPEG picture in a QuickTime file:
+
+- MJPEG over intra-only H.264: both seek in about a millisecond at 960x540, but the MJPEG decoder
+  has no frame-threading delay to switch off, encodes faster (one pass, no analysis) and at
+  quantiser 5 is no bigger (~26 KB a frame at 960x540 against ~26 KB for x264 ultrafast CRF 20).
+- QuickTime over Matroska: it stores each frame's time exactly in the source's own time base
+  (Matroska rounds to milliseconds) and carries a full sample index, so a seek is an index lookup.
+
+Frame i of the proxy is frame i of the source and its timestamp is that frame's file time (so VFR
+sources keep their times). The file carries the source's fingerprint: a proxy made for another
+source is never used. Builds write a temporary file and rename it when complete.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import logging
+import os
+import tempfile
+import threading
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import av
+
+from foleydesk.core.project import fingerprint
+from foleydesk.errors import UserError
+from foleydesk.media.frames import FrameSource, VideoFrame, fit_size
+from foleydesk.media.probe import probe
+
+if TYPE_CHECKING:
+    from foleydesk.core.project import Project
+
+log = logging.getLogger(__name__)
+
+PROXY_VERSION = 1
+PROXY_QUALITY = 5  # MJPEG quantiser (ffmpeg's -q:v): 2 is best, 31 worst
+_TAG_KEY = "comment"
+_TAG_PREFIX = f"foleydesk-proxy/{PROXY_VERSION} source="
+
+
+class ProxyCancelled(UserError):
+    """The user stopped a proxy build; nothing was left under the final name."""
+
+    def __init__(self) -> None:
+        super().__init__("The proxy build was cancelled.", "Frames are read from the source.")
+
+
+def proxy_size(display: tuple[int, int], max_width: int) -> tuple[int, int]:
+    """The proxy picture size: the shown size, no wider than `max_width`, even, never upscaled."""
+    width, height = display
+    if width <= max_width:
+        return fit_size(width, height, (width, height))
+    return fit_size(width, height, (max_width, height))
+
+
+def proxy_path(project: Project, max_width: int = 960) -> Path:
+    """Where the project's proxy lives: its cache folder, keyed by source and width."""
+    key = f"{project.source.fingerprint}|{max_width}|v{PROXY_VERSION}"
+    return project.cache_dir / f"proxy-{hashlib.sha256(key.encode()).hexdigest()[:24]}.mov"
+
+
+def load_proxy(project: Project, max_width: int = 960) -> Path | None:
+    """The project's finished proxy for its current source, or None (build one then)."""
+    path = proxy_path(project, max_width)
+    if not path.is_file():
+        return None
+    if _proxy_source(path) != project.source.fingerprint:
+        return None
+    return path
+
+
+def build_proxy(
+    source: Path,
+    out_path: Path,
+    max_width: int = 960,
+    progress: Callable[[float], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> Path:
+    """Decodes `source` once and writes its all-intra proxy to `out_path` (atomically).
+
+    Raises ProxyCancelled when `cancel` is set; no file is left under `out_path` then.
+    """
+    source, out_path = Path(source), Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    duration = probe(source).duration or Fraction(1)
+    tag = _TAG_PREFIX + fingerprint(source)
+    fd, tmp_name = tempfile.mkstemp(prefix=".proxy.", suffix=".mov", dir=out_path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        with FrameSource(source) as frames:
+            size = proxy_size(frames.display_size(), max_width)
+            _write(frames, size, tmp, tag, duration, progress, cancel)
+        tmp.chmod(0o644)  # mkstemp's 0600 was for the half-written file only
+        os.replace(tmp, out_path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    if progress is not None:
+        progress(1.0)
+    return out_path
+
+
+def _time_base(frames: FrameSource) -> Fraction:
+    """The proxy's time base: one tick per frame on a constant rate, the source's when VFR."""
+    return frames.time_base if frames.vfr else 1 / frames.rate
+
+
+def _write(
+    frames: FrameSource,
+    size: tuple[int, int],
+    path: Path,
+    tag: str,
+    duration: Fraction,
+    progress: Callable[[float], None] | None,
+    cancel: threading.Event | None,
+) -> None:
+    tb = _time_base(frames)
+    out = av.open(str(path), "w", format="mov")
+    try:
+        out.metadata[_TAG_KEY] = tag
+        stream = out.add_stream("mjpeg", rate=frames.rate)
+        stream.width, stream.height = size
+        stream.pix_fmt = "yuvj420p"
+        stream.time_base = tb
+        ctx = stream.codec_context
+        ctx.qmin = ctx.qmax = PROXY_QUALITY  # a fixed quantiser: same quality on every frame
+        ctx.thread_type = "SLICE"
+        pending: list[tuple[int, int]] = []  # (pts, duration) of frames inside the encoder
+        for n, shown in enumerate(frames.iter_from(Fraction(0), size)):
+            if cancel is not None and cancel.is_set():
+                raise ProxyCancelled()
+            pending.append(_stamp(shown, tb))
+            _mux(out, stream, stream.encode(_picture(shown, n)), pending, tb)
+            if progress is not None and n % 25 == 0:
+                progress(float(min(Fraction(99, 100), shown.time / duration)))
+        _mux(out, stream, stream.encode(None), pending, tb)
+    finally:
+        out.close()
+
+
+def _stamp(shown: VideoFrame, tb: Fraction) -> tuple[int, int]:
+    """The source frame's file time and duration in proxy ticks (exact: tb divides both)."""
+    return round(shown.time / tb), max(1, round(shown.duration / tb))
+
+
+def _picture(shown: VideoFrame, n: int) -> Any:
+    picture = av.VideoFrame.from_ndarray(shown.rgb, format="rgb24")
+    picture.pts = n  # the encoder's own count; the muxed packets get the source's times
+    return picture
+
+
+def _mux(out: Any, stream: Any, packets: Any, pending: list[tuple[int, int]], tb: Fraction) -> None:
+    for packet in packets:
+        pts, duration = pending.pop(0)
+        packet.pts = packet.dts = pts
+        packet.duration = duration
+        packet.time_base = tb
+        packet.stream = stream
+        out.mux(packet)
+
+
+def _proxy_source(path: Path) -> str | None:
+    """The fingerprint of the source a proxy was made from (None: not one of ours)."""
+    try:
+        with av.open(str(path)) as container:
+            tag = str(container.metadata.get(_TAG_KEY, ""))
+    except (av.error.FFmpegError, OSError):
+        return None
+    return tag[len(_TAG_PREFIX) :] if tag.startswith(_TAG_PREFIX) else None
+
+
+def open_proxy(path: Path, source: Path) -> ProxyReader | None:
+    """A reader for `path` when it is a finished proxy of `source` (else None: use the source)."""
+    try:
+        wanted = fingerprint(source)
+    except OSError:
+        return None
+    if _proxy_source(path) != wanted:
+        log.warning("proxy %s was not made from %s: reading the source", path.name, source.name)
+        return None
+    try:
+        return ProxyReader(path)
+    except (av.error.FFmpegError, OSError, ValueError):
+        log.warning("proxy %s cannot be read: reading the source", path.name)
+        return None
+
+
+class ProxyReader:
+    """Random access to a proxy's frames by index: one seek and one decode each, or just one
+    decode when the next frame is asked for (playback). Not thread-safe: one per FrameSource."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._container: Any = av.open(str(self.path))
+        if not self._container.streams.video:
+            self._container.close()
+            raise ValueError("a proxy without a picture")
+        self._stream: Any = self._container.streams.video[0]
+        self._stream.thread_type = "NONE"  # one frame at a time: no threading delay
+        base = self._stream.time_base
+        if base is None:
+            self._container.close()
+            raise ValueError("a proxy without a time base")
+        self._tb = Fraction(base)
+        self._pts = self._timestamps()
+        if not self._pts:
+            self._container.close()
+            raise ValueError("an empty proxy")
+        self.times = [Fraction(p) * self._tb for p in self._pts]
+        self.width = self._stream.codec_context.width
+        self.height = self._stream.codec_context.height
+        self._packets: Any = None
+        self._next = -1  # the index the demuxer yields next (-1: unknown, seek first)
+
+    def _timestamps(self) -> list[int]:
+        """Every frame's pts, from QuickTime's sample index (no reading of picture data)."""
+        try:
+            entries = self._stream.index_entries
+            stamps = [int(e.timestamp) for e in entries]
+        except (AttributeError, av.error.FFmpegError):
+            stamps = []
+        if not stamps:
+            stamps = [p.pts for p in self._container.demux(self._stream) if p.pts is not None]
+            self._container.seek(0)
+        return sorted(stamps)
+
+    def fits(self, size: tuple[int, int]) -> bool:
+        """True when `size` needs no upscaling of the proxy picture."""
+        return size[0] <= self.width and size[1] <= self.height
+
+    def index_at(self, t: Fraction) -> int:
+        """The index of the frame shown at proxy (= source file) time `t`."""
+        return max(0, bisect.bisect_right(self.times, t) - 1)
+
+    def duration(self, frame: Any) -> Fraction:
+        return Fraction(frame.duration or 0) * self._tb
+
+    def frame(self, i: int) -> Any:
+        """Decoded frame `i` (None when the proxy cannot give it)."""
+        i = min(max(0, i), len(self._pts) - 1)
+        if i != self._next:
+            try:
+                self._container.seek(
+                    self._pts[i], stream=self._stream, backward=True, any_frame=False
+                )
+            except av.error.FFmpegError:
+                return None
+            self._packets = self._container.demux(self._stream)
+        try:
+            for packet in self._packets:
+                if packet.pts is None or packet.pts < self._pts[i]:
+                    continue  # landed before the target: step on
+                for frame in self._stream.decode(packet):
+                    self._next = i + 1 if packet.pts == self._pts[i] else -1
+                    return frame
+        except av.error.FFmpegError:
+            pass
+        self._next = -1
+        return None
+
+    def close(self) -> None:
+        self._packets = None
+        self._container.close()
