@@ -55,21 +55,17 @@ PROBE_TIMEOUT = 15.0
 NOT_FOUND_WORDS = ("not found", "not exist", "no such", "unknown task", "invalid task")
 
 
-def is_json(response: httpx.Response) -> bool:
-    """An API's answer, not a web server's page (a wrong base URL gives an HTML 404)."""
+def json_or_none(response: httpx.Response) -> Any:
+    """The answer's JSON; None for a web server's page (a wrong base URL gives an HTML 404)."""
     try:
-        response.json()
+        return response.json()
     except ValueError:
-        return False
-    return True
+        return None
 
 
 def answer_code(response: httpx.Response) -> int | None:
     """The `code` of an envelope answer ({code, message, data}), if it has one."""
-    try:
-        body: Any = response.json()
-    except ValueError:
-        return None
+    body = json_or_none(response)
     code = body.get("code") if isinstance(body, dict) else None
     return code if isinstance(code, int) else None
 
@@ -231,7 +227,7 @@ class HostedProvider:
             return self.connected()
         words = error_text(response)
         not_found = status == 404 or any(w in words.lower() for w in NOT_FOUND_WORDS)
-        if not_found and is_json(response):  # the API looked for the task: the key got in
+        if not_found and json_or_none(response) is not None:  # the API looked: key accepted
             return self.connected()
         raise ProviderError(f"{self.name} refused the test request ({status}: {words}).")
 

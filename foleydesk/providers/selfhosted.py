@@ -30,7 +30,13 @@ from foleydesk.providers.base import (
     TransientError,
     UnknownTask,
 )
-from foleydesk.providers.hosted import HostedProvider, InputNames, first_str, mmaudio_input
+from foleydesk.providers.hosted import (
+    HostedProvider,
+    InputNames,
+    first_str,
+    json_or_none,
+    mmaudio_input,
+)
 from foleydesk.providers.http import error_text
 
 PREDICT_PATH = "/predictions"
@@ -145,10 +151,7 @@ class SelfhostedProvider(HostedProvider):
                 f"{error_text(response)}.",
                 "Is it a Cog server of MMAudio? Check the address in Settings.",
             )
-        try:
-            state = first_str(response.json(), ("status",)) or ""
-        except ValueError:
-            state = ""
+        state = first_str(json_or_none(response), ("status",)) or ""
         if state.upper() in BROKEN_STATES:
             raise ProviderError(
                 f"The server at {self.base_url} answers but its model did not load ({state}).",

@@ -152,6 +152,18 @@ class TaskHost(FakeServer):
         with self.lock:
             return self.tasks.get(task_id)
 
+    def find(self, task_id: str, request: Request, not_found: str) -> FakeTask | Response:
+        """The task a poll or cancel names, after the key check (hosts check the key first,
+        so a wrong key gets 401 even for a task that does not exist); else the 404."""
+        if bad := self.check(request):
+            return bad
+        task = self.task(task_id)
+        return task if task is not None else self.error(404, not_found)
+
+    def check(self, request: Request) -> Response | None:
+        """The host's key check (x-api-key unless it says otherwise)."""
+        return self.check_key(request, "x-api-key")
+
     def fetch_video(self, url: str) -> bytes:
         """What the host would download from the URL it was given (only our own files)."""
         data = self.file_bytes(url)
@@ -188,7 +200,7 @@ class PiapiHost(TaskHost):
         return None
 
     def upload(self, request: Request) -> Response:
-        if bad := self.check_key(request, "x-api-key"):
+        if bad := self.check(request):
             return bad
         body = request.json()
         name = body.get("file_name")
@@ -212,7 +224,7 @@ class PiapiHost(TaskHost):
         return json_response(200, {"code": 200, "data": {"url": url}, "message": "success"})
 
     def create(self, request: Request) -> Response:
-        if bad := self.check_key(request, "x-api-key"):
+        if bad := self.check(request):
             return bad
         body = request.json()
         with self.lock:
@@ -276,11 +288,9 @@ class PiapiHost(TaskHost):
         }
 
     def poll(self, task_id: str, request: Request) -> Response:
-        if bad := self.check_key(request, "x-api-key"):
-            return bad
-        task = self.task(task_id)
-        if task is None:
-            return self.error(404, "task not found")
+        task = self.find(task_id, request, "task not found")
+        if not isinstance(task, FakeTask):
+            return task
         return json_response(200, {"code": 200, "message": "success", "data": self.data(task)})
 
 
@@ -311,7 +321,7 @@ class QubicoHost(TaskHost):
         return None
 
     def create(self, request: Request) -> Response:
-        if bad := self.check_key(request, "x-api-key"):
+        if bad := self.check(request):
             return bad
         now = time.monotonic()
         with self.lock:
@@ -354,11 +364,9 @@ class QubicoHost(TaskHost):
         )
 
     def poll(self, task_id: str, request: Request) -> Response:
-        if bad := self.check_key(request, "x-api-key"):
-            return bad
-        task = self.task(task_id)
-        if task is None:
-            return self.error(404, "task not found")
+        task = self.find(task_id, request, "task not found")
+        if not isinstance(task, FakeTask):
+            return task
         status = task.status(time.monotonic())
         answer: dict[str, Any] = {"task_id": task.id, "status": status}
         if status == "completed":
@@ -412,7 +420,7 @@ class EachlabsHost(TaskHost):
         return None
 
     def presign(self, request: Request) -> Response:
-        if bad := self.check_key(request, "x-api-key"):
+        if bad := self.check(request):
             return bad
         body = request.json()
         need(isinstance(body.get("content_type"), str), "content_type is required")
@@ -444,7 +452,7 @@ class EachlabsHost(TaskHost):
         return Response(200, b"")
 
     def create(self, request: Request) -> Response:
-        if bad := self.check_key(request, "x-api-key"):
+        if bad := self.check(request):
             return bad
         body = request.json()
         need(body.get("model") == "mmaudio", "model must be mmaudio")
@@ -474,11 +482,9 @@ class EachlabsHost(TaskHost):
         )
 
     def poll(self, task_id: str, request: Request) -> Response:
-        if bad := self.check_key(request, "x-api-key"):
-            return bad
-        task = self.task(task_id)
-        if task is None:
-            return self.error(404, "Prediction not found")
+        task = self.find(task_id, request, "Prediction not found")
+        if not isinstance(task, FakeTask):
+            return task
         raw = task.status(time.monotonic())
         status = {"pending": "starting", "completed": "success"}.get(raw, raw)
         answer: dict[str, Any] = {
@@ -497,11 +503,9 @@ class EachlabsHost(TaskHost):
         return json_response(200, answer)
 
     def cancel(self, task_id: str, request: Request) -> Response:
-        if bad := self.check_key(request, "x-api-key"):
-            return bad
-        task = self.task(task_id)
-        if task is None:
-            return self.error(404, "Prediction not found")
+        task = self.find(task_id, request, "Prediction not found")
+        if not isinstance(task, FakeTask):
+            return task
         task.cancelled = True
         return json_response(200, {"status": "success", "message": "Prediction cancelled"})
 
@@ -616,11 +620,9 @@ class WavespeedHost(TaskHost):
         }
 
     def poll(self, task_id: str, request: Request) -> Response:
-        if bad := self.check(request):
-            return bad
-        task = self.task(task_id)
-        if task is None:
-            return self.error(404, "prediction not found")
+        task = self.find(task_id, request, "prediction not found")
+        if not isinstance(task, FakeTask):
+            return task
         return json_response(200, {"code": 200, "message": "success", "data": self.data(task)})
 
 
@@ -634,13 +636,16 @@ class SelfhostedHost(TaskHost):
     health_check = True  # False: an older Cog without /health-check
     state = "READY"  # what /health-check says (STARTING, BUSY, SETUP_FAILED, ...)
 
+    def check(self, request: Request) -> Response | None:
+        return self.check_key(request, "authorization", "Bearer ")
+
     def error(self, status: int, message: str) -> Response:
         return json_response(
             status, {"detail": [{"loc": ["body"], "msg": message, "type": "value_error"}]}
         )
 
     def route(self, request: Request) -> tuple[str, Callable[[], Response]] | None:
-        if self.require_key and (bad := self.check_key(request, "authorization", "Bearer ")):
+        if self.require_key and (bad := self.check(request)):
             return "poll", lambda: bad  # a proxy in front of the server wants a token
         if request.method == "POST" and request.path == "/predictions":
             return "create", self.guarded(lambda: self.predict(request))
