@@ -198,9 +198,15 @@ class FrameSource:
                 yield frame
                 i += 1
             return
+        for frame in self.decoded_from(t):
+            yield self._convert(frame, size)
+
+    def decoded_from(self, t: Fraction) -> Iterator[Any]:
+        """The decoded av.VideoFrames behind iter_from (never the proxy's), for builders that
+        convert pictures themselves; `placement` gives each one's file time and duration."""
         first = self._exact(self.origin + Fraction(t))
         self._skip_before = None
-        yield self._convert(first, size)
+        yield first
         last = self._time(first)
         while True:
             # `first` may have come from the recent run, behind the decoder: replay that first.
@@ -215,7 +221,12 @@ class FrameSource:
                 if self._time(frame) <= last:
                     continue
             last = self._time(frame)
-            yield self._convert(frame, size)
+            yield frame
+
+    def placement(self, frame: Any) -> tuple[Fraction, Fraction]:
+        """(file time, duration) of a frame from decoded_from, as VideoFrame reports them."""
+        t = self._time(frame)
+        return t - self.origin, self._duration(frame, t)
 
     def close(self) -> None:
         if self._proxy is not None:
@@ -488,10 +499,14 @@ def to_rgb(frame: Any, size: tuple[int, int], scaler: VideoReformatter) -> RGB:
     if (width, height) == (frame.width, frame.height):
         image = frame.to_ndarray(format="rgb24")
     else:
-        shrink = width <= frame.width and height <= frame.height
-        image = scaler.reformat(
-            frame, width, height, "rgb24", interpolation="AREA" if shrink else "BILINEAR"
-        ).to_ndarray()
+        interpolation = scale_filter(frame, width, height)
+        image = scaler.reformat(frame, width, height, "rgb24", interpolation=interpolation)
+        image = image.to_ndarray()
     if turns:
         image = np.rot90(image, turns)
     return np.ascontiguousarray(image)
+
+
+def scale_filter(frame: Any, width: int, height: int) -> str:
+    """swscale's filter for this resize: area averaging to shrink (no aliasing), else bilinear."""
+    return "AREA" if width <= frame.width and height <= frame.height else "BILINEAR"

@@ -29,11 +29,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import av
+from av.video.reformatter import VideoReformatter
 
 from foleydesk.core.project import fingerprint
 from foleydesk.errors import UserError
-from foleydesk.media.frames import FrameSource, VideoFrame, fit_size
-from foleydesk.media.probe import probe
+from foleydesk.media.frames import FrameSource, fit_size, scale_filter, to_rgb
+from foleydesk.media.probe import frame_rotation, probe
 
 if TYPE_CHECKING:
     from foleydesk.core.project import Project
@@ -42,6 +43,8 @@ log = logging.getLogger(__name__)
 
 PROXY_VERSION = 1
 PROXY_QUALITY = 5  # MJPEG quantiser (ffmpeg's -q:v): 2 is best, 31 worst
+_COUNT_BASE = Fraction(1, 25)  # the encoder's clock (see _mux for the real times)
+_PIX_FMT = "yuvj420p"  # full-range 4:2:0, what MJPEG stores
 _TAG_KEY = "comment"
 _TAG_PREFIX = f"foleydesk-proxy/{PROXY_VERSION} source="
 
@@ -127,34 +130,41 @@ def _write(
     out = av.open(str(path), "w", format="mov")
     try:
         out.metadata[_TAG_KEY] = tag
-        stream = out.add_stream("mjpeg", rate=frames.rate)
+        stream = out.add_stream("mjpeg", rate=1 / _COUNT_BASE)
         stream.width, stream.height = size
-        stream.pix_fmt = "yuvj420p"
+        stream.pix_fmt = _PIX_FMT
         stream.time_base = tb
         ctx = stream.codec_context
         ctx.qmin = ctx.qmax = PROXY_QUALITY  # a fixed quantiser: same quality on every frame
         ctx.thread_type = "SLICE"
+        scaler = VideoReformatter()
         pending: list[tuple[int, int]] = []  # (pts, duration) of frames inside the encoder
-        for n, shown in enumerate(frames.iter_from(Fraction(0), size)):
+        for n, frame in enumerate(frames.decoded_from(Fraction(0))):
             if cancel is not None and cancel.is_set():
                 raise ProxyCancelled()
-            pending.append(_stamp(shown, tb))
-            _mux(out, stream, stream.encode(_picture(shown, n)), pending, tb)
+            time, length = frames.placement(frame)
+            pending.append((round(time / tb), max(1, round(length / tb))))  # exact: tb divides
+            _mux(out, stream, stream.encode(_picture(frame, size, scaler, n)), pending, tb)
             if progress is not None and n % 25 == 0:
-                progress(float(min(Fraction(99, 100), shown.time / duration)))
+                progress(float(min(Fraction(99, 100), time / duration)))
         _mux(out, stream, stream.encode(None), pending, tb)
     finally:
         out.close()
 
 
-def _stamp(shown: VideoFrame, tb: Fraction) -> tuple[int, int]:
-    """The source frame's file time and duration in proxy ticks (exact: tb divides both)."""
-    return round(shown.time / tb), max(1, round(shown.duration / tb))
-
-
-def _picture(shown: VideoFrame, n: int) -> Any:
-    picture = av.VideoFrame.from_ndarray(shown.rgb, format="rgb24")
+def _picture(frame: Any, size: tuple[int, int], scaler: VideoReformatter, n: int) -> Any:
+    """The proxy picture of a source frame: scaled straight to the encoder's YUV when upright
+    (one swscale pass), else through FrameSource's RGB path, which turns it."""
+    if frame_rotation(frame):
+        picture = av.VideoFrame.from_ndarray(to_rgb(frame, size, scaler), format="rgb24")
+    else:
+        width, height = size
+        interpolation = scale_filter(frame, width, height)
+        picture = scaler.reformat(
+            frame, width, height, _PIX_FMT, interpolation=interpolation, dst_color_range="JPEG"
+        )
     picture.pts = n  # the encoder's own count; the muxed packets get the source's times
+    picture.time_base = _COUNT_BASE
     return picture
 
 
