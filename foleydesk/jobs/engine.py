@@ -669,11 +669,10 @@ class JobEngine:
     async def _check_external_cancel(self, job_id: int) -> None:
         """Another process (`foleydesk cancel`) may have cancelled the job in the file. Read in
         a thread: the store's lock may be held by the record writer during an fsync."""
-        rows = await asyncio.to_thread(self.project.store.load_all, "jobs")
-        for row in rows:
-            if row.id == job_id and row.state is JobState.CANCELLED:
-                self.project.jobs[job_id] = row
-                raise _Cancelled()
+        row = await asyncio.to_thread(self.project.store.load_one, "jobs", job_id)
+        if row is not None and row.state is JobState.CANCELLED:
+            self.project.jobs[job_id] = row
+            raise _Cancelled()
 
     async def _wait(self, job_id: int, provider: Provider, task_id: str) -> TaskStatus:
         delay = provider.capabilities.first_poll_seconds or self.settings.poll_initial_seconds
