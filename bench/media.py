@@ -3,6 +3,8 @@
 Inputs (made once under bench/_work/media, reused by later runs):
 - 4K: 3840x2160 25 fps H.264 (long GOP, 250) + AAC, 12 s; a 10 s range is cut to 480p 25 fps.
 - 1080p: 1920x1080 25 fps H.264 High (veryfast, B-frames) with a 300-frame GOP, 24 s.
+- proxy: the 1080p file's all-intra 960x540 proxy (built twice, timed against ffmpeg writing
+  the same MJPEG to null), then the same random exact seeks read through it.
 - 2 hours: 320x180 25 fps H.264 + AAC stereo 48 kHz, one 60 s piece concatenated 120 times
   (stream copy), so it is quick to make but decodes like any 2-hour file.
 """
@@ -115,6 +117,41 @@ def _seeks(hd: Path) -> None:
     figure("ffmpeg time to decode one 300-frame GOP", 300 / (600 / decode) * 1000, "ms")
 
 
+def _proxy(hd: Path) -> None:
+    """The all-intra viewer proxy: its build against ffmpeg doing the same, then exact seeks."""
+    from foleydesk.media.frames import FrameSource
+    from foleydesk.media.proxy import PROXY_QUALITY, build_proxy
+
+    proxy = work_dir("media") / "hd_gop300_proxy.mov"
+    build = timed(lambda: build_proxy(hd, proxy, max_width=960), repeat=2)
+    theirs = timed(
+        lambda: ffmpeg(
+            *("-i", str(hd), "-vf", "scale=960:-2", "-c:v", "mjpeg"),
+            *("-q:v", str(PROXY_QUALITY), "-f", "null", "-"),
+        ),
+        repeat=2,
+    )
+    figure("proxy build 1080p fps", 600 / build, "fps")
+    figure("proxy build 1080p to 960x540 MJPEG (ffmpeg)", theirs, "s")
+    figure("proxy build ratio vs ffmpeg", build / theirs, "x")
+    figure("proxy size per frame", proxy.stat().st_size / 600 / 1024, "KB")
+    rng = random.Random(5)
+    size = (960, 540)
+    with FrameSource(hd, proxy=proxy) as source:
+        assert source.proxy == proxy
+        source.frame_at_index(0, size)
+        exact: list[float] = []
+        for _ in range(40):
+            i = rng.randrange(0, 600)
+            start = time.perf_counter()
+            frame = source.frame_at_index(i, size)
+            exact.append(time.perf_counter() - start)
+            assert frame.index == i
+    name = "exact seek via proxy 1080p GOP 300 to 960x540"
+    figure(f"{name} median", statistics.median(exact) * 1000, "ms")
+    figure(f"{name} p95", _p95(exact) * 1000, "ms")
+
+
 _SCRUB = """
 import random, sys
 from fractions import Fraction
@@ -162,6 +199,7 @@ def main() -> None:
     uhd, hd, long = _inputs()
     _segment(uhd)
     _seeks(hd)
+    _proxy(hd)
     _peaks(long)
     _memory(long)
 
