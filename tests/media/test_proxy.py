@@ -46,6 +46,7 @@ CASES = [
     ("ntsc_2997_mp4", 224, (224, 128), 1.0),
     ("rotated_mp4", 240, (240, 320), 1.0),
     ("vfr_mkv", 112, (112, 64), 0.5),
+    ("ts_offset", 160, (160, 120), 0.5),  # timestamps start 10 s in: file time still 0
 ]
 
 
