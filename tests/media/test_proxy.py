@@ -81,7 +81,9 @@ def test_proxy_is_all_intra_with_the_source_times(vfr_mkv: Path, tmp_path: Path)
         stream = container.streams.video[0]
         packets = [p for p in container.demux(stream) if p.size]
         assert all(p.is_keyframe for p in packets)
-        stamps = [Fraction(p.pts) * Fraction(stream.time_base) for p in packets]
+        base = stream.time_base
+        assert base is not None
+        stamps = [Fraction(p.pts or 0) * base for p in packets]
     assert stamps == [Fraction(ms, 1000) for ms in VFR_PTS]
 
 
