@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -231,9 +232,23 @@ def main() -> None:
             process.terminate()
             process.wait(10)
     segment_vs_ffmpeg(folder)
-    import shutil
-
+    offline_render_speed(folder)
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def offline_render_speed(folder: Path) -> None:
+    """The offline provider sketches 10 s of sound from a 10 s segment (goal: well under 1 s)."""
+    from foleydesk.core.model import CueKind
+    from foleydesk.providers.base import GenerationRequest
+    from foleydesk.providers.offline import render
+    from tests.fakes.clips import make_clip
+
+    clip = make_clip(folder / "ten.mp4", frames=250, jumps=(20, 80, 140, 200))
+    request = GenerationRequest(
+        CueKind.FOLEY, "door slam, traffic", Fraction(10), segment=clip, seed=3
+    )
+    render(request)  # imports and caches warm
+    figure("offline provider render of 10 s", timed(lambda: render(request), repeat=3), "s")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from fractions import Fraction
 from pathlib import Path
 
@@ -83,15 +82,13 @@ def test_same_seed_same_take_other_seed_other_take(clip: Path) -> None:
     assert not np.array_equal(a, c)
 
 
-def test_ten_seconds_well_under_a_second(tmp_path: Path) -> None:
+def test_ten_seconds_render_ten_seconds(tmp_path: Path) -> None:
+    # Its speed (well under a second for 10 s) is measured by `python -m bench jobs`.
     long_clip = make_clip(tmp_path / "ten.mp4", frames=250, jumps=(20, 80, 140, 200))
     request = GenerationRequest(
         CueKind.FOLEY, "door slam, traffic", Fraction(10), segment=long_clip, seed=3
     )
-    render(request)  # warm up imports and caches
-    start = time.perf_counter()
     audio = render(request)
-    assert time.perf_counter() - start < 1.0
     assert audio.shape[0] == 10 * SR
 
 
