@@ -24,7 +24,8 @@ from foleydesk.paths import config_dir
 
 log = logging.getLogger(__name__)
 
-SETTINGS_VERSION = 1
+SETTINGS_VERSION = 2
+VIEWER_PROXY_CHOICES = ("auto", "always", "off")
 SETTINGS_FILE = "settings.json"
 DEFAULT_FOLEY_LANES = 2
 
@@ -58,6 +59,7 @@ class Settings:
     max_download_bytes: int = 500 * 1024 * 1024
     audio_device: str | None = None  # the output device's name; None: the system default
     foley_lanes: int = DEFAULT_FOLEY_LANES  # Foley lanes a new project gets
+    viewer_proxy: str = "auto"  # "auto" | "always" | "off": an all-intra copy for exact seeks
 
     def provider(self, provider_id: str) -> ProviderSettings:
         """The provider's settings (a fresh default entry is stored when it had none)."""
@@ -74,6 +76,11 @@ def _migrate(data: dict[str, Any]) -> dict[str, Any]:
     if version < 1:
         data.setdefault("providers", {})
         data["version"] = 1
+    if version < 2:
+        data.setdefault("viewer_proxy", "auto")
+        data["version"] = 2
+    if data.get("viewer_proxy") not in VIEWER_PROXY_CHOICES:
+        data["viewer_proxy"] = "auto"  # hand-edited or from a newer FoleyDesk: the safe choice
     return data
 
 

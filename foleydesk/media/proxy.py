@@ -37,7 +37,7 @@ from av.video.reformatter import VideoReformatter
 from foleydesk.core.project import fingerprint
 from foleydesk.errors import UserError
 from foleydesk.media.frames import FrameSource, fit_size, scale_filter, to_rgb
-from foleydesk.media.probe import frame_rotation, probe
+from foleydesk.media.probe import MediaInfo, frame_rotation, probe
 
 if TYPE_CHECKING:
     from foleydesk.core.project import Project
@@ -50,6 +50,13 @@ _COUNT_BASE = Fraction(1, 25)  # the encoder's clock (see _mux for the real time
 _PIX_FMT = "yuvj420p"  # full-range 4:2:0, what MJPEG stores
 _TAG_KEY = "comment"
 _TAG_PREFIX = f"foleydesk-proxy/{PROXY_VERSION} source="
+
+# When "auto" builds a proxy (see should_build_proxy): measured on this project's proxies.
+PROXY_BYTES_PER_FRAME = 27_000
+PROXY_BUDGET_BYTES = 2_000_000_000
+LARGE_WIDTH = 1280  # wider sources decode slowly enough for a proxy to pay off
+LONG_GOP = Fraction(1)  # keyframes further apart than this make exact seeks slow
+GOP_SCAN = Fraction(3)  # seconds of packets read to judge the keyframe spacing
 
 
 class ProxyCancelled(UserError):
@@ -65,6 +72,59 @@ def proxy_size(display: tuple[int, int], max_width: int) -> tuple[int, int]:
     if width <= max_width:
         return fit_size(width, height, (width, height))
     return fit_size(width, height, (max_width, height))
+
+
+def should_build_proxy(source: Path | MediaInfo, setting: str) -> bool:
+    """Whether a proxy is worth building for `source` under the viewer_proxy `setting`.
+
+    "always" and "off" say so; "auto" builds when seeks in the source are slow (wider than
+    LARGE_WIDTH, or keyframes more than LONG_GOP apart in its first seconds) and the proxy
+    (about PROXY_BYTES_PER_FRAME a frame) stays under PROXY_BUDGET_BYTES.
+    """
+    if setting == "off":
+        return False
+    if setting == "always":
+        return True
+    info = source if isinstance(source, MediaInfo) else probe(source)
+    video = info.video
+    if video.frame_count * PROXY_BYTES_PER_FRAME >= PROXY_BUDGET_BYTES:
+        return False
+    width = max(video.width, video.display_width, video.display_height if video.rotation else 0)
+    return width > LARGE_WIDTH or keyframe_gap(info.path, video.index) > LONG_GOP
+
+
+def keyframe_gap(path: Path, stream_index: int = 0, scan: Fraction = GOP_SCAN) -> Fraction:
+    """The longest stretch between keyframes in the first `scan` seconds of packets (demuxed,
+    not decoded: cheap). A stretch still open at the end of the scan counts as long as it is."""
+    try:
+        with av.open(str(path)) as container:
+            streams = [s for s in container.streams.video if s.index == stream_index]
+            stream = streams[0] if streams else container.streams.video[0]
+            base = stream.time_base
+            if base is None:
+                return Fraction(0)
+            tb = Fraction(base)
+            first: Fraction | None = None
+            last_key: Fraction | None = None
+            latest = Fraction(0)
+            gap = Fraction(0)
+            for packet in container.demux(stream):
+                if packet.pts is None:
+                    continue
+                t = packet.pts * tb
+                first = t if first is None else min(first, t)
+                latest = max(latest, t)
+                if packet.is_keyframe:
+                    if last_key is not None:
+                        gap = max(gap, t - last_key)
+                    last_key = t
+                if latest - first >= scan:
+                    break
+            if last_key is not None:
+                gap = max(gap, latest - last_key)
+            return gap
+    except (av.error.FFmpegError, OSError, IndexError):
+        return Fraction(0)
 
 
 def proxy_path(project: Project, max_width: int = 960) -> Path:

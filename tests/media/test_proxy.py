@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -15,10 +16,14 @@ from foleydesk.core.project import Project
 from foleydesk.media.frames import FrameSource
 from foleydesk.media.probe import probe, source_media_from_info
 from foleydesk.media.proxy import (
+    PROXY_BUDGET_BYTES,
+    PROXY_BYTES_PER_FRAME,
     ProxyCancelled,
     build_proxy,
+    keyframe_gap,
     load_proxy,
     proxy_path,
+    should_build_proxy,
 )
 from tests.media.conftest import VFR_PTS
 from tests.media.mediagen import make_video, read_code
@@ -155,3 +160,36 @@ def test_a_proxy_of_another_source_is_never_used(
         build_proxy(h264_mp4, target)
         assert load_proxy(p) == target
         assert proxy_path(p, 480) != target
+
+
+@pytest.fixture(scope="session")
+def long_gop_mp4(media_dir: Path) -> Path:
+    """320x240, 4 s with one keyframe: exact seeks decode up to 100 frames."""
+    return make_video(media_dir / "long_gop.mp4", frames=100, gop=250, audio_codec=None)
+
+
+def test_auto_builds_for_long_gop_only(h264_mp4: Path, long_gop_mp4: Path) -> None:
+    """GOP 12 at 25 fps (0.48 s between keyframes, 320 px) is quick to seek: no proxy."""
+    assert keyframe_gap(h264_mp4) == Fraction(12, 25)
+    assert keyframe_gap(long_gop_mp4) == Fraction(3)  # no keyframe in the 3 s scanned
+    assert not should_build_proxy(h264_mp4, "auto")
+    assert should_build_proxy(long_gop_mp4, "auto")
+    assert should_build_proxy(h264_mp4, "always")
+    assert not should_build_proxy(long_gop_mp4, "off")
+
+
+def test_auto_weighs_width_and_the_size_budget(h264_mp4: Path, long_gop_mp4: Path) -> None:
+    info = probe(h264_mp4)
+    wide = replace(info, video=replace(info.video, width=1920, display_width=1920))
+    assert should_build_proxy(wide, "auto")
+    frames = PROXY_BUDGET_BYTES // PROXY_BYTES_PER_FRAME + 1  # over 2 GB: ~41 min at 30 fps
+    long = probe(long_gop_mp4)
+    assert should_build_proxy(
+        replace(long, video=replace(long.video, frame_count=frames - 1)), "auto"
+    )
+    assert not should_build_proxy(
+        replace(long, video=replace(long.video, frame_count=frames)), "auto"
+    )
+    assert should_build_proxy(
+        replace(long, video=replace(long.video, frame_count=frames)), "always"
+    )
