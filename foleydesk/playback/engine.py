@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 from foleydesk.core.events import Change
@@ -95,6 +96,7 @@ class PlaybackEngine:
         video_ahead: int = 8,
         open_video: Callable[[], FrameIterating] | None = None,
         source_audio: Callable[[int, int], Samples] | None = None,
+        proxy: Path | None = None,
     ) -> None:
         self.project = project
         self.sample_rate = PROJECT_SAMPLE_RATE
@@ -131,8 +133,10 @@ class PlaybackEngine:
         self._end = self.duration
         self._wall_start = 0.0  # shuttle: monotonic time the free clock started
         self._video: VideoScheduler | None = None
+        self._proxy = proxy if open_video is None else None
+        self._own_video = open_video is None  # use_proxy reopens only the engine's own source
         if video and (open_video is not None or project.source_path is not None):
-            opener = open_video or open_frame_source(project.require_source())
+            opener = open_video or open_frame_source(project.require_source(), proxy)
             self._video = VideoScheduler(opener, self._video_clock, ahead=video_ahead)
         project.changed.connect(self._on_project_changed)
         self._output.start()
@@ -341,6 +345,25 @@ class PlaybackEngine:
         self.refresh_mix()
 
     # -- video --
+
+    @property
+    def proxy(self) -> Path | None:
+        """The viewer proxy the decoder reads (None: the source)."""
+        return self._proxy
+
+    @property
+    def reading_proxy(self) -> Path | None:
+        """The proxy the decoder thread has open now (None: it reads the source)."""
+        return self._video.reading if self._video is not None else None
+
+    def use_proxy(self, proxy: Path | None) -> None:
+        """Read frames from `proxy` (None: the source) from the next seek or play on; the
+        frames already decoded are shown first, so the switch never interrupts the picture."""
+        if proxy == self._proxy or not self._own_video:
+            return
+        self._proxy = proxy
+        if self._video is not None:
+            self._video.replace_source(open_frame_source(self.project.require_source(), proxy))
 
     def _loop_span(self, t: Fraction) -> tuple[Fraction, Fraction] | None:
         loop = self._loop

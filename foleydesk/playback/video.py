@@ -7,7 +7,9 @@ shown late. A new request (seek, new view size) bumps a generation: the decoder 
 iterator and stale frames are discarded (newest request wins). With a loop set, the decoder wraps
 at the loop's end and keeps decoding the next lap ahead, so the picture follows the audio across
 the wrap without a seek on the clock's critical path. Each first presentation records its sync
-error: the clock position at that moment minus the frame's own time.
+error: the clock position at that moment minus the frame's own time. `replace_source` swaps
+where frames come from (a viewer proxy that just finished) at the next request, so a switch never
+interrupts the frames already queued.
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ class VideoScheduler:
         self.sync_errors: list[float] = []  # seconds, one per presented frame while playing
         self.error: BaseException | None = None
         self._at_end = False
+        self._reopen = False  # replace_source was called: open the new source at the next request
+        self.reading: Path | None = None  # the proxy the open source reads (None: the source)
         self._thread = threading.Thread(target=self._run, name="playback-video", daemon=True)
         self._thread.start()
 
@@ -77,6 +81,7 @@ class VideoScheduler:
                 size == self._size
                 and loop == self._loop
                 and self._request is None
+                and not self._reopen
                 and self._holds(t)
             ):
                 while (
@@ -96,6 +101,12 @@ class VideoScheduler:
             self._presented = None
             self._at_end = False
             self._cond.notify_all()
+
+    def replace_source(self, open_source: Callable[[], FrameIterating]) -> None:
+        """Frames come from `open_source` from the next request on (seek, play, new size)."""
+        with self._cond:
+            self._open_source = open_source
+            self._reopen = True
 
     def _holds(self, t: Fraction) -> bool:
         shown = self._presented
@@ -164,6 +175,7 @@ class VideoScheduler:
         source: FrameIterating | None = None
         try:
             source = self._open_source()
+            self.reading = getattr(source, "proxy", None)
             while True:
                 with self._cond:
                     self._cond.wait_for(lambda: self._stop or self._request is not None)
@@ -173,6 +185,11 @@ class VideoScheduler:
                     (t, size), self._request = self._request, None
                     generation = self._generation
                     loop = self._loop
+                    reopen, self._reopen = self._reopen, False
+                    opener = self._open_source
+                if reopen:
+                    source = self._switch(source, opener)
+                    self.reading = getattr(source, "proxy", None)
                 while self._decode(source, t, size, generation, loop):
                     assert loop is not None
                     t = loop[0]  # next lap
@@ -185,6 +202,17 @@ class VideoScheduler:
         finally:
             if source is not None:
                 source.close()
+
+    @staticmethod
+    def _switch(old: FrameIterating, opener: Callable[[], FrameIterating]) -> FrameIterating:
+        """The new source, or the old one when the new one cannot be opened."""
+        try:
+            new = opener()
+        except Exception:
+            log.warning("the new frame source failed to open; keeping the old one", exc_info=True)
+            return old
+        old.close()
+        return new
 
     def _decode(
         self, source: FrameIterating, t: Fraction, size: Size, generation: int, loop: Span | None
@@ -223,10 +251,12 @@ class VideoScheduler:
         return False
 
 
-def open_frame_source(path: Path) -> Callable[[], FrameIterating]:
+def open_frame_source(path: Path, proxy: Path | None = None) -> Callable[[], FrameIterating]:
+    """An opener for the decoder thread: `path`'s frames, from its viewer `proxy` when given."""
+
     def opener() -> FrameIterating:
         from foleydesk.media.frames import FrameSource
 
-        return FrameSource(path)
+        return FrameSource(path, proxy=proxy)
 
     return opener
