@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from fractions import Fraction
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
@@ -130,8 +131,9 @@ class PlaybackController(QObject):
         loop = asyncio.get_running_loop()
         try:
             device = load_settings().audio_device
+            proxy = self.window.viewer_proxy
             engine = await loop.run_in_executor(
-                None, lambda: PlaybackEngine(self.session.project, device=device)
+                None, lambda: PlaybackEngine(self.session.project, device=device, proxy=proxy)
             )
         except UserError as exc:
             self.window.show_error(exc)
@@ -145,6 +147,7 @@ class PlaybackController(QObject):
             await loop.run_in_executor(None, engine.close)
             return
         self.engine = engine
+        engine.use_proxy(self.window.viewer_proxy)  # it may have finished while the engine opened
         engine.seek(frame_to_time(self.session.position, self.session.rate))
         engine.set_volume(self.window.transport.volume_level())
         status = engine.device_status
@@ -239,6 +242,11 @@ class PlaybackController(QObject):
                 self.engine.clear_loop()
         except UserError as exc:
             self.window.show_error(exc)
+
+    def use_proxy(self, proxy: Path | None) -> None:
+        """The decoder reads `proxy` from the next seek or play on."""
+        if self.engine is not None:
+            self.engine.use_proxy(proxy)
 
     def set_volume(self, volume: float) -> None:
         if self.engine is not None:

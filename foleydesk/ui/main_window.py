@@ -51,6 +51,7 @@ from foleydesk.ui.inspector import CueInspector
 from foleydesk.ui.jobs_panel import JobsPanel
 from foleydesk.ui.media_loader import MediaLoader
 from foleydesk.ui.opening import open_or_create
+from foleydesk.ui.proxy_builder import ProxyKeeper
 from foleydesk.ui.session import ProjectSession
 from foleydesk.ui.takes_panel import TakesPanel
 from foleydesk.ui.timeline import TimelineWidget
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
         self.tasks = TaskKeeper(self._on_task_error)
         self.session: ProjectSession | None = None
         self.loader: MediaLoader | None = None
+        self.proxies: ProxyKeeper | None = None  # the open project's viewer proxy
         self.controllers: list[JobController | PlaybackController] = []
         self.jobs: JobController | None = None  # None: no project, or the job engine failed
         self.player: PlaybackController | None = None  # None: no project or no source file
@@ -140,6 +142,10 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.inspector_dock, self.side_dock], [430, 250], Qt.Orientation.Vertical)
         self.resizeDocks([self.cues_dock], [150], Qt.Orientation.Vertical)
         self.status = self.statusBar()
+        self.proxy_status = QLabel()
+        self.proxy_status.setObjectName("Secondary")
+        self.proxy_status.hide()
+        self.status.addPermanentWidget(self.proxy_status)
         self.engine_status = QLabel()
         self.engine_status.setObjectName("Secondary")
         self.status.addPermanentWidget(self.engine_status)
@@ -257,6 +263,13 @@ class MainWindow(QMainWindow):
         self._action(self.tr("Zoom out"), lambda: self._zoom(1 / 1.5), ["-", "Ctrl+-"], view)
         self._action(self.tr("Fit the source"), self._fit, ["\\", "Ctrl+0"], view)
         view.addSeparator()
+        self.build_proxy_action = self._action(
+            self.tr("Build viewer proxy now"),
+            self.build_proxy_now,
+            menu=view,
+            tip=self.tr("An all-intra copy of the source at view size: every frame seeks at once"),
+        )
+        view.addSeparator()
         for dock in (self.inspector_dock, self.side_dock, self.cues_dock):
             view.addAction(dock.toggleViewAction())
 
@@ -287,6 +300,7 @@ class MainWindow(QMainWindow):
         if stack is not None:
             self.undo_action.setText(self.tr("&Undo {0}").format(stack.undoText()))
             self.redo_action.setText(self.tr("&Redo {0}").format(stack.redoText()))
+        self.build_proxy_action.setEnabled(self.proxies is not None and self.proxies.can_build)
         blocker = self.playback_blocker if has else self.tr("Open a video first")
         self.transport.set_playback_available(not blocker, blocker)
 
@@ -353,12 +367,18 @@ class MainWindow(QMainWindow):
         session = ProjectSession(project)
         self.session = session
         self.loader = MediaLoader(project, self.tasks, self)
+        self.proxies = ProxyKeeper(project, self.tasks, self)
+        self.proxies.ready.connect(self._on_proxy_ready)
+        self.proxies.progress_changed.connect(self._on_proxy_progress)
+        self.proxies.failed.connect(self.show_error)
+        self.proxies.state_changed.connect(self._update_enabled)
         self._build_views(session)
         session.undo_stack.indexChanged.connect(lambda _i: self._update_enabled())
         session.position_changed.connect(self._on_position_changed)
         session.changed.connect(self._on_model_changed)
         self._update_title()
         self._attach_engines(session)
+        self.proxies.start(load_settings().viewer_proxy)
         self._update_enabled()
         self._on_position_changed(session.position)
         if project.source_path is None:
@@ -475,6 +495,11 @@ class MainWindow(QMainWindow):
         attach_engines(self, session)
 
     async def close_session(self) -> None:
+        if self.proxies is not None:
+            proxies, self.proxies = self.proxies, None
+            await proxies.close()  # a build stops at its next frame and removes its file
+            proxies.deleteLater()
+            self.proxy_status.hide()
         for controller in self.controllers:
             try:
                 await controller.close()
@@ -492,6 +517,35 @@ class MainWindow(QMainWindow):
 
     def _on_model_changed(self, _change: object) -> None:
         self.edit_revision += 1
+
+    # ------------------------------------------------------------------ viewer proxy
+
+    @property
+    def viewer_proxy(self) -> Path | None:
+        """The open project's finished viewer proxy (None: frames come from the source)."""
+        return self.proxies.path if self.proxies is not None else None
+
+    def build_proxy_now(self) -> None:
+        if self.proxies is not None:
+            self.proxies.build_now()
+
+    def _on_proxy_progress(self, fraction: float | None) -> None:
+        if fraction is None:
+            self.proxy_status.hide()
+            return
+        percent = min(99, int(fraction * 100))
+        self.proxy_status.setText(self.tr("Building viewer proxy\u2026 {0} %").format(percent))
+        self.proxy_status.show()
+
+    def _on_proxy_ready(self, path: Path, built: bool) -> None:
+        """The viewer and the player read the proxy from their next frame on."""
+        if self.loader is not None:
+            self.loader.use_proxy(path)
+        if self.player is not None:
+            self.player.use_proxy(path)
+        if built:
+            self.status.showMessage(self.tr("Viewer proxy ready: exact seeks are instant."), 5000)
+        self._update_enabled()
 
     def _update_title(self) -> None:
         if self.session is None:
@@ -981,6 +1035,8 @@ class MainWindow(QMainWindow):
         if self.session is not None:
             self.inspector.commit_text()
         preferences.save_window(self.saveGeometry(), self.saveState())
+        if self.proxies is not None:
+            self.proxies.cancel()  # quitting: the build thread stops at its next frame
         self.closed.emit()
         super().closeEvent(event)
 

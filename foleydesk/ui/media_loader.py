@@ -2,6 +2,8 @@
 
 One FrameSource per worker thread (PyAV containers are not shared across threads). A seek that
 arrives while another decodes replaces any seek still waiting, so scrubbing never queues up.
+`use_proxy` points both threads at the viewer proxy: each reopens its FrameSource on its next
+picture, so the frame on screen stays until the next one (the same frame numbers either way).
 """
 
 from __future__ import annotations
@@ -47,14 +49,22 @@ class _SourceThread:
 
     def __init__(self, path: Path, name: str) -> None:
         self.path = path
+        self.proxy: Path | None = None  # set from the event loop, read in the worker thread
+        self.reading: Path | None = None  # the proxy the open FrameSource reads (None: source)
         self.executor = ThreadPoolExecutor(1, thread_name_prefix=name)
         self._local = threading.local()
 
     def source(self) -> FrameSource:
         src: FrameSource | None = getattr(self._local, "source", None)
+        wanted = self.proxy
+        if src is not None and getattr(self._local, "proxy", None) != wanted:
+            src.close()  # the proxy arrived (or went): reopen reading it
+            src = None
         if src is None:
-            src = FrameSource(self.path)
+            src = FrameSource(self.path, proxy=wanted)
             self._local.source = src
+            self._local.proxy = wanted
+            self.reading = src.proxy
         return src
 
     def close(self) -> None:
@@ -102,6 +112,17 @@ class MediaLoader(QObject):
 
     def why_no_frames(self) -> str:
         return self.tr("The source video was not found: relink it (File > Relink).")
+
+    def use_proxy(self, proxy: Path | None) -> None:
+        """Read pictures and thumbnails from `proxy` from the next request on (None: the source)."""
+        for thread in (self._viewer, self._thumbs):
+            if thread is not None:
+                thread.proxy = proxy
+
+    @property
+    def reading_proxy(self) -> Path | None:
+        """The proxy the viewer's decoder has open (it serves sizes that fit inside it)."""
+        return self._viewer.reading if self._viewer is not None else None
 
     def close(self) -> None:
         self._closed = True

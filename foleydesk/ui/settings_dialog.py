@@ -1,6 +1,6 @@
 """Settings: API keys in the OS keyring (never shown back); base URLs, default provider,
-concurrency, the audio output and new projects' lanes in settings.json. Keyring calls can block
-on D-Bus, so they run in a worker thread.
+concurrency, the audio output, new projects' lanes and the viewer proxy in settings.json.
+Keyring calls can block on D-Bus, so they run in a worker thread.
 """
 
 from __future__ import annotations
@@ -223,6 +223,23 @@ class SettingsDialog(QDialog):
         self.lanes_spin.setRange(preferences.MIN_FOLEY_LANES, preferences.MAX_FOLEY_LANES)
         self.lanes_spin.setValue(preferences.new_project_lanes(self.settings))
         top.addRow(self.tr("Foley lanes in new projects"), self.lanes_spin)
+        self.proxy_combo = QComboBox()
+        for value, label in (
+            ("auto", self.tr("When seeking is slow (long-GOP or large video, under 2 GB)")),
+            ("always", self.tr("Always")),
+            ("off", self.tr("Never")),
+        ):
+            self.proxy_combo.addItem(label, value)
+        self.proxy_combo.setCurrentIndex(
+            max(0, self.proxy_combo.findData(self.settings.viewer_proxy))
+        )
+        self.proxy_combo.setToolTip(
+            self.tr(
+                "An all-intra copy of the video at view size, built in the background "
+                "(about 27 KB a frame): every frame seeks at once."
+            )
+        )
+        top.addRow(self.tr("Viewer proxy"), self.proxy_combo)
         self.tasks.spawn(self._list_devices(), "audio-devices")
         note = QLabel(
             self.tr(
@@ -276,6 +293,7 @@ class SettingsDialog(QDialog):
         if self.device_combo.isEnabled():  # still listing devices: keep the saved choice
             self.settings.audio_device = self.device_combo.currentData() or None
         self.settings.foley_lanes = self.lanes_spin.value()
+        self.settings.viewer_proxy = self.proxy_combo.currentData() or "auto"
         self.settings.default_provider = self.default_provider.currentData()
         for box in self.boxes:
             box.apply(self.settings)
