@@ -62,9 +62,7 @@ class ProxyKeeper(QObject):
     @property
     def can_build(self) -> bool:
         """True when "Build viewer proxy now" has something to do."""
-        return (
-            self.source_path is not None and self.path is None and not self._busy
-        ) and not self._closed
+        return not (self.source_path is None or self.path or self._busy or self._closed)
 
     def start(self, setting: str) -> None:
         """Use the project's proxy if it has one, else build one when `setting` says so."""
@@ -88,9 +86,7 @@ class ProxyKeeper(QObject):
             if found is not None:
                 self._set_ready(found, built=False)
                 return
-            if not force and not await loop.run_in_executor(
-                None, should_build_proxy, source, setting
-            ):
+            if not force and not await self._worth_building(source, setting):
                 return
             if self._closed:
                 return
@@ -99,6 +95,17 @@ class ProxyKeeper(QObject):
             self._busy = False
             if not self._closed:
                 self.state_changed.emit()
+
+    async def _worth_building(self, source: Path, setting: str) -> bool:
+        """should_build_proxy off the loop; a source it cannot read gets no proxy (the viewer
+        says what is wrong with the source itself)."""
+        try:
+            return await asyncio.get_running_loop().run_in_executor(
+                None, should_build_proxy, source, setting
+            )
+        except UserError as exc:
+            log.warning("no viewer proxy: %s", exc.message)
+            return False
 
     async def _run_build(self, source: Path) -> None:
         loop = asyncio.get_running_loop()
