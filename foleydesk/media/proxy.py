@@ -26,6 +26,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -143,6 +144,38 @@ def load_proxy(project: Project, max_width: int = 960) -> Path | None:
     return path
 
 
+_TEMP_PREFIX = ".proxy."
+_STALE_SECONDS = 24 * 3600
+
+
+def _remove_stale_temps(folder: Path) -> None:
+    """Half-written proxies of builds whose process died (a killed app): several GB each."""
+    for temp in folder.glob(f"{_TEMP_PREFIX}*.mov"):
+        pid_text = temp.name[len(_TEMP_PREFIX) :].split(".", 1)[0]
+        try:
+            if _process_alive(int(pid_text)) and (
+                time.time() - temp.stat().st_mtime < _STALE_SECONDS
+            ):
+                continue
+            temp.unlink()
+        except (ValueError, OSError):
+            continue
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":  # no cheap check: rely on the age alone
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def build_proxy(
     source: Path,
     out_path: Path,
@@ -158,7 +191,10 @@ def build_proxy(
     out_path.parent.mkdir(parents=True, exist_ok=True)
     duration = probe(source).duration or Fraction(1)
     tag = _TAG_PREFIX + fingerprint(source)
-    fd, tmp_name = tempfile.mkstemp(prefix=".proxy.", suffix=".mov", dir=out_path.parent)
+    _remove_stale_temps(out_path.parent)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f"{_TEMP_PREFIX}{os.getpid()}.", suffix=".mov", dir=out_path.parent
+    )
     os.close(fd)
     tmp = Path(tmp_name)
     try:

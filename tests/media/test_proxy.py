@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 import threading
 from dataclasses import replace
 from fractions import Fraction
@@ -193,3 +196,18 @@ def test_auto_weighs_width_and_the_size_budget(h264_mp4: Path, long_gop_mp4: Pat
     assert should_build_proxy(
         replace(long, video=replace(long.video, frame_count=frames)), "always"
     )
+
+
+def test_a_killed_build_leaves_nothing_behind_for_long(h264_mp4: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cache" / "p.mov"
+    out.parent.mkdir()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = out.parent / f".proxy.{dead.pid}.abc123.mov"  # a build whose process was killed
+    stale.write_bytes(b"half a proxy")
+    mine = out.parent / f".proxy.{os.getpid()}.live.mov"  # a build of a live process
+    mine.write_bytes(b"in progress")
+    build_proxy(h264_mp4, out, max_width=160)
+    assert out.is_file()
+    assert not stale.exists()
+    assert mine.exists()
