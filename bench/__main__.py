@@ -26,10 +26,10 @@ def main(argv: list[str]) -> int:
             module = importlib.import_module(f"bench.{name}")
         except ModuleNotFoundError as exc:
             if exc.name == f"bench.{name}":
-                print(f"# {name}: not written yet")
+                print(f"# {name}: not written yet", flush=True)
                 continue
             raise
-        print(f"# {name}")
+        print(f"# {name}", flush=True)
         module.main()
     return 0
 

@@ -20,6 +20,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from bench.common import ffmpeg, figure, timed, work_dir
+from bench.media_mux import main as mux_main
 
 LONG_PIECES = 120  # x 60 s = 2 hours
 
@@ -202,6 +203,7 @@ def main() -> None:
     _proxy(hd)
     _peaks(long)
     _memory(long)
+    mux_main()  # muxing a 5-minute 1080p video with a new audio track vs ffmpeg -c:v copy
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 
 CI runs it on the frozen app after PyInstaller, because a missing FFmpeg encoder, PortAudio
 library, keyring backend or OTIO adapter only shows up when a user needs it. Each check prints
-one line; the exit code is 0 only when every check passes. Like app.py this is bootstrap code, so
-it may import PySide6 (lazily, inside the Qt checks only).
+one line; the exit code is 0 only when every check passes. The Qt checks live in
+foleydesk/ui/selftest_checks.py and are imported only when they run.
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from typing import Any
 from foleydesk import APP_NAME, __version__
 
 REQUIRED_ENCODERS = ("libx264", "aac")
-REQUIRED_ADAPTERS = ("fcp_xml", "fcpx_xml", "cmx_3600")
-MAIN_WINDOW_MODULE = "foleydesk.ui.main_window"
+REQUIRED_ADAPTERS = ("fcp_xml", "cmx_3600")  # FCPXML is our own writer (interchange/fcpxml.py)
 
 
 @dataclass(frozen=True)
@@ -44,24 +43,9 @@ def _describe(exc: BaseException) -> str:
 
 def check_qt() -> Check:
     """Qt loads and the offscreen platform plugin is bundled (the main-window check needs it)."""
-    import PySide6
-    from PySide6.QtCore import qVersion
+    from foleydesk.ui.selftest_checks import qt_summary
 
-    app = _application()
-    return Check(
-        "Qt",
-        True,
-        f"PySide6 {PySide6.__version__}, Qt {qVersion()}, platform {app.platformName()}",
-    )
-
-
-def _application() -> Any:
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication.instance()
-    if app is None:
-        app = QApplication([APP_NAME, "-platform", "offscreen"])
-    return app
+    return Check("Qt", True, qt_summary())
 
 
 def _encode_probe() -> int:
@@ -204,30 +188,11 @@ def _tiny_timeline(otio: Any) -> Any:
 
 
 def check_main_window() -> Check:
-    """Open and close the real main window offscreen (a plain QMainWindow until the UI exists)."""
-    from PySide6.QtWidgets import QMainWindow
+    """Open and close the real main window offscreen."""
+    from foleydesk.ui.selftest_checks import open_and_close_main_window
 
-    app = _application()
-    try:
-        from foleydesk.ui.main_window import MainWindow
-
-        window: Any = MainWindow()
-        kind = "MainWindow"
-    except ModuleNotFoundError as exc:
-        if exc.name != MAIN_WINDOW_MODULE:
-            raise
-        window, kind = QMainWindow(), "plain QMainWindow (foleydesk.ui.main_window not built yet)"
-    window.resize(960, 600)
-    window.show()
-    app.processEvents()
-    shown = bool(window.isVisible())
-    window.close()
-    app.processEvents()
-    closed = not window.isVisible()
-    window.deleteLater()
-    app.processEvents()
-    ok = shown and closed
-    return Check("main window", ok, f"{kind} {'opened and closed' if ok else 'did not show'}")
+    ok = open_and_close_main_window()
+    return Check("main window", ok, f"MainWindow {'opened and closed' if ok else 'did not show'}")
 
 
 CHECKS: tuple[Callable[[], Check], ...] = (
