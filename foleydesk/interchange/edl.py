@@ -15,8 +15,7 @@ import opentimelineio as otio
 from otio_cmx3600_adapter.cmx_3600 import EDLWriter
 
 from foleydesk.core.project import Project
-from foleydesk.core.timecode import TimecodeFormat
-from foleydesk.interchange.timeline import SOURCE_AUDIO_TRACK
+from foleydesk.interchange.timeline import SOURCE_AUDIO_TRACK, otio_rate
 
 _EVENT = re.compile(r"^(\d{3,})\s")
 _REEL_UNSAFE = re.compile(r"[^A-Z0-9_]")
@@ -38,11 +37,9 @@ def _reel(name: str, taken: set[str]) -> str:
 
 
 def edl_string(project: Project, timeline: otio.schema.Timeline) -> str:
-    source = project.source
-    tc = TimecodeFormat.for_rate(source.frame_rate, source.drop_frame)
+    tc = project.source.timecode
     start = round(timeline.global_start_time.value) if timeline.global_start_time else 0
     stack: otio.schema.Stack = timeline.tracks.deepcopy()
-    rate = float(source.frame_rate)
     reels: set[str] = set()
     events: list[tuple[int, int, list[str]]] = []  # (record in, lane index, lines)
     lane_tracks = [
@@ -53,11 +50,10 @@ def edl_string(project: Project, timeline: otio.schema.Timeline) -> str:
     for lane_index, (track_index, track) in enumerate(lane_tracks):
         clips = list(track.find_clips())
         for clip in clips:
-            ref = clip.media_reference
-            file_name = getattr(ref, "name", "") or clip.name
+            file_name = clip.media_reference.name or clip.name
             clip.metadata["cmx_3600"] = {"reel": _reel(file_name.rsplit(".", 1)[0], reels)}
             clip.name = file_name
-        writer = EDLWriter(tracks=stack, rate=rate, style="avid", reelname_len=8)
+        writer = EDLWriter(tracks=stack, rate=otio_rate(project), style="avid", reelname_len=8)
         text = writer.get_content_for_track_at_index(track_index, title=None)
         blocks: list[list[str]] = []
         for line in text.splitlines():

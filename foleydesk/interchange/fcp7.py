@@ -86,8 +86,7 @@ def xmeml_string(project: Project, timeline: otio.schema.Timeline) -> str:
     """The timeline as Premiere-ready xmeml text."""
     text = otio.adapters.write_to_string(_with_urls(timeline), "fcp_xml")
     root = ElementTree.fromstring(text)
-    source = project.source
-    _fix_timecodes(root, TimecodeFormat.for_rate(source.frame_rate, source.drop_frame))
+    _fix_timecodes(root, project.source.timecode)
     _fix_audio(root)
     _drop_repeated_rates(root)
     ElementTree.indent(root, space="  ")

@@ -14,7 +14,6 @@ from pathlib import Path
 import opentimelineio as otio
 
 from foleydesk.core.project import Project
-from foleydesk.core.timecode import TimecodeFormat
 from foleydesk.media.stems import ExportedFile, StemExport
 
 META = "foleydesk"
@@ -38,11 +37,9 @@ def otio_rate(project: Project) -> float:
 
 def sequence_start_frames(project: Project, start_at_hour: bool) -> int:
     """Timecode frame count of the sequence's first frame."""
-    source = project.source
     if start_at_hour:
-        tc = TimecodeFormat(source.frame_rate, source.drop_frame)
-        return tc.to_frames("01:00:00:00")
-    return source.start_timecode_frames
+        return project.source.timecode.to_frames("01:00:00:00")
+    return project.source.start_timecode_frames
 
 
 def _rt(frames: int, rate: float) -> otio.opentime.RationalTime:
