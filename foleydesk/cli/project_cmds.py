@@ -110,7 +110,7 @@ def position_json(frame: int, source: SourceMedia) -> dict[str, Any]:
     return {
         "frame": frame,
         "seconds": float(t),
-        "seconds_exact": f"{t.numerator}/{t.denominator}",
+        "seconds_exact": t,  # print_json writes a Fraction as "n/d"
         "timecode": source.timecode.to_label(source.start_timecode_frames + frame),
     }
 
@@ -143,9 +143,9 @@ def source_json(source: SourceMedia, found: Path | None) -> dict[str, Any]:
         "found_at": str(found) if found else None,
         "container": source.container,
         "duration": float(source.duration),
-        "duration_exact": f"{source.duration.numerator}/{source.duration.denominator}",
+        "duration_exact": source.duration,
         "frame_rate": format_rate(source.frame_rate),
-        "frame_rate_exact": f"{source.frame_rate.numerator}/{source.frame_rate.denominator}",
+        "frame_rate_exact": source.frame_rate,
         "frame_count": source.frame_count,
         "width": source.width,
         "height": source.height,
