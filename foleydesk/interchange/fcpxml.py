@@ -1,9 +1,10 @@
 """FCPXML 1.9 for DaVinci Resolve and Final Cut Pro, written from the OTIO timeline.
 
-The otio-fcpx-xml adapter is not used to write: it keys frame durations by float rate (29.97 and
-59.94 sources get an empty frameDuration and fail), derives times through floats, and runs the
-ffprobe program on every media file to name formats, which the product must not do. This writer
-walks the same timeline and states every time as an exact rational (frames x 1001/30000 s).
+Written here rather than by an OTIO adapter (none is a dependency): OTIO's FCPX adapter keys
+frame durations by float rate (29.97 and 59.94 sources get an empty frameDuration and fail),
+derives times through floats, and runs the ffprobe program on every media file to name formats,
+which the product must not do. This writer walks the same timeline and states every time as an
+exact rational (frames x 1001/30000 s).
 
 Layout: the source is one asset-clip on the spine (picture and production audio); each lane's
 takes are connected clips on their own audio lane (-1, -2, ...) with roles; cues without takes
@@ -12,7 +13,6 @@ are markers. audioLayout is stereo (FCPXML has no mono sequence layout).
 
 from __future__ import annotations
 
-from fractions import Fraction
 from xml.etree import ElementTree
 
 import opentimelineio as otio
@@ -23,14 +23,6 @@ from foleydesk.interchange.timeline import META, SOURCE_AUDIO_TRACK
 from foleydesk.interchange.urls import file_url
 
 FCPXML_VERSION = "1.9"
-
-
-def _seconds(value: Fraction) -> str:
-    if value == 0:
-        return "0s"
-    if value.denominator == 1:
-        return f"{value.numerator}s"
-    return f"{value.numerator}/{value.denominator}s"
 
 
 class _Writer:
@@ -48,7 +40,7 @@ class _Writer:
             self.resources,
             "format",
             id=self.format_id,
-            frameDuration=_seconds(1 / self.rate),
+            frameDuration=self.t(1),
             width=str(source.width),
             height=str(source.height),
         )
