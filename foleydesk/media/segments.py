@@ -406,15 +406,21 @@ def _ramp(n: int) -> npt.NDArray[np.float64]:
 # -- cache -----------------------------------------------------------------------------------------
 
 
+def _range(
+    project: Project, cue_or_range: Cue | tuple[Fraction, Fraction]
+) -> tuple[Fraction, Fraction]:
+    """Start and end in source seconds: a cue's frames on the source grid, or the range as given."""
+    if isinstance(cue_or_range, tuple):
+        return cue_or_range
+    rate = project.source.frame_rate
+    return cue_or_range.in_time(rate), cue_or_range.out_time(rate)
+
+
 def segment_cache_path(
     project: Project, cue_or_range: Cue | tuple[Fraction, Fraction], spec: SegmentSpec
 ) -> Path:
     """Where the segment for (source fingerprint, range, spec) lives in the project's media."""
-    if isinstance(cue_or_range, tuple):
-        start, end = cue_or_range
-    else:
-        rate = project.source.frame_rate
-        start, end = cue_or_range.in_time(rate), cue_or_range.out_time(rate)
+    start, end = _range(project, cue_or_range)
     key = f"{project.source.fingerprint}|{Fraction(start)}|{Fraction(end)}|{spec.key()}"
     digest = hashlib.sha256(key.encode()).hexdigest()[:24]
     return project.segments_dir / f"seg-{digest}.{spec.container}"
@@ -427,9 +433,5 @@ def cached_segment(
     path = segment_cache_path(project, cue_or_range, spec)
     if path.exists() and path.stat().st_size > 0:
         return path
-    if isinstance(cue_or_range, tuple):
-        start, end = cue_or_range
-    else:
-        rate = project.source.frame_rate
-        start, end = cue_or_range.in_time(rate), cue_or_range.out_time(rate)
+    start, end = _range(project, cue_or_range)
     return cut_segment(project.require_source(), start, end, spec, path)
