@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence
+from PySide6.QtGui import QCloseEvent, QImage
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -50,6 +50,7 @@ from foleydesk.ui.help_sheet import HelpSheet
 from foleydesk.ui.inspector import CueInspector
 from foleydesk.ui.jobs_panel import JobsPanel
 from foleydesk.ui.media_loader import MediaLoader
+from foleydesk.ui.menus import build_menus
 from foleydesk.ui.opening import open_or_create
 from foleydesk.ui.proxy_builder import ProxyKeeper
 from foleydesk.ui.session import ProjectSession
@@ -86,7 +87,7 @@ class MainWindow(QMainWindow):
         self.drag_renders: dict[Path, int] = {}
         self.marker_dialog: QInputDialog | None = None  # open while a marker is being renamed
         self._build_shell()
-        self._build_actions()
+        self.menu_actions = build_menus(self)
         self._update_enabled()
         self.resize(1280, 800)
 
@@ -168,139 +169,19 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def _action(
-        self, text: str, slot: Any, keys: Any = None, menu: Any = None, tip: str = ""
-    ) -> QAction:
-        action = QAction(text, self)
-        if keys is not None:
-            seqs = keys if isinstance(keys, list) else [keys]
-            action.setShortcuts([QKeySequence(k) for k in seqs])
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.triggered.connect(lambda _checked=False: slot())
-        if tip:
-            action.setToolTip(tip)
-        self.addAction(action)
-        if menu is not None:
-            menu.addAction(action)
-        return action
-
-    def _build_actions(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu(self.tr("&File"))
-        self.open_action = self._action(
-            self.tr("&Open video or project..."),
-            self.choose_file,
-            QKeySequence.StandardKey.Open,
-            file_menu,
-        )
-        self.recent_menu = file_menu.addMenu(self.tr("Open &recent"))
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
-        self._action(self.tr("Open the &demo"), self.open_demo, None, file_menu)
-        file_menu.addSeparator()
-        self.relink_action = self._action(
-            self.tr("&Relink source video..."), self.choose_relink, None, file_menu
-        )
-        self.export_action = self._action(
-            self.tr("&Export..."), self.show_export, "Ctrl+E", file_menu
-        )
-        self.settings_action = self._action(
-            self.tr("&Settings..."),
-            self.show_settings,
-            QKeySequence.StandardKey.Preferences,
-            file_menu,
-        )
-        file_menu.addSeparator()
-        self._action(self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit, file_menu)
-
-        edit = bar.addMenu(self.tr("&Edit"))
-        self.undo_action = self._action(self.tr("&Undo"), self.undo, ["Ctrl+Z"], edit)
-        self.redo_action = self._action(
-            self.tr("&Redo"), self.redo, ["Ctrl+Shift+Z", "Ctrl+Y"], edit
-        )
-        self.delete_action = self._action(
-            self.tr("&Delete"),
-            self.delete_selection,
-            [QKeySequence.StandardKey.Delete, "Backspace"],
-            edit,
-        )
-
-        cue_menu = bar.addMenu(self.tr("&Cue"))
-        self.mark_in_action = self._action(self.tr("Mark &in"), self.mark_in, "I", cue_menu)
-        self.mark_out_action = self._action(self.tr("Mark &out"), self.mark_out, "O", cue_menu)
-        self._action(self.tr("Clear in mark"), self.clear_marks, "Escape", cue_menu)
-        self.marker_action = self._action(self.tr("Add &marker"), self.add_marker, "M", cue_menu)
-        self.rename_marker_action = self._action(
-            self.tr("Re&name marker..."), self.rename_marker_here, None, cue_menu
-        )
-        self.delete_marker_action = self._action(
-            self.tr("De&lete marker"), self.delete_marker_here, "Shift+M", cue_menu
-        )
-        self.prompt_action = self._action(
-            self.tr("Edit &prompt"), self.edit_prompt, ["Return", "Enter"], cue_menu
-        )
-        self.generate_action = self._action(
-            self.tr("&Generate"), self.generate_selected, "G", cue_menu
-        )
-        self.choose_action = self._action(self.tr("&Choose take"), self.choose_take, "C", cue_menu)
-
-        play = bar.addMenu(self.tr("&Playback"))
-        self.play_action = self._action(self.tr("Play / pause"), self.toggle_play, "Space", play)
-        self._action(self.tr("Play backwards"), self.key_j, "J", play)
-        self._action(self.tr("Stop"), self.key_k, "K", play)
-        self._action(self.tr("Play forwards"), self.key_l, "L", play)
-        play.addSeparator()
-        self._action(self.tr("Back one frame"), lambda: self.step(-1), "Left", play)
-        self._action(self.tr("Forward one frame"), lambda: self.step(1), "Right", play)
-        self._action(self.tr("Back ten frames"), lambda: self.step(-10), "Shift+Left", play)
-        self._action(self.tr("Forward ten frames"), lambda: self.step(10), "Shift+Right", play)
-        self._action(self.tr("Previous cue edge"), lambda: self.jump_edge(-1), "Up", play)
-        self._action(self.tr("Next cue edge"), lambda: self.jump_edge(1), "Down", play)
-        self._action(self.tr("Go to start"), lambda: self.seek(0), "Home", play)
-        self._action(self.tr("Go to end"), self.go_end, "End", play)
-
-        view = bar.addMenu(self.tr("&View"))
-        self._action(self.tr("Zoom in"), lambda: self._zoom(1.5), ["=", "+", "Ctrl+="], view)
-        self._action(self.tr("Zoom out"), lambda: self._zoom(1 / 1.5), ["-", "Ctrl+-"], view)
-        self._action(self.tr("Fit the source"), self._fit, ["\\", "Ctrl+0"], view)
-        view.addSeparator()
-        self.build_proxy_action = self._action(
-            self.tr("Build viewer proxy now"),
-            self.build_proxy_now,
-            menu=view,
-            tip=self.tr("An all-intra copy of the source at view size: every frame seeks at once"),
-        )
-        view.addSeparator()
-        for dock in (self.inspector_dock, self.side_dock, self.cues_dock):
-            view.addAction(dock.toggleViewAction())
-
-        help_menu = bar.addMenu(self.tr("&Help"))
-        self._action(
-            self.tr("Keyboard shortcuts"), self.show_help, ["?", "Shift+/", "F1"], help_menu
-        )
-
     def _update_enabled(self) -> None:
         has = self.session is not None
-        for action in (
-            self.mark_in_action,
-            self.mark_out_action,
-            self.marker_action,
-            self.rename_marker_action,
-            self.delete_marker_action,
-            self.prompt_action,
-            self.generate_action,
-            self.delete_action,
-            self.export_action,
-            self.relink_action,
-            self.choose_action,
-        ):
+        for action in self.menu_actions.need_project():
             action.setEnabled(has)
         stack = self.session.undo_stack if self.session else None
-        self.undo_action.setEnabled(bool(stack and stack.canUndo()))
-        self.redo_action.setEnabled(bool(stack and stack.canRedo()))
+        self.menu_actions.undo.setEnabled(bool(stack and stack.canUndo()))
+        self.menu_actions.redo.setEnabled(bool(stack and stack.canRedo()))
         if stack is not None:
-            self.undo_action.setText(self.tr("&Undo {0}").format(stack.undoText()))
-            self.redo_action.setText(self.tr("&Redo {0}").format(stack.redoText()))
-        self.build_proxy_action.setEnabled(self.proxies is not None and self.proxies.can_build)
+            self.menu_actions.undo.setText(self.tr("&Undo {0}").format(stack.undoText()))
+            self.menu_actions.redo.setText(self.tr("&Redo {0}").format(stack.redoText()))
+        self.menu_actions.build_proxy.setEnabled(
+            self.proxies is not None and self.proxies.can_build
+        )
         blocker = self.playback_blocker if has else self.tr("Open a video first")
         self.transport.set_playback_available(not blocker, blocker)
 
@@ -421,9 +302,9 @@ class MainWindow(QMainWindow):
         row = QHBoxLayout(tools)
         row.setContentsMargins(4, 2, 4, 2)
         for text, tip, slot in (
-            ("\u2212", self.tr("Zoom out (-)"), lambda: self._zoom(1 / 1.5)),
-            ("+", self.tr("Zoom in (=)"), lambda: self._zoom(1.5)),
-            (self.tr("Fit"), self.tr("Show the whole source (\\)"), self._fit),
+            ("\u2212", self.tr("Zoom out (-)"), lambda: self.zoom(1 / 1.5)),
+            ("+", self.tr("Zoom in (=)"), lambda: self.zoom(1.5)),
+            (self.tr("Fit"), self.tr("Show the whole source (\\)"), self.fit),
         ):
             b = QToolButton()
             b.setText(text)
@@ -588,17 +469,6 @@ class MainWindow(QMainWindow):
         project = await asyncio.get_running_loop().run_in_executor(None, Project.open, path)
         await self.install_project(project)
 
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        items = recent.load_recent()
-        if not items:
-            none = self.recent_menu.addAction(self.tr("(none yet)"))
-            none.setEnabled(False)
-        for path in items:
-            action = self.recent_menu.addAction(path.name)
-            action.setToolTip(str(path))
-            action.triggered.connect(lambda _c=False, p=path: self.open_path(p))
-
     def open_demo(self) -> asyncio.Task[bool]:
         return self.tasks.spawn(self.open_demo_async(), "demo")
 
@@ -696,11 +566,11 @@ class MainWindow(QMainWindow):
         if self.session is not None and self.loader is not None:
             self.loader.request_frame(self.session.position, self.viewer.wanted_size())
 
-    def _zoom(self, factor: float) -> None:
+    def zoom(self, factor: float) -> None:
         if self.session is not None:
             self.timeline.zoom(factor)
 
-    def _fit(self) -> None:
+    def fit(self) -> None:
         if self.session is not None:
             self.timeline.fit()
 

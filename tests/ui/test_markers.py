@@ -56,7 +56,7 @@ def test_markers_by_keyboard_and_ruler_menu(
     dialog.setTextValue("  door slam ")
     dialog.done(QDialog.DialogCode.Accepted)
     qtbot.waitUntil(lambda: project.markers[marker.id].label == "door slam", timeout=3000)
-    assert window.undo_action.text() == "&Undo Rename marker"
+    assert window.menu_actions.undo.text() == "&Undo Rename marker"
 
     # Delete from the menu; undo brings it back with its name, redo removes it again.
     menu.actions()[-1].trigger()

@@ -95,7 +95,7 @@ def test_opening_builds_a_proxy_and_seeks_show_the_same_frames(
     assert building and building[0] == 0 and building == sorted(building), texts
     assert texts[-1] == "" and window.proxy_status.isHidden()  # the label goes when done
     assert "Viewer proxy ready" in window.status.currentMessage()
-    assert not window.build_proxy_action.isEnabled()
+    assert not window.menu_actions.build_proxy.isEnabled()
 
     after = [seek_and_read(window, qtbot, f) for f in (124, 37, 0)]
     assert dict(after) == dict(before)
@@ -136,11 +136,11 @@ def test_build_now_from_the_view_menu_when_the_setting_is_off(
 ) -> None:
     proxy_setting("off")
     assert run(window.open_async(clip))
-    qtbot.waitUntil(lambda: window.build_proxy_action.isEnabled(), timeout=5000)
+    qtbot.waitUntil(lambda: window.menu_actions.build_proxy.isEnabled(), timeout=5000)
     qtbot.wait(200)
     assert window.viewer_proxy is None and not list(window.session.project.cache_dir.glob("*.mov"))
-    window.build_proxy_action.trigger()
-    assert not window.build_proxy_action.isEnabled()
+    window.menu_actions.build_proxy.trigger()
+    assert not window.menu_actions.build_proxy.isEnabled()
     qtbot.waitUntil(lambda: window.viewer_proxy is not None, timeout=20000)
     assert seek_and_read(window, qtbot, 61) == (61, 61)
     assert window.loader.reading_proxy == window.viewer_proxy

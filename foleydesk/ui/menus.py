@@ -1,0 +1,181 @@
+"""The window's menus and keyboard map: every command is one QAction on the window.
+
+Actions are added to the window itself (not only to a menu) so their shortcuts work wherever
+focus is inside it. The window keeps the returned WindowActions to enable and retitle them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu
+
+from foleydesk.ui import recent
+
+if TYPE_CHECKING:
+    from foleydesk.ui.main_window import MainWindow
+
+Keys = str | QKeySequence.StandardKey | list[str | QKeySequence.StandardKey] | None
+
+
+@dataclass(frozen=True)
+class WindowActions:
+    """The actions the window enables, disables or retitles as its project changes."""
+
+    relink: QAction
+    export: QAction
+    undo: QAction
+    redo: QAction
+    delete: QAction
+    mark_in: QAction
+    mark_out: QAction
+    marker: QAction
+    rename_marker: QAction
+    delete_marker: QAction
+    prompt: QAction
+    generate: QAction
+    choose: QAction
+    build_proxy: QAction
+
+    def need_project(self) -> tuple[QAction, ...]:
+        """The actions that only make sense with a project open."""
+        return (
+            self.mark_in,
+            self.mark_out,
+            self.marker,
+            self.rename_marker,
+            self.delete_marker,
+            self.prompt,
+            self.generate,
+            self.delete,
+            self.export,
+            self.relink,
+            self.choose,
+        )
+
+
+def _action(
+    window: MainWindow,
+    text: str,
+    slot: Callable[[], object],
+    keys: Keys = None,
+    menu: QMenu | None = None,
+    tip: str = "",
+) -> QAction:
+    action = QAction(text, window)
+    if keys is not None:
+        seqs = keys if isinstance(keys, list) else [keys]
+        action.setShortcuts([QKeySequence(k) for k in seqs])
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    action.triggered.connect(lambda _checked=False: slot())
+    if tip:
+        action.setToolTip(tip)
+    window.addAction(action)
+    if menu is not None:
+        menu.addAction(action)
+    return action
+
+
+def _fill_recent(menu: QMenu, open_path: Callable[[Path], object]) -> None:
+    menu.clear()
+    items = recent.load_recent()
+    if not items:
+        none = menu.addAction(menu.tr("(none yet)"))
+        none.setEnabled(False)
+    for path in items:
+        action = menu.addAction(path.name)
+        action.setToolTip(str(path))
+        action.triggered.connect(lambda _c=False, p=path: open_path(p))
+
+
+def build_menus(w: MainWindow) -> WindowActions:
+    """Build the menu bar and the window's shortcuts; return the actions that change state."""
+    tr = w.tr
+    bar = w.menuBar()
+    file_menu = bar.addMenu(tr("&File"))
+    _action(
+        w, tr("&Open video or project..."), w.choose_file, QKeySequence.StandardKey.Open, file_menu
+    )
+    recent_menu = file_menu.addMenu(tr("Open &recent"))
+    recent_menu.aboutToShow.connect(lambda: _fill_recent(recent_menu, w.open_path))
+    _action(w, tr("Open the &demo"), w.open_demo, None, file_menu)
+    file_menu.addSeparator()
+    relink = _action(w, tr("&Relink source video..."), w.choose_relink, None, file_menu)
+    export = _action(w, tr("&Export..."), w.show_export, "Ctrl+E", file_menu)
+    _action(w, tr("&Settings..."), w.show_settings, QKeySequence.StandardKey.Preferences, file_menu)
+    file_menu.addSeparator()
+    _action(w, tr("&Quit"), w.close, QKeySequence.StandardKey.Quit, file_menu)
+
+    edit = bar.addMenu(tr("&Edit"))
+    undo = _action(w, tr("&Undo"), w.undo, ["Ctrl+Z"], edit)
+    redo = _action(w, tr("&Redo"), w.redo, ["Ctrl+Shift+Z", "Ctrl+Y"], edit)
+    delete = _action(
+        w, tr("&Delete"), w.delete_selection, [QKeySequence.StandardKey.Delete, "Backspace"], edit
+    )
+
+    cue_menu = bar.addMenu(tr("&Cue"))
+    mark_in = _action(w, tr("Mark &in"), w.mark_in, "I", cue_menu)
+    mark_out = _action(w, tr("Mark &out"), w.mark_out, "O", cue_menu)
+    _action(w, tr("Clear in mark"), w.clear_marks, "Escape", cue_menu)
+    marker = _action(w, tr("Add &marker"), w.add_marker, "M", cue_menu)
+    rename_marker = _action(w, tr("Re&name marker..."), w.rename_marker_here, None, cue_menu)
+    delete_marker = _action(w, tr("De&lete marker"), w.delete_marker_here, "Shift+M", cue_menu)
+    prompt = _action(w, tr("Edit &prompt"), w.edit_prompt, ["Return", "Enter"], cue_menu)
+    generate = _action(w, tr("&Generate"), w.generate_selected, "G", cue_menu)
+    choose = _action(w, tr("&Choose take"), w.choose_take, "C", cue_menu)
+
+    play = bar.addMenu(tr("&Playback"))
+    _action(w, tr("Play / pause"), w.toggle_play, "Space", play)
+    _action(w, tr("Play backwards"), w.key_j, "J", play)
+    _action(w, tr("Stop"), w.key_k, "K", play)
+    _action(w, tr("Play forwards"), w.key_l, "L", play)
+    play.addSeparator()
+    _action(w, tr("Back one frame"), lambda: w.step(-1), "Left", play)
+    _action(w, tr("Forward one frame"), lambda: w.step(1), "Right", play)
+    _action(w, tr("Back ten frames"), lambda: w.step(-10), "Shift+Left", play)
+    _action(w, tr("Forward ten frames"), lambda: w.step(10), "Shift+Right", play)
+    _action(w, tr("Previous cue edge"), lambda: w.jump_edge(-1), "Up", play)
+    _action(w, tr("Next cue edge"), lambda: w.jump_edge(1), "Down", play)
+    _action(w, tr("Go to start"), lambda: w.seek(0), "Home", play)
+    _action(w, tr("Go to end"), w.go_end, "End", play)
+
+    view = bar.addMenu(tr("&View"))
+    _action(w, tr("Zoom in"), lambda: w.zoom(1.5), ["=", "+", "Ctrl+="], view)
+    _action(w, tr("Zoom out"), lambda: w.zoom(1 / 1.5), ["-", "Ctrl+-"], view)
+    _action(w, tr("Fit the source"), w.fit, ["\\", "Ctrl+0"], view)
+    view.addSeparator()
+    build_proxy = _action(
+        w,
+        tr("Build viewer proxy now"),
+        w.build_proxy_now,
+        menu=view,
+        tip=tr("An all-intra copy of the source at view size: every frame seeks at once"),
+    )
+    view.addSeparator()
+    for dock in (w.inspector_dock, w.side_dock, w.cues_dock):
+        view.addAction(dock.toggleViewAction())
+
+    help_menu = bar.addMenu(tr("&Help"))
+    _action(w, tr("Keyboard shortcuts"), w.show_help, ["?", "Shift+/", "F1"], help_menu)
+
+    return WindowActions(
+        relink=relink,
+        export=export,
+        undo=undo,
+        redo=redo,
+        delete=delete,
+        mark_in=mark_in,
+        mark_out=mark_out,
+        marker=marker,
+        rename_marker=rename_marker,
+        delete_marker=delete_marker,
+        prompt=prompt,
+        generate=generate,
+        choose=choose,
+        build_proxy=build_proxy,
+    )
