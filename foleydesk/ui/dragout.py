@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QWidget
 
 from foleydesk.errors import UserError
 from foleydesk.media.render import render_cue_clip, render_lane_stem
+from foleydesk.media.stems import safe_name
 from foleydesk.ui.takes_panel import start_file_drag
 
 if TYPE_CHECKING:
@@ -27,10 +28,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 SYNC_RENDER_LIMIT = Fraction(8)  # seconds of audio rendered while the mouse waits
-
-
-def _safe(text: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in " -_." else "-" for ch in text).strip() or "clip"
 
 
 def _rendered(
@@ -89,7 +86,7 @@ def cue_file(window: MainWindow, cue_id: int) -> Path | None:
     cue = project.cues.get(cue_id)
     if cue is None:
         return None
-    out = project.exports_dir / "drag" / f"{_safe(cue.display_name())}.wav"
+    out = project.exports_dir / "drag" / f"{safe_name(cue.display_name(), 'clip')}.wav"
     return _rendered(
         window, out, cue.duration(session.rate), lambda: render_cue_clip(project, cue, out)
     )
@@ -110,7 +107,8 @@ def lane_file(window: MainWindow, lane_id: int) -> Path | None:
     lane = project.lanes.get(lane_id)
     if lane is None:
         return None
-    out = project.exports_dir / "drag" / f"{_safe(project.name)} - {_safe(lane.name)} stem.wav"
+    name = f"{safe_name(project.name)} - {safe_name(lane.name)} stem.wav"
+    out = project.exports_dir / "drag" / name
     return _rendered(
         window, out, project.source.duration, lambda: render_lane_stem(project, lane, out)
     )
