@@ -9,7 +9,6 @@ half a second apart), so memory stays flat on a long source.
 from __future__ import annotations
 
 import threading
-import uuid
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -20,6 +19,7 @@ import numpy as np
 
 from foleydesk.core.project import Project
 from foleydesk.errors import UserError
+from foleydesk.media.atomic import atomic_output
 from foleydesk.media.probe import MediaError
 from foleydesk.media.render import (
     BLOCK_SAMPLES,
@@ -90,15 +90,10 @@ def mux_video(
     source_path = project.require_source()
     if out_path.resolve() == source_path.resolve():
         raise UserError("The export would overwrite the source video.", "Choose another name.")
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(f".{out_path.stem}.{uuid.uuid4().hex[:8]}.part")
     mixers = _tracks(project, audio, include_original)
     try:
-        _write(project, source_path, tmp, fmt, codec, mixers, progress, cancel)
-        tmp.replace(out_path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        with atomic_output(out_path) as tmp:
+            _write(project, source_path, tmp, fmt, codec, mixers, progress, cancel)
     finally:
         for _, mixer in mixers:
             mixer.close()

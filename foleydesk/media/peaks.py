@@ -8,8 +8,6 @@ fast as decoding. Memory is the level-0 arrays (about 11 MB for two hours) plus 
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +21,7 @@ import numpy.typing as npt
 from av.stream import Discard
 
 from foleydesk.core.timebase import PROJECT_SAMPLE_RATE
+from foleydesk.media.atomic import atomic_output
 from foleydesk.media.audio import open_container, pick_audio_stream, timeline_origin
 
 if TYPE_CHECKING:
@@ -284,7 +283,6 @@ def peaks_cache_path(project: Project, stream_index: int | None = None) -> Path:
 
 def save_peaks(peaks: Peaks, path: Path) -> None:
     """Writes atomically: a crash never leaves a half cache file under the real name."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     arrays: dict[str, Any] = {
         "meta": np.array(
             [peaks.sample_rate, peaks.length_samples, *peaks.bucket_sizes], dtype=np.int64
@@ -293,14 +291,8 @@ def save_peaks(peaks: Peaks, path: Path) -> None:
     for level, (lo, hi) in enumerate(zip(peaks.mins, peaks.maxs, strict=True)):
         arrays[f"min{level}"] = lo
         arrays[f"max{level}"] = hi
-    fd, tmp = tempfile.mkstemp(prefix=".peaks.", suffix=".npz", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(path) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, **arrays)
 
 
 def load_peaks(path: Path) -> Peaks | None:

@@ -24,7 +24,6 @@ import bisect
 import hashlib
 import logging
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -37,6 +36,7 @@ from av.video.reformatter import VideoReformatter
 
 from foleydesk.core.project import fingerprint
 from foleydesk.errors import UserError
+from foleydesk.media.atomic import atomic_output
 from foleydesk.media.frames import FrameSource, fit_size, scale_filter, to_rgb
 from foleydesk.media.probe import MediaInfo, frame_rotation, probe
 
@@ -192,20 +192,10 @@ def build_proxy(
     duration = probe(source).duration or Fraction(1)
     tag = _TAG_PREFIX + fingerprint(source)
     _remove_stale_temps(out_path.parent)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f"{_TEMP_PREFIX}{os.getpid()}.", suffix=".mov", dir=out_path.parent
-    )
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        with FrameSource(source) as frames:
-            size = proxy_size(frames.display_size(), max_width)
-            _write(frames, size, tmp, tag, duration, progress, cancel)
-        tmp.chmod(0o644)  # mkstemp's 0600 was for the half-written file only
-        os.replace(tmp, out_path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    temp = atomic_output(out_path, prefix=f"{_TEMP_PREFIX}{os.getpid()}.", suffix=".mov")
+    with temp as tmp, FrameSource(source) as frames:
+        size = proxy_size(frames.display_size(), max_width)
+        _write(frames, size, tmp, tag, duration, progress, cancel)
     if progress is not None:
         progress(1.0)
     return out_path

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -24,6 +22,7 @@ import numpy.typing as npt
 from av.video.reformatter import VideoReformatter
 
 from foleydesk.core.timebase import PROJECT_SAMPLE_RATE
+from foleydesk.media.atomic import atomic_output
 from foleydesk.media.audio import decode_audio, open_container
 from foleydesk.media.probe import MediaError, detect_vfr, frame_rotation, stream_rate
 
@@ -142,12 +141,8 @@ def _encode(
 ) -> int:
     """One encode to a temp file renamed into place; returns its size in bytes."""
     count = max(1, round((end - start) * spec.fps))
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.stem}.", suffix=".mp4", dir=out_path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
     try:
-        with open_container(source) as src:
+        with atomic_output(out_path) as tmp, open_container(source) as src:
             if not src.streams.video:
                 raise MediaError(f"{source.name} has no picture.", "Open a video.")
             stream = src.streams.video[0]
@@ -159,13 +154,10 @@ def _encode(
                 options={"movflags": "+faststart"},
             ) as out:
                 _write(src, stream, out, start, spec, count, video_bps, audio, audio_bps, vfr)
-        os.replace(tmp, out_path)
     except av.error.FFmpegError as exc:
         raise MediaError(
             f"The segment could not be encoded ({exc}).", "Check that the source is complete."
         ) from exc
-    finally:
-        tmp.unlink(missing_ok=True)
     return out_path.stat().st_size
 
 

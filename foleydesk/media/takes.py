@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import struct
-import tempfile
 from fractions import Fraction
 from pathlib import Path
 from typing import Literal
@@ -17,6 +16,7 @@ from typing import Literal
 import numpy as np
 
 from foleydesk.core.timebase import PROJECT_SAMPLE_RATE
+from foleydesk.media.atomic import atomic_output
 from foleydesk.media.audio import Samples, decode_audio, open_container
 from foleydesk.media.probe import MediaError
 
@@ -126,21 +126,14 @@ def write_wav(
         raise MediaError(
             "The audio is too long for a WAV file (over 4 GB).", "Use a shorter range."
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(b"RIFF" + struct.pack("<I", size) + b"WAVE")
-            fh.write(chunks)
-            fh.write(payload)
-            if len(payload) & 1:
-                fh.write(b"\x00")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(path) as tmp, open(tmp, "wb") as fh:
+        fh.write(b"RIFF" + struct.pack("<I", size) + b"WAVE")
+        fh.write(chunks)
+        fh.write(payload)
+        if len(payload) & 1:
+            fh.write(b"\x00")
+        fh.flush()
+        os.fsync(fh.fileno())
     return path
 
 

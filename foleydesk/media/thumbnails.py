@@ -7,8 +7,6 @@ strip is saved as one .npy so reopening a project shows it at once.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import threading
 from collections.abc import Callable
 from fractions import Fraction
@@ -18,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from foleydesk.media.atomic import atomic_output
 from foleydesk.media.frames import FrameSource
 
 if TYPE_CHECKING:
@@ -95,13 +94,6 @@ def load_or_compute_thumbnails(
     )
     if strip is None:
         return None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".thumbs.", suffix=".npy", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.save(fh, strip)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(path) as tmp, open(tmp, "wb") as fh:
+        np.save(fh, strip)
     return strip
