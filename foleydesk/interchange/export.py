@@ -8,7 +8,6 @@ final name and renamed when complete; progress goes to one callback across all t
 from __future__ import annotations
 
 import threading
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from foleydesk.interchange.fcp7 import xmeml_string
 from foleydesk.interchange.fcpxml import fcpxml_string
 from foleydesk.interchange.timeline import TimelineOptions, build_timeline
 from foleydesk.interchange.urls import plain_path, write_text_atomic
+from foleydesk.media.atomic import atomic_output
 from foleydesk.media.bwf import Subtype
 from foleydesk.media.mux import AudioMode, container_for, mux_video
 from foleydesk.media.render import Progress, check_cancel
@@ -101,14 +101,9 @@ def write_otio_file(timeline: otio.schema.Timeline, path: Path, relative: bool) 
     """`.otio` with plain paths (Resolve rejects file:// URLs there); `.otioz` bundles media."""
     copy: otio.schema.Timeline = timeline.deepcopy()
     if path.suffix.lower() == ".otioz":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:8]}.part.otioz")
-        try:
+        with atomic_output(path) as tmp:
+            tmp.unlink()  # the otioz writer refuses to overwrite, even the empty temp file
             otio.adapters.write_to_file(copy, str(tmp), adapter_name="otioz")
-            tmp.replace(path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
         return path
     base = path.parent.resolve() if relative else None
     for clip in copy.find_clips():

@@ -1,4 +1,4 @@
-"""How each NLE wants a media path written, and atomic writes of the exported files.
+"""How each NLE wants a media path written, and atomic writes of the exported text files.
 
 Premiere's xmeml wants `file://localhost/` plus a percent-encoded path (drive letters as
 `C%3a`); FCPXML wants a `file:///` URL; Resolve's OTIO import wants plain paths (it rejects
@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import re
-import uuid
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from urllib.parse import quote
+
+from foleydesk.media.atomic import atomic_output
 
 _DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 _SAFE = "/-._~!$&'()*+,;=@"
@@ -53,14 +54,8 @@ def plain_path(path: str | Path, relative_to: Path | None = None) -> str:
 
 
 def write_text_atomic(path: Path, text: str) -> Path:
-    """Write beside the target, then rename: an export never leaves half a file."""
+    """UTF-8 text with LF line ends; the file appears under its name only when complete."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
-    try:
+    with atomic_output(path) as tmp:
         tmp.write_text(text, encoding="utf-8", newline="\n")
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return path
