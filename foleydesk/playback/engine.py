@@ -20,7 +20,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from foleydesk.core.events import Change
+from foleydesk.core.events import Change, Entity
 from foleydesk.core.project import Project
 from foleydesk.core.timebase import (
     PROJECT_SAMPLE_RATE,
@@ -38,6 +38,7 @@ from foleydesk.playback.ring import AudioRing, Samples
 from foleydesk.playback.video import FrameIterating, Size, VideoScheduler, open_frame_source
 
 log = logging.getLogger(__name__)
+_SILENT = frozenset({Entity.JOB, Entity.MARKER})
 
 
 @dataclass(frozen=True)
@@ -342,7 +343,8 @@ class PlaybackEngine:
         self.mixer.set_plan(build_plan(self.project, self.mix_settings, self._takes))
 
     def _on_project_changed(self, change: Change) -> None:
-        self.refresh_mix()
+        if change.entity not in _SILENT:  # job progress and markers change nothing heard
+            self.refresh_mix()
 
     # -- video --
 
