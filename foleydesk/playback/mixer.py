@@ -124,24 +124,40 @@ TakeLoader = Callable[[Path], Samples]
 
 
 class TakeCache:
-    """Takes as float32 stereo at 48 kHz, loaded once per file version."""
+    """Takes as float32 stereo at 48 kHz, loaded once per file version and shaped (gain, fades)
+    once per setting: a plan is rebuilt on every edit, and most edits do not touch a take."""
 
     def __init__(self, loader: TakeLoader | None = None, channels: int = 2) -> None:
         self._loader = loader or _read_take
         self.channels = channels
-        self._cache: dict[tuple[str, float, int], Samples] = {}
+        self._raw: dict[str, tuple[tuple[float, int], Samples]] = {}  # path -> (version, data)
+        self._shaped: dict[str, tuple[tuple[object, ...], Samples]] = {}
 
     def get(self, path: Path) -> Samples | None:
+        """The file's samples (None: it is gone); a changed file is read again."""
         try:
             stat = path.stat()
         except OSError:
             return None
-        key = (str(path), stat.st_mtime, stat.st_size)
-        cached = self._cache.get(key)
-        if cached is None:
-            cached = _to_channels(self._loader(path), self.channels)
-            self._cache[key] = cached
-        return cached
+        version = (stat.st_mtime, stat.st_size)
+        cached = self._raw.get(str(path))
+        if cached is None or cached[0] != version:
+            cached = (version, _to_channels(self._loader(path), self.channels))
+            self._raw[str(path)] = cached
+        return cached[1]
+
+    def shaped(self, path: Path, take: Take) -> Samples | None:
+        """The take as heard: its file's samples with its gain and fades applied."""
+        samples = self.get(path)
+        if samples is None:
+            return None
+        version = self._raw[str(path)][0]
+        key = (version, take.gain_db, take.fade_in_samples, take.fade_out_samples)
+        cached = self._shaped.get(str(path))
+        if cached is None or cached[0] != key:
+            cached = (key, shaped_take(samples, take))
+            self._shaped[str(path)] = cached
+        return cached[1]
 
 
 def _read_take(path: Path) -> Samples:
@@ -198,22 +214,23 @@ def build_plan(project: Project, settings: MixSettings, takes: TakeCache) -> Mix
     rate = project.source.frame_rate
     lanes = project.sorted_lanes()
     any_solo = settings.source_solo or any(lane.solo for lane in lanes)
+    cues = project.sorted_cues()
     strips: list[Strip] = []
     for lane in lanes:
         audible = not lane.mute and (lane.solo or not any_solo)
         clips: list[Clip] = []
-        for cue in project.sorted_cues():
+        for cue in cues:
             if cue.lane_id != lane.id:
                 continue
             take_id = settings.auditions.get(cue.id, cue.chosen_take_id)
             take = project.takes.get(take_id) if take_id is not None else None
             if take is None or take.status is not TakeStatus.READY or not take.file:
                 continue
-            samples = takes.get(project.take_path(take))
+            samples = takes.shaped(project.take_path(take), take)
             if samples is None:
                 continue
             start = frame_to_sample(cue.in_frame, rate) + take.offset_samples
-            clips.append(Clip(start, shaped_take(samples, take)))
+            clips.append(Clip(start, samples))
         gain = db_to_gain(lane.gain_db) * settings.volume if audible else 0.0
         strips.append(Strip(lane.id, gain, tuple(clips)))
     source_audible = not settings.source_mute and (settings.source_solo or not any_solo)

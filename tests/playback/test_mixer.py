@@ -29,15 +29,16 @@ def test_takes_land_at_their_cue_plus_offset_with_gain_and_fades(
     project = make_project()
     _cue, take = add_take(project, 25, 50, click_track(SR, [0, 1000]))  # cue at 1 s
     project.update_take(take.id, offset_samples=37, gain_db=-6.0)
+    cache = TakeCache()  # one cache, as the engine keeps: new gain and fades must be heard
     mixer = Mixer(None)
-    mixer.set_plan(build_plan(project, MixSettings(), TakeCache()), crossfade=False)
+    mixer.set_plan(build_plan(project, MixSettings(), cache), crossfade=False)
     out = render(mixer, SR - 100, 2000)
     hits = np.flatnonzero(np.abs(out[:, 0]) > 1e-6)
     assert list(hits + SR - 100) == [SR + 37, SR + 1037]
     assert abs(out[hits[0], 0] - 0.8 * 10 ** (-6 / 20)) < 1e-6
     # A 2000-sample fade-in scales the click at take sample 1000 by about one half.
     project.update_take(take.id, offset_samples=0, gain_db=0.0, fade_in_samples=2000)
-    mixer.set_plan(build_plan(project, MixSettings(), TakeCache()), crossfade=False)
+    mixer.set_plan(build_plan(project, MixSettings(), cache), crossfade=False)
     out = render(mixer, SR, 2000)
     assert abs(out[1000, 0] - 0.8 * 1000.5 / 2000) < 1e-5
     assert out[0, 0] < 0.001
