@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO, Literal
+from typing import BinaryIO
 from xml.etree import ElementTree
 
 import numpy as np
@@ -25,14 +25,14 @@ import numpy.typing as npt
 from foleydesk.core.timebase import frame_to_time, time_to_sample
 from foleydesk.core.timecode import TimecodeFormat
 from foleydesk.media.probe import MediaError
+from foleydesk.media.takes import WavSubtype, read_wav, wav_data
 
-Subtype = Literal["pcm24", "float32"]
+Subtype = WavSubtype  # the same two sample formats as a take
 
 _BEXT_FIXED = 602  # bytes of the bext chunk before CodingHistory (EBU Tech 3285 v2)
 _WAVE_FORMAT_PCM = 1
 _WAVE_FORMAT_IEEE_FLOAT = 3
 _RIFF_LIMIT = 0xFFFFFFFF
-_PCM24_SCALE = float(1 << 23)
 
 
 def time_reference_for(timecode_frames: int, rate: Fraction, sample_rate: int = 48_000) -> int:
@@ -195,12 +195,7 @@ class BwfWriter:
             block = block[:, None]
         if block.shape[1] != self.channels:
             raise ValueError(f"expected {self.channels} channels, got {block.shape[1]}")
-        if self.subtype == "float32":
-            data = block.astype("<f4").tobytes()
-        else:
-            ints = np.clip(np.rint(block * _PCM24_SCALE), -(1 << 23), (1 << 23) - 1)
-            as32 = ints.astype("<i4").reshape(-1).view(np.uint8).reshape(-1, 4)
-            data = as32[:, :3].tobytes()
+        data = wav_data(block, self.subtype)
         if self._fh.tell() + len(data) > _RIFF_LIMIT:
             self.abort()
             raise MediaError(
@@ -347,22 +342,6 @@ def read_bwf_time_reference(path: Path) -> int:
 
 
 def read_bwf_samples(path: Path) -> npt.NDArray[np.float32]:
-    """The data chunk as float32 (n, channels): for checks and for re-use of a rendered stem."""
-    info = read_bwf_info(path)
-    offset, size = _chunks(path)[b"data"]
-    with open(path, "rb") as fh:
-        fh.seek(offset)
-        raw = fh.read(size)
-    if info.float_samples:
-        return np.frombuffer(raw, dtype="<f4").reshape(-1, info.channels).copy()
-    if info.bits_per_sample == 24:
-        bytes3 = np.frombuffer(raw[: len(raw) // 3 * 3], dtype=np.uint8).reshape(-1, 3)
-        as32 = np.zeros((bytes3.shape[0], 4), dtype=np.uint8)
-        as32[:, 1:] = bytes3
-        ints = as32.view("<i4").reshape(-1) >> 8
-        return (ints.astype(np.float32) / _PCM24_SCALE).reshape(-1, info.channels)
-    if info.bits_per_sample == 16:
-        return (np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0).reshape(
-            -1, info.channels
-        )
-    raise MediaError(f"{Path(path).name} uses {info.bits_per_sample}-bit samples.")
+    """The data chunk as float32 (n, channels): for checks and for re-use of a rendered stem.
+    A BWF is a WAV, so the take reader decodes it."""
+    return read_wav(path)[0]
