@@ -131,7 +131,7 @@ def export_timeline(
         raise UserError(f"Unknown timeline format {fmt!r}.", f"Use one of {TIMELINE_FORMATS}.")
     if stems is None:
         stems = export_stems(project, project.exports_dir / "stems")
-    timeline = build_timeline(project, stems, options or TimelineOptions(name=project.name))
+    timeline = build_timeline(project, stems, options)
     out_path = Path(out_path)
     if fmt == "fcp7":
         return write_text_atomic(out_path, xmeml_string(project, timeline))
@@ -184,7 +184,7 @@ def export_project(
     timeline_progress = stages.step()
     if request.wants_timeline and report.stems is not None:
         check_cancel(cancel)
-        options_tl = TimelineOptions(start_at_hour=request.start_at_hour, name=project.name)
+        options_tl = TimelineOptions(start_at_hour=request.start_at_hour)
         for fmt, path in (
             ("fcp7", request.xml),
             ("fcpxml", request.fcpxml),

@@ -27,8 +27,6 @@ class TimelineOptions:
     source's start timecode. Clips keep the source's timecode as their media time either way."""
 
     start_at_hour: bool = False
-    name: str = ""
-    include_source_audio: bool = True
 
 
 def otio_rate(project: Project) -> float:
@@ -104,8 +102,7 @@ def build_timeline(
     """The project as a timeline whose clips reference the files in `stems` by plain path."""
     options = options or TimelineOptions()
     rate = otio_rate(project)
-    name = options.name or project.name
-    timeline = otio.schema.Timeline(name=name)
+    timeline = otio.schema.Timeline(name=project.name)
     timeline.global_start_time = _rt(sequence_start_frames(project, options.start_at_hour), rate)
     timeline.metadata[META] = {
         "rate": f"{project.source.frame_rate.numerator}/{project.source.frame_rate.denominator}",
@@ -116,7 +113,7 @@ def build_timeline(
     video = otio.schema.Track(name=SOURCE_VIDEO_TRACK, kind=otio.schema.TrackKind.Video)
     video.append(_source_clip(project, rate))
     timeline.tracks.append(video)
-    if options.include_source_audio and project.source.has_audio:
+    if project.source.has_audio:
         audio = otio.schema.Track(name=SOURCE_AUDIO_TRACK, kind=otio.schema.TrackKind.Audio)
         audio.append(_source_clip(project, rate))
         timeline.tracks.append(audio)
