@@ -17,6 +17,7 @@ import numpy as np
 
 from foleydesk.core.model import Cue, CueKind, LaneKind, Marker
 from foleydesk.core.project import Project
+from foleydesk.media.atomic import atomic_output
 from foleydesk.media.probe import probe, source_media_from_info
 from foleydesk.paths import data_dir
 
@@ -142,10 +143,8 @@ def _encode_audio(container: Any, stream: Any, samples: np.ndarray) -> None:
 
 def render_demo_clip(path: Path, seconds: int = DEMO_SECONDS) -> Path:
     """Encode the demo clip (H.264 + AAC guide audio) with PyAV, under a temporary name first."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".part.mp4")
     width, height = DEMO_SIZE
-    with av.open(str(partial), "w") as container:
+    with atomic_output(path, suffix=".mp4") as partial, av.open(str(partial), "w") as container:
         stream = container.add_stream("libx264", rate=DEMO_FPS)
         stream.width, stream.height = width, height
         stream.pix_fmt = "yuv420p"
@@ -158,7 +157,6 @@ def render_demo_clip(path: Path, seconds: int = DEMO_SECONDS) -> Path:
             container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
         _encode_audio(container, audio, _production_audio(seconds))
-    partial.replace(path)
     return path
 
 
