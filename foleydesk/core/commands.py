@@ -6,7 +6,6 @@ are exact and never depend on the state at the time of undo.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -252,7 +251,3 @@ class UndoStack:
         with self.project.transaction():
             command.redo(self.project)
         self._done.append(command)
-
-
-def copy_cue(cue: Cue, **changes: Any) -> Cue:
-    return dataclasses.replace(cue, **changes)

@@ -382,11 +382,6 @@ class Project:
             raise UserError(f"There is no job {job_id} in this project.", "List them with 'jobs'.")
         return self.jobs[job_id]
 
-    def reload_jobs(self) -> None:
-        """Re-read jobs and takes written by another process (a CLI worker beside the UI)."""
-        self.jobs = {r.id: r for r in self.store.load_all("jobs")}
-        self.takes = {r.id: r for r in self.store.load_all("takes")}
-
     # -- markers --
 
     def add_marker(self, marker: Marker) -> Marker:
