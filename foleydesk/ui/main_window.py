@@ -11,20 +11,17 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QImage
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
-    QHBoxLayout,
     QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QScrollBar,
     QSplitter,
     QTabWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -55,7 +52,7 @@ from foleydesk.ui.opening import open_or_create
 from foleydesk.ui.proxy_builder import ProxyKeeper
 from foleydesk.ui.session import ProjectSession
 from foleydesk.ui.takes_panel import TakesPanel
-from foleydesk.ui.timeline import TimelineWidget
+from foleydesk.ui.timeline_pane import TimelinePane
 from foleydesk.ui.transport import TransportBar
 from foleydesk.ui.viewer import OPENABLE, ViewerWidget
 
@@ -280,14 +277,14 @@ class MainWindow(QMainWindow):
         loader.display_size_ready.connect(self._on_display_size)
         loader.failed.connect(self.show_error)
 
-        # Timeline with its small toolbar and scroll bar.
         while self.timeline_layout.count():
             item = self.timeline_layout.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.hide()
                 widget.deleteLater()
-        self.timeline = TimelineWidget(session)
+        self.timeline_pane = TimelinePane(session)
+        self.timeline = self.timeline_pane.timeline
         self.timeline.error.connect(self.show_error)
         self.timeline.cue_activated.connect(lambda _id: self.edit_prompt())
         self.timeline.lane_dragged.connect(self.drag_lane)
@@ -298,39 +295,7 @@ class MainWindow(QMainWindow):
         loader.waveform_ready.connect(self.timeline.set_waveform)
         if not loader.can_show_frames:
             self.timeline.set_thumb_note(loader.why_no_frames())
-        tools = QWidget()
-        row = QHBoxLayout(tools)
-        row.setContentsMargins(4, 2, 4, 2)
-        for text, tip, slot in (
-            ("\u2212", self.tr("Zoom out (-)"), lambda: self.zoom(1 / 1.5)),
-            ("+", self.tr("Zoom in (=)"), lambda: self.zoom(1.5)),
-            (self.tr("Fit"), self.tr("Show the whole source (\\)"), self.fit),
-        ):
-            b = QToolButton()
-            b.setText(text)
-            b.setToolTip(tip)
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            b.clicked.connect(slot)
-            row.addWidget(b)
-        snap = QToolButton()
-        snap.setText(self.tr("Snap"))
-        snap.setCheckable(True)
-        snap.setChecked(True)
-        snap.setToolTip(self.tr("Snap cue edges to the playhead, markers and other cues"))
-        snap.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        snap.toggled.connect(lambda on: setattr(self.timeline, "snap", on))
-        row.addWidget(snap)
-        self.marks_label = QLabel()
-        self.marks_label.setObjectName("Secondary")
-        row.addWidget(self.marks_label)
-        row.addStretch(1)
-        self.scrollbar = QScrollBar(Qt.Orientation.Horizontal)
-        self.scrollbar.valueChanged.connect(self._on_scrollbar)
-        self.timeline.view_changed.connect(self._sync_scrollbar)
-        session.marks_changed.connect(self._update_marks_label)
-        self.timeline_layout.addWidget(tools)
-        self.timeline_layout.addWidget(self.timeline, 1)
-        self.timeline_layout.addWidget(self.scrollbar)
+        self.timeline_layout.addWidget(self.timeline_pane)
 
         self.inspector = CueInspector(session)
         self.inspector.error.connect(self.show_error)
@@ -364,7 +329,6 @@ class MainWindow(QMainWindow):
         if old is not None:
             old.deleteLater()
         loader.load_waveform()
-        QTimer.singleShot(0, self._sync_scrollbar)
 
     def _attach_engines(self, session: ProjectSession) -> None:
         from foleydesk.ui.controllers import attach_engines
@@ -566,44 +530,19 @@ class MainWindow(QMainWindow):
         if self.session is not None and self.loader is not None:
             self.loader.request_frame(self.session.position, self.viewer.wanted_size())
 
-    def zoom(self, factor: float) -> None:
+    def zoom_in(self) -> None:
         if self.session is not None:
-            self.timeline.zoom(factor)
+            self.timeline_pane.zoom_in()
+
+    def zoom_out(self) -> None:
+        if self.session is not None:
+            self.timeline_pane.zoom_out()
 
     def fit(self) -> None:
         if self.session is not None:
             self.timeline.fit()
 
-    def _sync_scrollbar(self) -> None:
-        if self.session is None:
-            return
-        scale = self.timeline.scale
-        page = max(1, int(scale.visible_frames))
-        self.scrollbar.blockSignals(True)
-        self.scrollbar.setRange(0, max(0, scale.frame_count - page))
-        self.scrollbar.setPageStep(page)
-        self.scrollbar.setSingleStep(max(1, page // 20))
-        self.scrollbar.setValue(int(scale.first_frame))
-        self.scrollbar.blockSignals(False)
-
-    def _on_scrollbar(self, value: int) -> None:
-        if self.session is not None:
-            self.timeline.scroll_to(value)
-
     # ------------------------------------------------------------------ marks and cues
-
-    def _update_marks_label(self) -> None:
-        session = self.session
-        if session is None:
-            return
-        if session.mark_in is not None:
-            self.marks_label.setText(
-                self.tr("In {0}: press O at the out point").format(
-                    session.timecode(session.mark_in)
-                )
-            )
-        else:
-            self.marks_label.setText("")
 
     def _push(self, command: Any) -> bool:
         if self.session is None:

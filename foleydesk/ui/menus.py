@@ -145,8 +145,8 @@ def build_menus(w: MainWindow) -> WindowActions:
     _action(w, tr("Go to end"), w.go_end, "End", play)
 
     view = bar.addMenu(tr("&View"))
-    _action(w, tr("Zoom in"), lambda: w.zoom(1.5), ["=", "+", "Ctrl+="], view)
-    _action(w, tr("Zoom out"), lambda: w.zoom(1 / 1.5), ["-", "Ctrl+-"], view)
+    _action(w, tr("Zoom in"), w.zoom_in, ["=", "+", "Ctrl+="], view)
+    _action(w, tr("Zoom out"), w.zoom_out, ["-", "Ctrl+-"], view)
     _action(w, tr("Fit the source"), w.fit, ["\\", "Ctrl+0"], view)
     view.addSeparator()
     build_proxy = _action(

@@ -1,0 +1,84 @@
+"""The timeline as laid out in the window: zoom/fit/snap tools, the pending in-mark note, the
+timeline itself and a horizontal scroll bar that follows its zoom and scroll."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollBar, QToolButton, QVBoxLayout, QWidget
+
+from foleydesk.ui.session import ProjectSession
+from foleydesk.ui.timeline import TimelineWidget
+
+ZOOM_STEP = 1.5
+
+
+class TimelinePane(QWidget):
+    def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.timeline = TimelineWidget(session)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self._tools())
+        layout.addWidget(self.timeline, 1)
+        self.scrollbar = QScrollBar(Qt.Orientation.Horizontal)
+        self.scrollbar.valueChanged.connect(self.timeline.scroll_to)
+        layout.addWidget(self.scrollbar)
+        self.timeline.view_changed.connect(self._sync_scrollbar)
+        session.marks_changed.connect(self._update_marks_label)
+        QTimer.singleShot(0, self, self._sync_scrollbar)  # once laid out; never after deletion
+
+    def _tools(self) -> QWidget:
+        tools = QWidget()
+        row = QHBoxLayout(tools)
+        row.setContentsMargins(4, 2, 4, 2)
+        for text, tip, slot in (
+            ("\u2212", self.tr("Zoom out (-)"), self.zoom_out),
+            ("+", self.tr("Zoom in (=)"), self.zoom_in),
+            (self.tr("Fit"), self.tr("Show the whole source (\\)"), self.timeline.fit),
+        ):
+            button = QToolButton()
+            button.setText(text)
+            button.setToolTip(tip)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.clicked.connect(slot)
+            row.addWidget(button)
+        snap = QToolButton()
+        snap.setText(self.tr("Snap"))
+        snap.setCheckable(True)
+        snap.setChecked(True)
+        snap.setToolTip(self.tr("Snap cue edges to the playhead, markers and other cues"))
+        snap.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        snap.toggled.connect(lambda on: setattr(self.timeline, "snap", on))
+        row.addWidget(snap)
+        self.marks_label = QLabel()
+        self.marks_label.setObjectName("Secondary")
+        row.addWidget(self.marks_label)
+        row.addStretch(1)
+        return tools
+
+    def zoom_in(self) -> None:
+        self.timeline.zoom(ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        self.timeline.zoom(1 / ZOOM_STEP)
+
+    def _sync_scrollbar(self) -> None:
+        scale = self.timeline.scale
+        page = max(1, int(scale.visible_frames))
+        self.scrollbar.blockSignals(True)
+        self.scrollbar.setRange(0, max(0, scale.frame_count - page))
+        self.scrollbar.setPageStep(page)
+        self.scrollbar.setSingleStep(max(1, page // 20))
+        self.scrollbar.setValue(int(scale.first_frame))
+        self.scrollbar.blockSignals(False)
+
+    def _update_marks_label(self) -> None:
+        mark_in = self.session.mark_in
+        if mark_in is None:
+            self.marks_label.setText("")
+            return
+        self.marks_label.setText(
+            self.tr("In {0}: press O at the out point").format(self.session.timecode(mark_in))
+        )
