@@ -131,7 +131,7 @@ def source_to_json(source: SourceMedia) -> str:
 
 def source_from_json(text: str) -> SourceMedia:
     data = json.loads(text)
-    hints = get_type_hints(SourceMedia)
+    hints = _hints(SourceMedia)
     names = {f.name for f in dataclasses.fields(SourceMedia)}
     return SourceMedia(**{k: _decode(hints[k], v) for k, v in data.items() if k in names})
 
