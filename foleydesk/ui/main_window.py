@@ -30,6 +30,7 @@ from foleydesk import APP_NAME
 from foleydesk.core.commands import (
     AddCue,
     AddMarker,
+    Command,
     DeleteCue,
     DeleteMarker,
     EditCue,
@@ -259,8 +260,10 @@ class MainWindow(QMainWindow):
         self.proxies.start(load_settings().viewer_proxy)
         self._update_enabled()
         self._on_position_changed(session.position)
-        if project.source_path is None:
-            self.show_error(project_missing_source(project))
+        try:
+            project.require_source()
+        except UserError as exc:  # the project still opens: cues can be edited, then relinked
+            self.show_error(exc)
         self.project_opened.emit(session)
 
     def _build_views(self, session: ProjectSession) -> None:
@@ -544,7 +547,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ marks and cues
 
-    def _push(self, command: Any) -> bool:
+    def _push(self, command: Command) -> bool:
         if self.session is None:
             return False
         try:
@@ -848,11 +851,3 @@ class MainWindow(QMainWindow):
             self.proxies.cancel()  # quitting: the build thread stops at its next frame
         self.closed.emit()
         super().closeEvent(event)
-
-
-def project_missing_source(project: Project) -> UserError:
-    try:
-        project.require_source()
-    except UserError as exc:
-        return exc
-    return UserError("")
