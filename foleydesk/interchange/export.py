@@ -132,7 +132,17 @@ def export_timeline(
     if stems is None:
         stems = export_stems(project, project.exports_dir / "stems")
     timeline = build_timeline(project, stems, options)
-    out_path = Path(out_path)
+    return write_timeline(project, timeline, Path(out_path), fmt, relative_paths)
+
+
+def write_timeline(
+    project: Project,
+    timeline: otio.schema.Timeline,
+    out_path: Path,
+    fmt: str,
+    relative_paths: bool = False,
+) -> Path:
+    """Write one format of an already built timeline (the writers never change it)."""
     if fmt == "fcp7":
         return write_text_atomic(out_path, xmeml_string(project, timeline))
     if fmt == "fcpxml":
@@ -185,6 +195,7 @@ def export_project(
     if request.wants_timeline and report.stems is not None:
         check_cancel(cancel)
         options_tl = TimelineOptions(start_at_hour=request.start_at_hour)
+        timeline = build_timeline(project, report.stems, options_tl)
         for fmt, path in (
             ("fcp7", request.xml),
             ("fcpxml", request.fcpxml),
@@ -192,10 +203,7 @@ def export_project(
             ("otio", request.otio),
         ):
             if path is not None:
-                report.files.append(
-                    export_timeline(
-                        project, path, fmt, report.stems, options_tl, request.relative_paths
-                    )
-                )
+                written = write_timeline(project, timeline, path, fmt, request.relative_paths)
+                report.files.append(written)
     timeline_progress(1.0)
     return report
