@@ -11,6 +11,7 @@ import logging
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -19,6 +20,9 @@ from foleydesk import APP_NAME, __version__
 from foleydesk.logs import setup_logging
 from foleydesk.ui import preferences
 from foleydesk.ui.compat import new_loop  # imports PySide6 before qasync
+
+if TYPE_CHECKING:
+    from foleydesk.ui.main_window import MainWindow  # imported at run time once Qt is up
 
 log = logging.getLogger(__name__)
 
@@ -75,12 +79,10 @@ async def _main(files: list[str]) -> int:
     return 0
 
 
-async def open_first(window: object, files: list[str]) -> bool:
+async def open_first(window: MainWindow, files: list[str]) -> bool:
     """The file asked for, else the last project, else the demo."""
     from foleydesk.ui import recent
-    from foleydesk.ui.main_window import MainWindow
 
-    assert isinstance(window, MainWindow)
     if files:
         return await window.open_async(Path(files[0]))
     for path in recent.load_recent()[:1]:
