@@ -6,6 +6,7 @@ import argparse
 import math
 import sys
 import threading
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +40,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--float", action="store_true", help="32-bit float stems (default 24-bit)")
     p.add_argument(
         "--handles",
-        type=float,
-        default=0.0,
+        type=_seconds,
+        default=Fraction(0),
         metavar="SECONDS",
         help="extra take audio kept before/after each cue clip where the take has it",
     )
@@ -56,6 +57,14 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     )
     add_json_flag(p)
     p.set_defaults(func=cmd_export)
+
+
+def _seconds(text: str) -> Fraction:
+    """Seconds as typed, kept exact: 0.28 s at 25 fps is 7 frames of handle (as a float, 8)."""
+    try:
+        return Fraction(text.strip())
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
 
 
 class _Meter:
@@ -80,7 +89,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from foleydesk.cli.project_cmds import open_project
     from foleydesk.interchange.export import ExportRequest, export_project
 
-    if args.handles < 0 or not math.isfinite(args.handles):
+    if args.handles < 0:
         raise UserError("--handles must be 0 or more seconds.", "For example --handles 1.")
     with open_project(args.project) as project:
         handle_frames = math.ceil(args.handles * project.source.frame_rate)
