@@ -271,7 +271,11 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_cue_add(args: argparse.Namespace) -> int:
     with open_project(args.project) as project:
         kind = CueKind(args.kind) if args.kind else CueKind.FOLEY
-        lane = project.lane_by_number(args.lane) if args.lane else project.default_lane(kind)
+        lane = (
+            project.lane_by_number(args.lane)
+            if args.lane is not None
+            else project.default_lane(kind)
+        )
         cue = Cue(
             0,
             lane.id,
@@ -341,7 +345,7 @@ def cmd_cue_set(args: argparse.Namespace) -> int:
                 changes[name] = getattr(args, arg)
         if args.kind:
             changes["kind"] = CueKind(args.kind)
-        if args.lane:
+        if args.lane is not None:
             changes["lane_id"] = project.lane_by_number(args.lane).id
         if not changes:
             raise UserError(

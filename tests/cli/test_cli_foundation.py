@@ -211,6 +211,7 @@ def test_cue_timecode_counts_from_the_source_start(
         (["--in", "00:59:58:30", "--out", "2"], "frames only go to 23"),
         (["--in", "soon", "--out", "2"], "is not a time"),
         (["--in", "0", "--out", "1", "--lane", "9"], "There is no lane 9"),
+        (["--in", "0", "--out", "1", "--lane", "0"], "There is no lane 0"),
     ],
 )
 def test_bad_cue_input_exits_2_with_one_clear_line(
