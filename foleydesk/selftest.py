@@ -25,6 +25,9 @@ REQUIRED_ENCODERS = ("libx264", "aac")
 REQUIRED_ADAPTERS = ("fcp_xml", "cmx_3600")  # FCPXML is our own writer (interchange/fcpxml.py)
 
 
+Outcome = tuple[bool, str]  # whether the part works, and what was found
+
+
 @dataclass(frozen=True)
 class Check:
     """One line of the report: which part, whether it works, and what was found."""
@@ -41,11 +44,11 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def check_qt() -> Check:
+def check_qt() -> Outcome:
     """Qt loads and the offscreen platform plugin is bundled (the main-window check needs it)."""
     from foleydesk.ui.selftest_checks import qt_summary
 
-    return Check("Qt", True, qt_summary())
+    return True, qt_summary()
 
 
 def _encode_probe() -> int:
@@ -76,7 +79,7 @@ def _encode_probe() -> int:
     return len(buffer.getvalue())
 
 
-def check_ffmpeg() -> Check:
+def check_ffmpeg() -> Outcome:
     import av
     from av.codec import Codec
 
@@ -88,23 +91,22 @@ def check_ffmpeg() -> Check:
             missing.append(name)
     version = f"PyAV {av.__version__}, FFmpeg {getattr(av, 'ffmpeg_version_info', '?')}"
     if missing:
-        return Check("FFmpeg", False, f"{version}; missing encoders: {', '.join(missing)}")
+        return False, f"{version}; missing encoders: {', '.join(missing)}"
     written = _encode_probe()
     encoders = " + ".join(REQUIRED_ENCODERS)
-    return Check("FFmpeg", True, f"{version}; encoders {encoders} wrote {written} bytes")
+    return True, f"{version}; encoders {encoders} wrote {written} bytes"
 
 
-def check_portaudio() -> Check:
+def check_portaudio() -> Outcome:
     """PortAudio is loaded lazily, as the playback engine does; zero devices is fine on CI."""
     try:
         import sounddevice
     except OSError as exc:  # the PortAudio library itself is missing
-        return Check("PortAudio", False, f"library not found ({exc})")
+        return False, f"library not found ({exc})"
     _, text = sounddevice.get_portaudio_version()
     devices = sounddevice.query_devices()
     outputs = sum(1 for d in devices if d["max_output_channels"] > 0)
-    return Check(
-        "PortAudio",
+    return (
         True,
         f"{text}; {len(devices)} device(s), {outputs} output(s); sounddevice "
         f"{sounddevice.__version__}",
@@ -120,7 +122,7 @@ def _dist_version(name: str) -> str:
         return "?"
 
 
-def check_keyring() -> Check:
+def check_keyring() -> Outcome:
     """A real credential store must be found on Windows and macOS.
 
     On Linux the Secret Service is a desktop session service (absent on CI), so there the check
@@ -133,37 +135,36 @@ def check_keyring() -> Check:
     label = f"{type(backend).__module__.removeprefix('keyring.backends.')}.{type(backend).__name__}"
     version = f"keyring {_dist_version('keyring')}"
     if not isinstance(backend, fail.Keyring):
-        return Check("keyring", True, f"{version}; backend {label}")
+        return True, f"{version}; backend {label}"
     if sys.platform.startswith("linux"):
         try:
             import jeepney  # noqa: F401
             import secretstorage  # noqa: F401
             from keyring.backends import SecretService  # noqa: F401
         except ImportError as exc:
-            return Check("keyring", False, f"{version}; Secret Service backend missing ({exc})")
-        return Check(
-            "keyring",
+            return False, f"{version}; Secret Service backend missing ({exc})"
+        return (
             True,
             f"{version}; backend {label} (no Secret Service running here; "
             "SecretService backend bundled)",
         )
-    return Check("keyring", False, f"{version}; only the fail backend was found")
+    return False, f"{version}; only the fail backend was found"
 
 
-def check_otio() -> Check:
+def check_otio() -> Outcome:
     """Each adapter loads from its bundled .py file and writes a one-clip timeline."""
     import opentimelineio as otio
 
     available = set(otio.adapters.available_adapter_names())
     missing = [name for name in REQUIRED_ADAPTERS if name not in available]
     if missing:
-        return Check("OTIO", False, f"missing adapters: {', '.join(missing)}")
+        return False, f"missing adapters: {', '.join(missing)}"
     timeline = _tiny_timeline(otio)
     sizes = []
     for name in REQUIRED_ADAPTERS:
         text = otio.adapters.write_to_string(timeline, adapter_name=name)
         sizes.append(f"{name} {len(text)} chars")
-    return Check("OTIO", True, f"OpenTimelineIO {otio.__version__}; " + ", ".join(sizes))
+    return True, f"OpenTimelineIO {otio.__version__}; " + ", ".join(sizes)
 
 
 def _tiny_timeline(otio: Any) -> Any:
@@ -187,32 +188,33 @@ def _tiny_timeline(otio: Any) -> Any:
     return timeline
 
 
-def check_main_window() -> Check:
+def check_main_window() -> Outcome:
     """Open and close the real main window offscreen."""
     from foleydesk.ui.selftest_checks import open_and_close_main_window
 
     ok = open_and_close_main_window()
-    return Check("main window", ok, f"MainWindow {'opened and closed' if ok else 'did not show'}")
+    return ok, f"MainWindow {'opened and closed' if ok else 'did not show'}"
 
 
-CHECKS: tuple[Callable[[], Check], ...] = (
-    check_qt,
-    check_ffmpeg,
-    check_portaudio,
-    check_keyring,
-    check_otio,
-    check_main_window,
+# The report's name for each part: the same on its OK line and on a FAIL line from an exception.
+CHECKS: tuple[tuple[str, Callable[[], Outcome]], ...] = (
+    ("Qt", check_qt),
+    ("FFmpeg", check_ffmpeg),
+    ("PortAudio", check_portaudio),
+    ("keyring", check_keyring),
+    ("OTIO", check_otio),
+    ("main window", check_main_window),
 )
 
 
 def run_checks() -> list[Check]:
     results = []
-    for check in CHECKS:
-        name = check.__name__.removeprefix("check_")
+    for name, check in CHECKS:
         try:
-            results.append(check())
+            ok, detail = check()
         except Exception as exc:  # a broken part must become a FAIL line, not a traceback
-            results.append(Check(name, False, _describe(exc)))
+            ok, detail = False, _describe(exc)
+        results.append(Check(name, ok, detail))
     return results
 
 

@@ -58,3 +58,16 @@ def test_missing_otio_adapters_fail_the_self_test_by_name(tmp_path: Path) -> Non
     assert "FAIL OTIO: missing adapters: fcp_xml, cmx_3600" in lines
     assert lines[-1] == "self-test FAILED: OTIO"
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_part_that_raises_fails_under_its_own_name(tmp_path: Path) -> None:
+    # An unreadable OTIO plugin manifest makes OTIO raise while listing adapters: the line and
+    # the summary name the part exactly as its OK line does.
+    manifest = tmp_path / "broken_manifest.json"
+    manifest.write_text("{not json", encoding="utf-8")
+    result, _ = _run_self_test(tmp_path, OTIO_PLUGIN_MANIFEST_PATH=str(manifest))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("FAIL OTIO: ValueError") for line in lines), result.stdout
+    assert lines[-1] == "self-test FAILED: OTIO"
+    assert "Traceback" not in result.stdout + result.stderr
