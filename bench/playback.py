@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import os
 import resource
-import shutil
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from bench.common import figure, work_dir
+from bench.common import ffmpeg, figure, timed, work_dir
 
 VIEW = (1280, 720)
 
@@ -43,21 +41,14 @@ def make_source(source: Source, seconds: int) -> Path:
     path = work_dir("playback") / f"{source.name}_{seconds}s.mp4"
     if path.exists():
         return path
-    exe = shutil.which("ffmpeg")
-    if exe is None:
-        raise SystemExit("the playback benchmark builds its sources with ffmpeg: install it")
     tmp = path.with_suffix(".tmp.mp4")
-    subprocess.run(
-        [
-            exe, "-v", "error", "-y",
-            "-f", "lavfi", "-i", f"testsrc2=size={source.size}:rate={source.rate}",
-            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-            "-t", str(seconds + 1),
-            "-c:v", "libx264", "-preset", "ultrafast", "-g", str(source.gop),
-            "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k",
-            str(tmp),
-        ],
-        check=True,
+    ffmpeg(
+        "-f", "lavfi", "-i", f"testsrc2=size={source.size}:rate={source.rate}",
+        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+        "-t", str(seconds + 1),
+        "-c:v", "libx264", "-preset", "ultrafast", "-g", str(source.gop),
+        "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k",
+        str(tmp),
     )  # fmt: skip
     tmp.replace(path)
     return path
@@ -115,12 +106,7 @@ def decode_ratio(path: Path, label: str) -> None:
     """Frames/s our frame source decodes (scaled to the view) vs ffmpeg decoding the file."""
     from foleydesk.media.frames import FrameSource
 
-    start = time.perf_counter()
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-threads", "2", "-i", str(path), "-f", "null", "-"],
-        check=True,
-    )
-    ffmpeg_wall = time.perf_counter() - start
+    ffmpeg_wall = timed(lambda: ffmpeg("-threads", "2", "-i", str(path), "-f", "null", "-"))
     start = time.perf_counter()
     count = 0
     with FrameSource(path) as frames:

@@ -104,12 +104,7 @@ def main() -> None:
     seconds = float(os.environ.get("BENCH_UI_SECONDS", "10"))
     folder = work_dir("ui")
     video = _source(folder, 30)
-    baseline = timed(
-        lambda: subprocess.run(
-            ["ffmpeg", "-v", "error", "-threads", "2", "-i", str(video), "-f", "null", "-"],
-            check=True,
-        )
-    )
+    baseline = timed(lambda: ffmpeg("-threads", "2", "-i", str(video), "-f", "null", "-"))
     figure("ui.ffmpeg_decode_1080p_30s", baseline, "s")
     env = dict(os.environ)
     if not env.get("DISPLAY"):
@@ -211,11 +206,11 @@ def _timeline_paint_2h(folder: Path) -> dict[str, float]:
     widget.zoom(1000.0, 800)
     result["zoom_frames"] = paint_ms()
     widget.grab()
-    start = time.perf_counter()
+    began = time.perf_counter()
     for _frame in range(50):
         session.seek(session.position + 1)
         widget.grab()
-    result["playhead_only"] = (time.perf_counter() - start) / 50 * 1000
+    result["playhead_only"] = (time.perf_counter() - began) / 50 * 1000
     session.close()
     return result
 
