@@ -89,7 +89,8 @@ class EachlabsProvider(HostedProvider):
         return {"X-API-Key": key}
 
     async def upload(self, path: Path, content_type: str) -> str:
-        response = await self.http.request(
+        http = await self.http()
+        response = await http.request(
             "POST",
             PRESIGN_PATH,
             json={"content_type": content_type, "file_type": "video", "expires_in_seconds": 900},
@@ -103,7 +104,7 @@ class EachlabsProvider(HostedProvider):
         headers = {str(k): str(v) for k, v in (required or {}).items()}
         headers.setdefault("Content-Type", content_type)
         # The presigned URL carries its own authorisation: the key is not sent there.
-        await self.http.request("PUT", put_url, auth=False, content=FileBody(path), headers=headers)
+        await http.request("PUT", put_url, auth=False, content=FileBody(path), headers=headers)
         return public
 
     def body(self, request: GenerationRequest) -> dict[str, Any]:
@@ -118,4 +119,4 @@ class EachlabsProvider(HostedProvider):
         return video_output(url)
 
     async def cancel(self, task_id: str) -> None:
-        await self.http.request("POST", CANCEL_PATH.format(task_id=task_id))
+        await (await self.http()).request("POST", CANCEL_PATH.format(task_id=task_id))

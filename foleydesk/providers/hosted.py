@@ -134,32 +134,35 @@ class HostedProvider:
             raise RuntimeError("this provider was built without an HTTP client")
         return self.client
 
-    def _host_http(
+    async def _host_http(
         self,
         base_url: str,
         client: httpx.AsyncClient | None = None,
         policy: RetryPolicy | None = None,
     ) -> HostHttp:
+        """A helper with the key header; the key is read in a worker thread (the OS keyring can
+        be a DBus round trip, which would stall the loop and the UI on it)."""
+        key = await asyncio.to_thread(self.key)
         return HostHttp(
             client or self._client(),
             self.name,
             base_url,
-            self.auth_headers(self.key()),
+            self.auth_headers(key),
             policy or self.policy,
             self.allow_http_hosts(),
             self.id,
         )
 
-    @property
-    def http(self) -> HostHttp:
+    async def http(self) -> HostHttp:
+        """The helper for the base URL, built once (the key is read once per provider)."""
         if self._http is None:
-            self._http = self._host_http(self.base_url)
+            self._http = await self._host_http(self.base_url)
         return self._http
 
-    @property
-    def upload_http(self) -> HostHttp:
+    async def upload_http(self) -> HostHttp:
+        """The helper for the upload host, built once."""
         if self._upload_http is None:
-            self._upload_http = self._host_http(self.upload_url)
+            self._upload_http = await self._host_http(self.upload_url)
         return self._upload_http
 
     # -- protocol defaults --
@@ -203,11 +206,11 @@ class HostedProvider:
         return answer
 
     async def submit(self, request: GenerationRequest) -> str:
-        answer = await self.http.submit_json(self.create_path, self.body(request))
+        answer = await (await self.http()).submit_json(self.create_path, self.body(request))
         return task_id_of(self.name, self.unwrap(answer), self.task_id_paths, answer)
 
     async def poll(self, task_id: str) -> TaskStatus:
-        answer = await self.http.get_json(self.task_path.format(task_id=task_id))
+        answer = await (await self.http()).get_json(self.task_path.format(task_id=task_id))
         return read_status(self.name, self.unwrap(answer), self.status_words, self.output_for)
 
     # -- connection test --
@@ -234,7 +237,7 @@ class HostedProvider:
     async def probe(self, client: httpx.AsyncClient, path: str) -> httpx.Response:
         """One GET with the key, not retried; a refused key, no answer, or a host in trouble
         (429, 5xx) raise in the host's own words; other answers are the caller's to read."""
-        http = self._host_http(self.base_url, client, RetryPolicy(1))
+        http = await self._host_http(self.base_url, client, RetryPolicy(1))
         try:
             response = await http.answer_once("GET", path, timeout=httpx.Timeout(PROBE_TIMEOUT))
         except TransientError as exc:

@@ -149,7 +149,7 @@ class PiapiProvider(HostedProvider):
             "file_name": path.name[-128:],
             "file_data": await asyncio.to_thread(file_base64, path),
         }
-        response = await self.upload_http.request("POST", UPLOAD_PATH, json=body)
+        response = await (await self.upload_http()).request("POST", UPLOAD_PATH, json=body)
         answer = answer_json(response, "the upload's answer")
         url = first_str(answer, ("data", "url"), ("url",))
         if not url:

@@ -92,7 +92,7 @@ class SelfhostedProvider(HostedProvider):
     async def _predict(self, body: dict[str, Any]) -> TaskStatus:
         for attempt in range(self.policy.attempts):
             try:
-                answer = await self.http.submit_json(
+                answer = await (await self.http()).submit_json(
                     PREDICT_PATH, body, timeout=httpx.Timeout(PREDICT_TIMEOUT, connect=15.0)
                 )
                 break

@@ -88,7 +88,7 @@ class WavespeedProvider(HostedProvider):
 
     async def upload(self, path: Path, content_type: str) -> str:
         body, form_type = multipart_file("file", path, content_type)
-        response = await self.http.request(
+        response = await (await self.http()).request(
             "POST", UPLOAD_PATH, content=body, headers={"Content-Type": form_type}
         )
         data = envelope_data(answer_json(response, "the upload's answer"), self.name)
@@ -107,5 +107,6 @@ class WavespeedProvider(HostedProvider):
         return video_output(url)
 
     async def submit(self, request: GenerationRequest) -> str:
-        data = self.unwrap(await self.http.submit_json(CREATE_PATH, self.body(request)))
+        answer = await (await self.http()).submit_json(CREATE_PATH, self.body(request))
+        data = self.unwrap(answer)
         return task_id_of(self.name, data, TASK_ID, data)  # a refusal shows in `data`
