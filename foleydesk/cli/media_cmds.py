@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from foleydesk.cli.output import add_json_flag, print_json
 from foleydesk.core.timebase import format_rate, seconds_text
+
+N = TypeVar("N", int, float)
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -21,10 +24,27 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--cue", type=int, required=True, metavar="ID", help="cue id (see 'cue list')")
     p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="MP4 to write")
     p.add_argument("--fps", default="25", help="segment frame rate (default 25)")
-    p.add_argument("--short-side", type=int, default=480, help="short side in pixels (480)")
-    p.add_argument("--max-mb", type=float, help="size limit in MB (PiAPI: 10)")
+    p.add_argument(
+        "--short-side", type=_positive(int), default=480, help="short side in pixels (480)"
+    )
+    p.add_argument("--max-mb", type=_positive(float), help="size limit in MB (PiAPI: 10)")
     add_json_flag(p)
     p.set_defaults(func=cmd_segment)
+
+
+def _positive(kind: Callable[[str], N]) -> Callable[[str], N]:
+    """An argparse type that refuses zero and negatives (a 0-pixel picture encodes as 2x2)."""
+
+    def parse(text: str) -> N:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not value > 0 or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number above zero")
+        return value
+
+    return parse
 
 
 def cmd_probe(args: argparse.Namespace) -> int:

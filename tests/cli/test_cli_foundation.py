@@ -295,3 +295,18 @@ def test_unwritable_output_exits_2_naming_the_path(
     assert main(["export", str(project), "--xml", str(blocker / "seq.xml")]) == 2
     err = capsys.readouterr().err
     assert str(blocker) in err and ".part" not in err and "internal error" not in err
+
+
+@pytest.mark.parametrize(
+    "bad", [["--short-side", "0"], ["--short-side", "-5"], ["--max-mb", "0"], ["--max-mb", "nan"]]
+)
+def test_segment_refuses_sizes_that_are_not_above_zero(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], bad: list[str]
+) -> None:
+    """A 0-pixel short side would write a 2x2 segment without a word."""
+    project = str(tmp_path / "p.foleydesk")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["segment", project, "--cue", "1", "-o", str(tmp_path / "s.mp4"), *bad])
+    assert exit_info.value.code == 2
+    assert "not a number above zero" in capsys.readouterr().err
+    assert not (tmp_path / "s.mp4").exists()
