@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _is_openable(args: list[str]) -> bool:
     """`foleydesk clip.mp4` or `foleydesk scene.foleydesk` opens the app on that file."""
+    from foleydesk.core.project import OPENABLE_SUFFIXES
+
     rest = [a for a in args if not a.startswith("-")]
-    return len(rest) == 1 and rest[0].lower().endswith(
-        (".foleydesk", ".mp4", ".mov", ".mkv", ".webm", ".m4v", ".mxf", ".avi", ".ts")
-    )
+    return len(rest) == 1 and rest[0].lower().endswith(OPENABLE_SUFFIXES)

@@ -32,6 +32,8 @@ from foleydesk.core.store import ProjectStore
 from foleydesk.errors import UserError
 
 PROJECT_SUFFIX = ".foleydesk"
+# What the app opens from the command line, a drop or a file dialog: a project or a video.
+OPENABLE_SUFFIXES = (PROJECT_SUFFIX, ".mp4", ".mov", ".mkv", ".webm", ".m4v", ".mxf", ".avi", ".ts")
 FINGERPRINT_CHUNK = 1 << 20
 
 R = TypeVar("R")
