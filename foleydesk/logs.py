@@ -12,6 +12,7 @@ from foleydesk.paths import log_file
 REDACTED = "[redacted]"
 _secrets: set[str] = set()
 _secrets_lock = threading.Lock()
+_ready = False  # handlers are installed once per process
 
 
 def register_secret(value: str) -> None:
@@ -44,9 +45,10 @@ class RedactingFilter(logging.Filter):
 
 def setup_logging(verbose: bool = False) -> None:
     """File log always (rotating, 5 x 2 MB); stderr too with --verbose, when stderr exists."""
-    root = logging.getLogger()
-    if getattr(root, "_foleydesk_ready", False):
+    global _ready
+    if _ready:
         return
+    root = logging.getLogger()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -65,4 +67,4 @@ def setup_logging(verbose: bool = False) -> None:
         console.setFormatter(fmt)
         console.addFilter(RedactingFilter())
         root.addHandler(console)
-    root._foleydesk_ready = True  # type: ignore[attr-defined]
+    _ready = True
