@@ -191,10 +191,10 @@ class TimelineWidget(QWidget):
         source = session.project.source
         self.display_aspect = source.width / source.height if source.height else 16 / 9
         self._wave_cache: dict[str, tuple[object, QImage]] = {}
-        self._thumb_timer = QTimer(self)
-        self._thumb_timer.setSingleShot(True)
-        self._thumb_timer.setInterval(40)
-        self._thumb_timer.timeout.connect(self.invalidate)
+        self._repaint_timer = QTimer(self)
+        self._repaint_timer.setSingleShot(True)
+        self._repaint_timer.setInterval(40)
+        self._repaint_timer.timeout.connect(self.invalidate)
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.setMinimumHeight(self.content_height())
@@ -301,9 +301,9 @@ class TimelineWidget(QWidget):
     def _on_model_changed(self, change: Change) -> None:
         if change.entity is Entity.LANE:
             self.setMinimumHeight(self.content_height())
-        if change.entity is Entity.JOB:  # progress only changes a badge: repaint at most 10/s
-            if not self._thumb_timer.isActive():
-                self._thumb_timer.start()
+        if change.entity is Entity.JOB:  # progress only changes a badge: repaint at most 25/s
+            if not self._repaint_timer.isActive():
+                self._repaint_timer.start()
             return
         self.invalidate()
 
@@ -326,8 +326,8 @@ class TimelineWidget(QWidget):
         self._requested.discard(frame)
         while len(self.thumbs) > THUMB_CACHE:
             self.thumbs.popitem(last=False)
-        if not self._thumb_timer.isActive():  # thumbnails come in bursts: one repaint each 40 ms
-            self._thumb_timer.start()
+        if not self._repaint_timer.isActive():  # thumbnails come in bursts: one repaint per 40 ms
+            self._repaint_timer.start()
 
     def set_display_size(self, width: int, height: int) -> None:
         self.display_aspect = width / height
