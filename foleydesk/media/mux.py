@@ -20,6 +20,7 @@ import numpy as np
 from foleydesk.core.project import Project
 from foleydesk.errors import UserError
 from foleydesk.media.atomic import atomic_output
+from foleydesk.media.audio import open_container
 from foleydesk.media.probe import MediaError
 from foleydesk.media.render import (
     BLOCK_SAMPLES,
@@ -110,11 +111,7 @@ def _write(
     progress: Progress | None,
     cancel: threading.Event | None,
 ) -> None:
-    try:
-        source = av.open(str(source_path))
-    except av.error.FFmpegError as exc:
-        raise MediaError(f"{source_path.name} cannot be opened ({exc}).") from exc
-    with source:
+    with open_container(source_path) as source:
         in_video = source.streams.video[0]
         origin = Fraction(in_video.start_time or 0) * Fraction(in_video.time_base or 0)
         try:
