@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from foleydesk.core.events import Change, Entity
 from foleydesk.core.project import Project
@@ -35,7 +35,10 @@ from foleydesk.playback.feeder import Feeder, FeedRange
 from foleydesk.playback.mixer import Mixer, MixSettings, TakeCache, build_plan
 from foleydesk.playback.output import AudioOutput, NullOutput, open_output
 from foleydesk.playback.ring import AudioRing, Samples
-from foleydesk.playback.video import FrameIterating, Size, VideoScheduler, open_frame_source
+from foleydesk.playback.video import Size, VideoScheduler, open_frame_source
+
+if TYPE_CHECKING:
+    from foleydesk.media.audio import AudioReader  # imported when a source has audio
 
 log = logging.getLogger(__name__)
 _SILENT = frozenset({Entity.JOB, Entity.MARKER})
@@ -95,8 +98,6 @@ class PlaybackEngine:
         buffer_seconds: float = 0.2,
         video: bool = True,
         video_ahead: int = 8,
-        open_video: Callable[[], FrameIterating] | None = None,
-        source_audio: Callable[[int, int], Samples] | None = None,
         proxy: Path | None = None,
     ) -> None:
         self.project = project
@@ -107,8 +108,9 @@ class PlaybackEngine:
         self._ring = AudioRing(capacity=self.sample_rate * 2)
         self._timeline = TimelineMap()
         self.clock = AudioClock(self._ring, self._timeline, self.sample_rate)
-        self._reader: Any = None
-        if source_audio is None and project.source.has_audio and project.source_path is not None:
+        self._reader: AudioReader | None = None
+        source_audio = None
+        if project.source.has_audio and project.source_path is not None:
             source_audio = self._open_source_audio()
         self.mix_settings = MixSettings()
         self._takes = TakeCache()
@@ -134,10 +136,9 @@ class PlaybackEngine:
         self._end = self.duration
         self._wall_start = 0.0  # shuttle: monotonic time the free clock started
         self._video: VideoScheduler | None = None
-        self._proxy = proxy if open_video is None else None
-        self._own_video = open_video is None  # use_proxy reopens only the engine's own source
-        if video and (open_video is not None or project.source_path is not None):
-            opener = open_video or open_frame_source(project.require_source(), proxy)
+        self._proxy = proxy
+        if video and project.source_path is not None:
+            opener = open_frame_source(project.source_path, proxy)
             self._video = VideoScheduler(opener, self._video_clock, ahead=video_ahead)
         project.changed.connect(self._on_project_changed)
         self._output.start()
@@ -361,7 +362,7 @@ class PlaybackEngine:
     def use_proxy(self, proxy: Path | None) -> None:
         """Read frames from `proxy` (None: the source) from the next seek or play on; the
         frames already decoded are shown first, so the switch never interrupts the picture."""
-        if proxy == self._proxy or not self._own_video:
+        if proxy == self._proxy:
             return
         self._proxy = proxy
         if self._video is not None:

@@ -31,6 +31,9 @@ Span = tuple[Fraction, Fraction]
 
 
 class FrameIterating(Protocol):
+    @property
+    def proxy(self) -> Path | None: ...
+
     def iter_from(self, t: Fraction, size: Size = None) -> Iterator[VideoFrame]: ...
 
     def close(self) -> None: ...
@@ -175,7 +178,7 @@ class VideoScheduler:
         source: FrameIterating | None = None
         try:
             source = self._open_source()
-            self.reading = getattr(source, "proxy", None)
+            self.reading = source.proxy
             while True:
                 with self._cond:
                     self._cond.wait_for(lambda: self._stop or self._request is not None)
@@ -189,7 +192,7 @@ class VideoScheduler:
                     opener = self._open_source
                 if reopen:
                     source = self._switch(source, opener)
-                    self.reading = getattr(source, "proxy", None)
+                    self.reading = source.proxy
                 while self._decode(source, t, size, generation, loop):
                     assert loop is not None
                     t = loop[0]  # next lap
