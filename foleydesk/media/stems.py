@@ -19,6 +19,7 @@ from typing import Any
 from foleydesk.core.model import Lane
 from foleydesk.core.project import Project
 from foleydesk.errors import UserError
+from foleydesk.media.atomic import atomic_output
 from foleydesk.media.bwf import Subtype
 from foleydesk.media.render import (
     Placement,
@@ -170,11 +171,9 @@ class _Manifest:
         for stale in set(self.entries) - keep:
             (folder / stale).unlink(missing_ok=True)  # only files an earlier export wrote
             del self.entries[stale]
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(
-            json.dumps({"version": _FORMAT_VERSION, "files": self.entries}, indent=1), "utf-8"
-        )
-        tmp.replace(self.path)
+        text = json.dumps({"version": _FORMAT_VERSION, "files": self.entries}, indent=1)
+        with atomic_output(self.path) as tmp:
+            tmp.write_text(text, "utf-8")
 
 
 def export_stems(
