@@ -2,6 +2,7 @@
 
 Each opened project gets a fresh ProjectSession and fresh views bound to it, then its job and
 playback controllers (controllers.py, imported at the first project: the engines are heavy).
+The menus and shortcuts are built by menus.py; the timeline with its tools by timeline_pane.py.
 """
 
 from __future__ import annotations
