@@ -6,6 +6,7 @@ import json
 import logging
 from pathlib import Path
 
+from foleydesk.media.atomic import atomic_output
 from foleydesk.paths import config_dir
 
 log = logging.getLogger(__name__)
@@ -31,10 +32,8 @@ def add_recent(path: Path) -> list[Path]:
     items = [path] + [p for p in load_recent() if p.resolve() != path]
     items = items[:MAX_RECENT]
     try:
-        recent_file().parent.mkdir(parents=True, exist_ok=True)
-        tmp = recent_file().with_suffix(".tmp")
-        tmp.write_text(json.dumps([str(p) for p in items], indent=1), encoding="utf-8")
-        tmp.replace(recent_file())
+        with atomic_output(recent_file()) as tmp:
+            tmp.write_text(json.dumps([str(p) for p in items], indent=1), encoding="utf-8")
     except OSError:
         log.warning("could not save the recent projects list", exc_info=True)
     return items
