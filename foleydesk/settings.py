@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from foleydesk.media.atomic import atomic_output
 from foleydesk.paths import config_dir
 
 log = logging.getLogger(__name__)
@@ -122,15 +121,8 @@ def load_settings(path: Path | None = None) -> Settings:
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """Write atomically (temp file then rename) so a crash never leaves half a settings file."""
     path = path or settings_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = asdict(settings)
     data["version"] = SETTINGS_VERSION
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, sort_keys=True)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(path, prefix=".settings-", suffix=".json") as tmp:
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
     return path

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from foleydesk.media.atomic import atomic_output
 from foleydesk.paths import config_dir
 
 MINUTE = 60.0
@@ -46,15 +45,8 @@ class UsageLedger:
     def record(self, provider_id: str, now: float) -> None:
         data = self._load()
         data[provider_id] = [t for t in data.get(provider_id, []) if now - t < DAY] + [now]
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".usage-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_output(self.path, prefix=".usage-", suffix=".json") as tmp:
+            tmp.write_text(json.dumps(data), encoding="utf-8")
 
 
 def rate_wait(times: list[float], now: float, per_minute: int | None, per_day: int | None) -> float:
