@@ -38,6 +38,15 @@ FINGERPRINT_CHUNK = 1 << 20
 
 R = TypeVar("R")
 
+# Where a user can list the records of a kind (only kinds the CLI lists get a hint).
+_LISTED_BY = {Entity.CUE: "List the cues with 'cue list'.", Entity.JOB: "List them with 'jobs'."}
+
+
+def _missing(entity: Entity, record_id: int) -> UserError:
+    return UserError(
+        f"There is no {entity.value} {record_id} in this project.", _LISTED_BY.get(entity, "")
+    )
+
 
 def fingerprint(path: Path) -> str:
     """Size plus a hash of the first and last MiB: cheap on a 2-hour file, unique in practice."""
@@ -218,10 +227,7 @@ class Project:
         changes: dict[str, Any],
     ) -> Any:
         if record_id not in bag:
-            raise UserError(
-                f"There is no {entity.value} {record_id} in this project.",
-                f"List them with '{entity.value} list'.",
-            )
+            raise _missing(entity, record_id)
         record = dataclasses.replace(bag[record_id], **changes)
         self.store.update(table, record)
         bag[record_id] = record
@@ -230,7 +236,7 @@ class Project:
 
     def _remove(self, table: str, entity: Entity, bag: dict[int, Any], record_id: int) -> Any:
         if record_id not in bag:
-            raise UserError(f"There is no {entity.value} {record_id} in this project.")
+            raise _missing(entity, record_id)
         self.store.delete(table, record_id)
         record = bag.pop(record_id)
         self.changed.emit(Change(entity, record_id, Action.REMOVED))
@@ -324,9 +330,7 @@ class Project:
 
     def cue(self, cue_id: int) -> Cue:
         if cue_id not in self.cues:
-            raise UserError(
-                f"There is no cue {cue_id} in this project.", "List the cues with 'cue list'."
-            )
+            raise _missing(Entity.CUE, cue_id)
         return self.cues[cue_id]
 
     # -- takes --
@@ -381,7 +385,7 @@ class Project:
 
     def job(self, job_id: int) -> Job:
         if job_id not in self.jobs:
-            raise UserError(f"There is no job {job_id} in this project.", "List them with 'jobs'.")
+            raise _missing(Entity.JOB, job_id)
         return self.jobs[job_id]
 
     # -- markers --
@@ -405,7 +409,7 @@ class Project:
 
     def marker(self, marker_id: int) -> Marker:
         if marker_id not in self.markers:
-            raise UserError(f"There is no marker {marker_id} in this project.")
+            raise _missing(Entity.MARKER, marker_id)
         return self.markers[marker_id]
 
     def remove_marker(self, marker_id: int) -> Marker:

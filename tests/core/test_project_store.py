@@ -97,6 +97,20 @@ def test_bad_ranges_are_refused_in_the_users_words(make_project: MakeProject) ->
     assert project.cues == {}
 
 
+def test_missing_records_point_only_to_commands_that_exist(make_project: MakeProject) -> None:
+    """'cue list' and 'jobs' list records; there is no 'take list' to send anyone to."""
+    project = make_project()
+    with pytest.raises(UserError) as cue_error:
+        project.update_cue(9, label="x")
+    assert str(cue_error.value).endswith("List the cues with 'cue list'.")
+    with pytest.raises(UserError) as job_error:
+        project.update_job(9, status_text="x")
+    assert "There is no job 9" in str(job_error.value) and "'jobs'" in str(job_error.value)
+    with pytest.raises(UserError) as take_error:
+        project.update_take(9, gain_db=1.0)
+    assert str(take_error.value) == "There is no take 9 in this project."
+
+
 def test_changes_are_announced(make_project: MakeProject) -> None:
     project = make_project()
     seen: list[Change] = []
