@@ -47,7 +47,7 @@ class Settings:
     """Everything in settings.json. `providers` is keyed by provider id (see providers.registry)."""
 
     version: int = SETTINGS_VERSION
-    default_provider: str | None = None  # None: the first provider with a key, else "offline"
+    default_provider: str | None = None  # None: "offline" (runs here, needs no key)
     providers: dict[str, ProviderSettings] = field(default_factory=dict)
     poll_initial_seconds: float = 1.0
     poll_factor: float = 1.5
