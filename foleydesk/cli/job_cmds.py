@@ -28,7 +28,7 @@ from foleydesk.providers.registry import (
     get_provider,
 )
 from foleydesk.secrets import delete_key, has_key, key_source, set_key
-from foleydesk.settings import load_settings
+from foleydesk.settings import Settings, load_settings
 
 EXIT_JOBS_UNFINISHED = 3
 
@@ -135,7 +135,7 @@ def job_json(project: Project, job: Job) -> dict[str, Any]:
     }
 
 
-def _print_job_table(project: Project, jobs: list[Job]) -> None:
+def _print_job_table(jobs: list[Job]) -> None:
     if not jobs:
         print("no jobs")
         return
@@ -190,10 +190,9 @@ class _Progress:
         )
 
 
-async def _with_engine(project: Project, work: Any) -> Any:
-    settings = load_settings()
+async def _with_engine(project: Project, work: Any, settings: Settings | None = None) -> Any:
     async with make_client() as client:
-        engine = JobEngine(project, client, settings)
+        engine = JobEngine(project, client, settings or load_settings())
         engine.events.connect(_Progress())
         try:
             return await work(engine)
@@ -253,7 +252,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
                 await engine.run_until_idle()
             return jobs
 
-        jobs = asyncio.run(_with_engine(project, work))
+        jobs = asyncio.run(_with_engine(project, work, settings))
         if args.wait:
             return _print_results(project, jobs, args.json)
         if args.json:
@@ -290,7 +289,7 @@ def cmd_jobs(args: argparse.Namespace) -> int:
         if args.json:
             print_json([job_json(project, j) for j in jobs])
         else:
-            _print_job_table(project, jobs)
+            _print_job_table(jobs)
     return 0
 
 
@@ -310,7 +309,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
         if args.json:
             print_json([job_json(project, j) for j in touched])
         else:
-            _print_job_table(project, touched)
+            _print_job_table(touched)
         if waiting:
             print(
                 f"{len(waiting)} job(s) lost the answer to their submit; the provider may be "
@@ -346,10 +345,10 @@ def cmd_keys_set(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_list(args: argparse.Namespace) -> int:
+    sources = {pid: key_source(pid) for pid in PROVIDER_IDS if pid != "offline"}
     rows = [
-        {"provider": pid, "key_set": key_source(pid) is not None, "source": key_source(pid)}
-        for pid in PROVIDER_IDS
-        if pid != "offline"
+        {"provider": pid, "key_set": source is not None, "source": source}
+        for pid, source in sources.items()
     ]
     if args.json:
         print_json(rows)
