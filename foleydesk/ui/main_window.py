@@ -38,7 +38,7 @@ from foleydesk.core.commands import (
     EditMarker,
 )
 from foleydesk.core.model import Cue, CueKind, Marker
-from foleydesk.core.project import Project
+from foleydesk.core.project import OPENABLE_SUFFIXES, Project
 from foleydesk.errors import UserError
 from foleydesk.settings import load_settings
 from foleydesk.ui import preferences, recent
@@ -56,7 +56,7 @@ from foleydesk.ui.session import ProjectSession
 from foleydesk.ui.takes_panel import TakesPanel
 from foleydesk.ui.timeline_pane import TimelinePane
 from foleydesk.ui.transport import TransportBar
-from foleydesk.ui.viewer import OPENABLE, ViewerWidget
+from foleydesk.ui.viewer import ViewerWidget
 
 if TYPE_CHECKING:
     from foleydesk.ui.controllers import JobController, PlaybackController
@@ -405,7 +405,7 @@ class MainWindow(QMainWindow):
 
     def choose_file(self) -> None:
         dialog = QFileDialog(self, self.tr("Open a video or a FoleyDesk project"))
-        patterns = " ".join(f"*{ext}" for ext in OPENABLE)
+        patterns = " ".join(f"*{ext}" for ext in OPENABLE_SUFFIXES)
         dialog.setNameFilters(
             [self.tr("Videos and projects ({0})").format(patterns), self.tr("All files (*)")]
         )

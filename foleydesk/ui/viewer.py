@@ -14,7 +14,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QWidget
 
-OPENABLE = (".foleydesk", ".mp4", ".mov", ".mkv", ".webm", ".m4v", ".mxf", ".avi", ".ts")
+from foleydesk.core.project import OPENABLE_SUFFIXES
 
 
 class ViewerWidget(QWidget):
@@ -114,7 +114,7 @@ class ViewerWidget(QWidget):
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         urls = event.mimeData().urls()
-        if urls and urls[0].toLocalFile().lower().endswith(OPENABLE):
+        if urls and urls[0].toLocalFile().lower().endswith(OPENABLE_SUFFIXES):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
