@@ -25,7 +25,6 @@ from foleydesk.ui.media_loader import rgb_to_qimage
 from foleydesk.ui.session import ProjectSession
 
 if TYPE_CHECKING:
-    from foleydesk.ui.inspector import CueInspector
     from foleydesk.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -61,7 +60,9 @@ class JobController:
         if self._runner is None or self._runner.done():
             self._runner = self.window.tasks.spawn(self.engine.run_until_idle(), "jobs")
 
-    def generate(self, cue_id: int, inspector: CueInspector) -> None:
+    def generate(self, cue_id: int) -> None:
+        """Queue the cue's takes with the parameters stored on the cue (the inspector commits
+        its fields to the cue first)."""
         project = self.session.project
         cue = project.cue(cue_id)
         provider_id = cue.provider_id or provider_list.default_provider_id(self.settings)

@@ -730,7 +730,7 @@ class MainWindow(QMainWindow):
         if self.jobs is None:
             self.show_error(UserError(self.tr("Generating is not available."), self.jobs_blocker))
             return
-        self.jobs.generate(cue_id, self.inspector)
+        self.jobs.generate(cue_id)
 
     def cancel_job(self, job_id: int) -> None:
         if self.jobs is not None:

@@ -31,7 +31,7 @@ async def shoot(out: Path, width: int, height: int) -> int:
     cues = project.sorted_cues()
     if window.jobs is not None:
         for cue in cues:
-            window.jobs.generate(cue.id, window.inspector)
+            window.jobs.generate(cue.id)
         for _ in range(600):
             if project.jobs and all(j.state.finished for j in project.jobs.values()):
                 break
