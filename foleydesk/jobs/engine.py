@@ -710,9 +710,14 @@ class JobEngine:
             return save_data(data, folder, suffix, limit)
         if not output.url:
             raise ProviderError(f"{provider.name} finished but named no result.")
-        allow: frozenset[str] = getattr(provider, "allow_http_hosts", frozenset)()
         return await download(
-            self.client, output.url, folder, output.suffix, limit, self.policy, allow
+            self.client,
+            output.url,
+            folder,
+            output.suffix,
+            limit,
+            self.policy,
+            provider.allow_http_hosts(),
         )
 
     async def _fetch_samples(

@@ -81,6 +81,9 @@ class OfflineProvider:
     def validate(self, request: GenerationRequest) -> list[str]:
         return common_problems(self.capabilities, request, "The offline sketch")
 
+    def allow_http_hosts(self) -> frozenset[str]:
+        return frozenset()  # it reaches no host
+
     async def upload(self, path: Path, content_type: str) -> str:
         return path.as_uri()  # nothing leaves the computer
 
