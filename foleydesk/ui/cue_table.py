@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 
 from foleydesk.core.commands import EditCue
 from foleydesk.core.events import Change, Entity
-from foleydesk.core.model import Cue, JobState, TakeStatus
+from foleydesk.core.model import Cue
 from foleydesk.core.timebase import seconds_text
 from foleydesk.errors import UserError
 from foleydesk.ui.session import ProjectSession
@@ -31,24 +31,6 @@ from foleydesk.ui.session import ProjectSession
 COLUMNS = ("Label", "Lane", "In", "Out", "Duration", "Prompt", "Takes", "Status")
 EDITABLE = {0, 2, 3, 5}
 AnyIndex = QModelIndex | QPersistentModelIndex
-
-
-def cue_status(session: ProjectSession, cue: Cue) -> str:
-    """One word for where a cue stands, the same in the list and the timeline badge."""
-    project = session.project
-    jobs = project.jobs_for(cue.id)
-    active = [j for j in jobs if not j.state.finished]
-    if any(j.state is JobState.UNCERTAIN for j in active):
-        return "check submission"
-    if active:
-        return active[-1].state.value.replace("_", " ")
-    if cue.chosen_take_id:
-        return "chosen"
-    if any(t.status is TakeStatus.READY for t in project.takes_for(cue.id)):
-        return "takes ready"
-    if jobs and jobs[-1].state is JobState.FAILED:
-        return "failed"
-    return "no takes" if cue.prompt else "needs prompt"
 
 
 class CueTableModel(QAbstractTableModel):
@@ -111,7 +93,7 @@ class CueTableModel(QAbstractTableModel):
                 cue.frame_count,
                 cue.prompt.lower(),
                 len(self.session.project.takes_for(cue.id)),
-                cue_status(self.session, cue),
+                self.session.cue_status(cue),
             ][col]
         if role not in (
             Qt.ItemDataRole.DisplayRole,
@@ -128,7 +110,7 @@ class CueTableModel(QAbstractTableModel):
             f"{seconds_text(cue.duration(rate), 2)} s",
             cue.prompt,
             str(len(self.session.project.takes_for(cue.id))),
-            cue_status(self.session, cue),
+            self.session.cue_status(cue),
         ]
         return values[col]
 

@@ -32,8 +32,9 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from foleydesk.core.commands import EditCue
 from foleydesk.core.events import Change, Entity
-from foleydesk.core.model import Cue, JobState, LaneKind, Marker, TakeStatus
+from foleydesk.core.model import Cue, LaneKind, Marker, TakeStatus
 from foleydesk.errors import UserError
+from foleydesk.ui import session as session_words
 from foleydesk.ui.session import ProjectSession
 from foleydesk.ui.timeline_scale import TimelineScale, ruler_step, snap_frame
 
@@ -570,21 +571,21 @@ class TimelineWidget(QWidget):
         p.restore()
 
     def _cue_status(self, cue: Cue) -> tuple[str, QColor]:
-        project = self.session.project
-        jobs = project.jobs_for(cue.id)
-        active = [j for j in jobs if not j.state.finished]
-        if any(j.state is JobState.UNCERTAIN for j in active):
+        """The cue list's status word as a badge: ?, a running job, takes (chosen) or !."""
+        status = self.session.cue_status(cue)
+        if status == session_words.UNCERTAIN:
             return "?", QColor("#ffb74d")
-        if active:
-            return "\u2026", QColor("#90caf9")  # ellipsis: generating
-        takes = [t for t in project.takes_for(cue.id) if t.status is TakeStatus.READY]
-        if cue.chosen_take_id:
-            return f"\u2713{len(takes)}", QColor("#a5d6a7")  # check mark
-        if takes:
-            return str(len(takes)), QColor("#e0e0e0")
-        if jobs and jobs[-1].state is JobState.FAILED:
+        if status in (session_words.CHOSEN, session_words.TAKES_READY):
+            project = self.session.project
+            ready = sum(t.status is TakeStatus.READY for t in project.takes_for(cue.id))
+            if status == session_words.CHOSEN:
+                return f"\u2713{ready}", QColor("#a5d6a7")  # check mark
+            return str(ready), QColor("#e0e0e0")
+        if status == session_words.FAILED:
             return "!", QColor("#ef9a9a")
-        return "", TEXT
+        if status in (session_words.NO_TAKES, session_words.NEEDS_PROMPT):
+            return "", TEXT
+        return "\u2026", QColor("#90caf9")  # ellipsis: a job is running
 
     def _paint_cue(self, p: QPainter, cue: Cue, rect: QRectF, preview: bool = False) -> None:
         colour = QColor(cue.colour)
