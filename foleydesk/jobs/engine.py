@@ -703,11 +703,12 @@ class JobEngine:
     async def _fetch(self, output: Output, provider: Provider) -> Path:
         folder = self.project.takes_dir
         limit = self.settings.max_download_bytes
+        # Inline results can be tens of MB: decoded and written in a thread, not on the loop.
         if output.data is not None:
-            return save_data(output.data, folder, output.suffix, limit)
+            return await asyncio.to_thread(save_data, output.data, folder, output.suffix, limit)
         if output.url and output.url.startswith("data:"):
-            data, suffix = decode_data_uri(output.url)
-            return save_data(data, folder, suffix, limit)
+            data, suffix = await asyncio.to_thread(decode_data_uri, output.url)
+            return await asyncio.to_thread(save_data, data, folder, suffix, limit)
         if not output.url:
             raise ProviderError(f"{provider.name} finished but named no result.")
         return await download(
