@@ -16,18 +16,28 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import QMimeData, Qt, QUrl
+from PySide6.QtGui import QDrag
 from PySide6.QtWidgets import QWidget
 
 from foleydesk.errors import UserError
 from foleydesk.media.render import render_cue_clip, render_lane_stem
 from foleydesk.media.stems import safe_name
-from foleydesk.ui.takes_panel import start_file_drag
 
 if TYPE_CHECKING:
     from foleydesk.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 SYNC_RENDER_LIMIT = Fraction(8)  # seconds of audio rendered while the mouse waits
+
+
+def start_file_drag(widget: QWidget, path: str) -> None:
+    """Hand a file to the desktop (file manager, Premiere, Resolve) as a drag."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(path)])
+    drag = QDrag(widget)
+    drag.setMimeData(mime)
+    drag.exec(Qt.DropAction.CopyAction)
 
 
 def _rendered(

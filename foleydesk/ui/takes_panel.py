@@ -10,8 +10,7 @@ import datetime
 from fractions import Fraction
 from typing import Any
 
-from PySide6.QtCore import QMimeData, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDrag
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDoubleSpinBox,
@@ -307,12 +306,3 @@ class TakesPanel(QWidget):
         take = self.current_take()
         if take is not None and take.status is TakeStatus.READY and not self.audition_blocker:
             self.audition.emit(take.id)
-
-
-def start_file_drag(widget: QWidget, path: str) -> None:
-    """Hand a file to the desktop (file manager, Premiere, Resolve) as a drag."""
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(path)])
-    drag = QDrag(widget)
-    drag.setMimeData(mime)
-    drag.exec(Qt.DropAction.CopyAction)
