@@ -74,7 +74,7 @@ async def _measure(video: Path, seconds: float) -> dict[str, float]:
     loop = asyncio.get_running_loop()
     if window.jobs is not None:
         for cue in project.sorted_cues():
-            window.jobs.generate(cue.id, window.inspector)
+            window.jobs.generate(cue.id)
     if window.player is not None and window.player.ready:
         window.player.toggle()
     end = loop.time() + seconds
