@@ -38,6 +38,8 @@ from foleydesk.providers.hosted import (
     mmaudio_input,
 )
 from foleydesk.providers.http import error_text
+from foleydesk.secrets import get_key
+from foleydesk.settings import Settings
 
 PREDICT_PATH = "/predictions"
 HEALTH_PATH = "/health-check"  # Cog >= 0.7: {status: STARTING | READY | BUSY | SETUP_FAILED ...}
@@ -70,7 +72,7 @@ class SelfhostedProvider(HostedProvider):
         cancellable=True,
     )
 
-    def __init__(self, settings: Any, client: httpx.AsyncClient | None) -> None:
+    def __init__(self, settings: Settings, client: httpx.AsyncClient | None) -> None:
         super().__init__(settings, client)
         self._tasks: dict[str, asyncio.Task[TaskStatus]] = {}
 
@@ -79,8 +81,7 @@ class SelfhostedProvider(HostedProvider):
         return frozenset({host.lower()}) if host else frozenset()
 
     def key(self) -> str:
-        from foleydesk.secrets import get_key
-
+        """An optional bearer token, for a server that asks for one; no key is no error."""
         return get_key(self.id) or ""
 
     def auth_headers(self, key: str) -> dict[str, str]:
