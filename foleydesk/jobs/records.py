@@ -25,7 +25,6 @@ class RecordWriter:
     def __init__(self, project: Project) -> None:
         self.project = project
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="foleydesk-records")
-        self._last: Future[Any] | None = None
 
     def update(self, job_id: int, **changes: Any) -> tuple[Job, Future[Any]]:
         """The changed job (live at once) and the future of its write."""
@@ -33,14 +32,7 @@ class RecordWriter:
         job = dataclasses.replace(self.project.job(job_id), **changes)
         self.project.jobs[job_id] = job
         self.project.changed.emit(Change(Entity.JOB, job_id, Action.UPDATED))
-        future = self._pool.submit(self.project.store.update, "jobs", job)
-        self._last = future
-        return job, future
-
-    async def update_durably(self, job_id: int, **changes: Any) -> Job:
-        job, future = self.update(job_id, **changes)
-        await asyncio.wrap_future(future)
-        return job
+        return job, self._pool.submit(self.project.store.update, "jobs", job)
 
     async def add_take(self, take: Take, job_id: int, **job_changes: Any) -> Take:
         """Insert the take and point the job at it in one transaction on the writer thread,
@@ -67,7 +59,7 @@ class RecordWriter:
         if cue is not None and cue.chosen_take_id is None:
             self.project.cues[cue.id] = dataclasses.replace(cue, chosen_take_id=take_id)
             self.project.changed.emit(Change(Entity.CUE, cue.id, Action.UPDATED))
-            self._last = self._pool.submit(self._write_current_cue, cue.id)
+            self._pool.submit(self._write_current_cue, cue.id)
         return added
 
     def _write_current_cue(self, cue_id: int) -> None:
@@ -78,9 +70,8 @@ class RecordWriter:
             self.project.store.update("cues", cue)
 
     async def flush(self) -> None:
-        """Wait until every queued write is on disk."""
-        if self._last is not None:
-            await asyncio.wrap_future(self._pool.submit(lambda: None))
+        """Wait until every queued write is on disk (the one writer runs them in order)."""
+        await asyncio.wrap_future(self._pool.submit(lambda: None))
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
