@@ -1,8 +1,10 @@
 """The job engine: cue -> segment -> upload -> submit -> task id committed -> poll -> take.
 
 Pure asyncio on one shared httpx.AsyncClient, so the CLI drives it with asyncio.run and the app
-with its qasync loop. Every state change goes through Project.update_job (one SQLite commit each),
-so a crash at any point leaves a record that `resume()` can act on without submitting twice:
+with its qasync loop. Every state change is live at once and written in order by the record
+writer's thread (records.py); the submit mark and the task id are awaited onto disk before the
+next step, so a crash at any point leaves a record that `resume()` can act on without submitting
+twice:
 - a job with a task id is polled again;
 - a job caught mid-submit (the request may be on the wire) becomes "submission uncertain" and
   waits for the user (`resolve_uncertain`);
