@@ -1,22 +1,28 @@
-"""Export: the formats the export capability offers, a destination, progress and cancel.
+"""Export: everything `foleydesk export` offers, a destination, progress and cancel.
 
-Rendering runs in a worker thread; its progress comes back through the loop. The video needs
-the source file, so it is offered disabled (with the reason) when the source is missing.
+The dialog only fills an ExportRequest; `interchange.export.export_project` does the work in a
+worker thread, exactly as the CLI does, and its progress comes back through the loop. The video
+needs the source file, so it is offered disabled (with the reason) when the source is missing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import threading
+from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -27,16 +33,16 @@ from PySide6.QtWidgets import (
 )
 
 from foleydesk.errors import UserError
-from foleydesk.interchange.export import export_timeline
-from foleydesk.media.mux import mux_video
-from foleydesk.media.stems import StemExport, export_stems
+from foleydesk.interchange.export import ExportReport, ExportRequest, export_project
 from foleydesk.ui.compat import TaskKeeper
 from foleydesk.ui.session import ProjectSession
 
 log = logging.getLogger(__name__)
+
+# (request field, label, file suffix)
 TIMELINE_FORMATS = (
-    ("fcp7", "Premiere / Resolve: FCP7 XML (.xml)", ".xml"),
-    ("fcpxml", "Final Cut / Resolve: FCPXML (.fcpxml)", ".fcpxml"),
+    ("xml", "FCP7 XML for Premiere and Resolve (.xml)", ".xml"),
+    ("fcpxml", "FCPXML for Resolve and Final Cut (.fcpxml)", ".fcpxml"),
     ("edl", "CMX3600 EDL (.edl)", ".edl"),
     ("otio", "OpenTimelineIO (.otio)", ".otio"),
 )
@@ -52,42 +58,25 @@ class ExportDialog(QDialog):
         self.cancel_flag = threading.Event()
         self.running: asyncio.Task[None] | None = None
         self.setWindowTitle(self.tr("Export"))
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(600)
         layout = QVBoxLayout(self)
-        form = QFormLayout()
+
         dest_row = QHBoxLayout()
         self.dest = QLineEdit(str(session.project.exports_dir))
         browse = QPushButton(self.tr("Choose..."))
         browse.clicked.connect(self._browse)
         dest_row.addWidget(self.dest, 1)
         dest_row.addWidget(browse)
+        form = QFormLayout()
         form.addRow(self.tr("Folder"), dest_row)
         layout.addLayout(form)
 
-        self.stems = QCheckBox(
-            self.tr("Stems: one BWF per cue, one per lane, and the mix (at the source's timecode)")
-        )
-        self.stems.setChecked(True)
-        layout.addWidget(self.stems)
-        mux_reason = ""
-        if self.session.project.source_path is None:
-            mux_reason = self.tr("The source video was not found: relink it first.")
-        self.video = QCheckBox(self.tr("Video with the mix (source picture copied, no re-encode)"))
-        self._offer(self.video, mux_reason, False)
-        layout.addWidget(self.video)
-        row = QHBoxLayout()
-        self.timeline = QCheckBox(self.tr("Timeline for your NLE:"))
-        self.timeline.setChecked(True)
-        self.timeline_format = QComboBox()
-        for key, text, _suffix in TIMELINE_FORMATS:
-            self.timeline_format.addItem(text, key)
-        row.addWidget(self.timeline)
-        row.addWidget(self.timeline_format, 1)
-        layout.addLayout(row)
+        layout.addWidget(self._stems_group())
+        layout.addWidget(self._video_group())
+        layout.addWidget(self._timeline_group())
 
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
-        self.progress.setValue(0)
         layout.addWidget(self.progress)
         self.status = QLabel("")
         self.status.setWordWrap(True)
@@ -104,12 +93,95 @@ class ExportDialog(QDialog):
         self.close_button.clicked.connect(self._close_or_cancel)
         self.export_button.clicked.connect(self._start)
 
-    def _offer(self, box: QCheckBox, reason: str, default: bool) -> None:
-        box.setEnabled(not reason)
-        box.setChecked(default and not reason)
-        box.setToolTip(reason)
-        if reason:
-            box.setText(box.text() + "  \u2014  " + self.tr("not available"))
+    # -- the three groups --
+
+    def _stems_group(self) -> QGroupBox:
+        self.stems = QGroupBox(
+            self.tr("Stems: one BWF per cue, one per lane and the mix, at the source's timecode")
+        )
+        self.stems.setCheckable(True)
+        self.stems.setChecked(True)
+        row = QHBoxLayout(self.stems)
+        self.float_stems = QCheckBox(self.tr("32-bit float (else 24-bit)"))
+        self.handles = QDoubleSpinBox()
+        self.handles.setRange(0.0, 10.0)
+        self.handles.setSingleStep(0.5)
+        self.handles.setSuffix(self.tr(" s handles"))
+        self.handles.setToolTip(
+            self.tr("Extra audio before and after each cue, where the take has it")
+        )
+        row.addWidget(self.float_stems)
+        row.addWidget(self.handles)
+        row.addStretch(1)
+        return self.stems
+
+    def _video_group(self) -> QGroupBox:
+        self.video = QGroupBox(self.tr("Video: the source picture copied, no re-encode"))
+        self.video.setCheckable(True)
+        self.video.setChecked(False)
+        row = QHBoxLayout(self.video)
+        self.video_container = QComboBox()
+        self.video_container.addItem(self.tr("MOV with PCM audio"), ".mov")
+        self.video_container.addItem(self.tr("MP4 with AAC audio"), ".mp4")
+        self.audio_mode = QComboBox()
+        self.audio_mode.addItem(self.tr("the mix as one track"), "mix")
+        self.audio_mode.addItem(self.tr("separate tracks (original, lanes, mix)"), "tracks")
+        self.include_original = QCheckBox(self.tr("production audio"))
+        self.include_original.setChecked(True)
+        for widget in (self.video_container, self.audio_mode, self.include_original):
+            row.addWidget(widget)
+        if self.session.project.source_path is None:
+            reason = self.tr("The source video was not found: relink it first.")
+            self.video.setEnabled(False)
+            self.video.setToolTip(reason)
+            self.video.setTitle(self.video.title() + "  \u2014  " + self.tr("not available"))
+        return self.video
+
+    def _timeline_group(self) -> QGroupBox:
+        self.timeline = QGroupBox(self.tr("Timelines for your NLE (they reference the stems)"))
+        self.timeline.setCheckable(True)
+        self.timeline.setChecked(True)
+        column = QVBoxLayout(self.timeline)
+        self.timeline_formats: dict[str, QCheckBox] = {}
+        for field, text, _suffix in TIMELINE_FORMATS:
+            box = QCheckBox(self.tr(text))
+            box.setChecked(field == "xml")
+            self.timeline_formats[field] = box
+            column.addWidget(box)
+        options = QHBoxLayout()
+        self.start_at_hour = QCheckBox(
+            self.tr("Sequence starts at 01:00:00:00 (Resolve's default)")
+        )
+        self.relative_paths = QCheckBox(self.tr("Relative paths (OTIO)"))
+        options.addWidget(self.start_at_hour)
+        options.addWidget(self.relative_paths)
+        options.addStretch(1)
+        column.addLayout(options)
+        return self.timeline
+
+    # -- running --
+
+    def request_for(self, folder: Path) -> ExportRequest:
+        """What the ticked boxes ask for, as the CLI would say it."""
+        project = self.session.project
+        handles = Fraction(repr(self.handles.value())) * project.source.frame_rate
+        fields: dict[str, Any] = {
+            "stems_dir": folder / "stems" if self.stems.isChecked() else None,
+            "subtype": "float32" if self.float_stems.isChecked() else "pcm24",
+            "handle_frames": math.ceil(handles),
+            "start_at_hour": self.start_at_hour.isChecked(),
+            "relative_paths": self.relative_paths.isChecked(),
+        }
+        if self.video.isChecked() and self.video.isEnabled():
+            suffix = str(self.video_container.currentData())
+            fields["video"] = folder / f"{project.name} with foley{suffix}"
+            fields["audio_mode"] = "tracks" if self.audio_mode.currentData() == "tracks" else "mix"
+            fields["include_original"] = self.include_original.isChecked()
+        if self.timeline.isChecked():
+            for field, _text, suffix in TIMELINE_FORMATS:
+                if self.timeline_formats[field].isChecked():
+                    fields[field] = folder / f"{project.name}{suffix}"
+        return ExportRequest(**fields)
 
     def _browse(self) -> None:
         dialog = QFileDialog(self, self.tr("Export to folder"), self.dest.text())
@@ -127,51 +199,34 @@ class ExportDialog(QDialog):
     def _start(self) -> None:
         if self.running is not None and not self.running.done():
             return
-        if not (self.stems.isChecked() or self.video.isChecked() or self.timeline.isChecked()):
+        request = self.request_for(Path(self.dest.text()).expanduser())
+        try:
+            request.validate()
+        except UserError:
             self.status.setText(self.tr("Choose at least one thing to export."))
             return
         self.cancel_flag.clear()
         self.export_button.setEnabled(False)
         self.close_button.setText(self.tr("Cancel"))
-        self.running = self.tasks.spawn(self._run(Path(self.dest.text()).expanduser()), "export")
+        self.running = self.tasks.spawn(self._run(request), "export")
 
-    async def _run(self, folder: Path) -> None:
+    async def _run(self, request: ExportRequest) -> None:
         loop = asyncio.get_running_loop()
         project = self.session.project
 
         def progress(fraction: float) -> None:
             loop.call_soon_threadsafe(self.progress.setValue, int(fraction * 1000))
 
-        written: list[str] = []
+        self.status.setText(self.tr("Exporting..."))
         try:
-            stems_result: StemExport | None = None
-            if self.stems.isChecked() or self.timeline.isChecked():
-                self.status.setText(self.tr("Rendering stems..."))
-                stems_result = await loop.run_in_executor(
-                    None,
-                    lambda: export_stems(
-                        project, folder / "stems", None, progress, self.cancel_flag
-                    ),
-                )
-                written.append(str(folder / "stems"))
-            if self.video.isChecked():
-                video_out = folder / f"{project.name} with foley.mp4"
-                self.status.setText(self.tr("Writing the video..."))
-                await loop.run_in_executor(
-                    None,
-                    lambda: mux_video(project, video_out, "mix", True, progress, self.cancel_flag),
-                )
-                written.append(str(video_out))
-            if self.timeline.isChecked():
-                key = str(self.timeline_format.currentData())
-                suffix = next(s for k, _t, s in TIMELINE_FORMATS if k == key)
-                timeline_out = folder / f"{project.name}{suffix}"
-                await loop.run_in_executor(
-                    None, lambda: export_timeline(project, timeline_out, key, stems_result)
-                )
-                written.append(str(timeline_out))
+            report: ExportReport = await loop.run_in_executor(
+                None, lambda: export_project(project, request, progress, self.cancel_flag)
+            )
             self.progress.setValue(1000)
-            self.status.setText(self.tr("Done:\n") + "\n".join(written))
+            lines = [str(path) for path in report.files]
+            if report.reused:
+                lines.append(self.tr("{0} stems already up to date").format(len(report.reused)))
+            self.status.setText(self.tr("Done:\n") + "\n".join(lines))
         except UserError as exc:
             self.status.setText(f"{exc.message} {exc.hint}".strip())
         except Exception as exc:
