@@ -7,6 +7,7 @@ carry it. Keys never touch the project file or settings.json.
 from __future__ import annotations
 
 import os
+import time
 
 from foleydesk.errors import UserError
 from foleydesk.logs import register_secret
@@ -38,6 +39,16 @@ def _backend_usable() -> bool:
     return not isinstance(keyring.get_keyring(), fail.Keyring)
 
 
+# A keyring read is a DBus round trip on Linux (a Keychain call on macOS); the inspector asks
+# on every refresh. Answers are kept briefly, so a key set in another terminal shows up soon.
+KEYRING_CACHE_SECONDS = 5.0
+_keyring_cache: dict[str, tuple[float, str]] = {}
+
+
+def forget_cached_keys() -> None:
+    _keyring_cache.clear()
+
+
 def get_key(provider_id: str) -> str | None:
     """The provider's key: the env override first, then the keyring; None when there is none.
 
@@ -45,18 +56,28 @@ def get_key(provider_id: str) -> str | None:
     """
     value = os.environ.get(env_name(provider_id), "").strip()
     if not value:
-        try:
-            import keyring
-
-            if not _backend_usable():
-                return None
-            value = (keyring.get_password(SERVICE, provider_id) or "").strip()
-        except Exception:  # a broken backend must not stop the app; the UI offers the env var
-            return None
+        cached = _keyring_cache.get(provider_id)
+        if cached is not None and time.monotonic() - cached[0] < KEYRING_CACHE_SECONDS:
+            value = cached[1]
+        else:
+            value = _read_keyring(provider_id)
+            _keyring_cache[provider_id] = (time.monotonic(), value)
     if not value:
         return None
     register_secret(value)
     return value
+
+
+def _read_keyring(provider_id: str) -> str:
+    """The stored key, or "" when there is none or no usable keyring."""
+    try:
+        import keyring
+
+        if not _backend_usable():
+            return ""
+        return (keyring.get_password(SERVICE, provider_id) or "").strip()
+    except Exception:  # a broken backend must not stop the app; the UI offers the env var
+        return ""
 
 
 def has_key(provider_id: str) -> bool:
@@ -79,6 +100,7 @@ def set_key(provider_id: str, value: str) -> None:
     register_secret(value)
     import keyring
 
+    _keyring_cache.pop(provider_id, None)
     try:
         if not _backend_usable():
             raise RuntimeError("no keyring backend")
@@ -92,6 +114,7 @@ def delete_key(provider_id: str) -> bool:
     import keyring
     from keyring.errors import PasswordDeleteError
 
+    _keyring_cache.pop(provider_id, None)
     try:
         if not _backend_usable():
             raise RuntimeError("no keyring backend")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 _ISOLATED = Path(tempfile.mkdtemp(prefix="foleydesk-tests-"))
 for _name, _sub in (
@@ -16,3 +19,13 @@ for _name, _sub in (
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Loopback test traffic must never go through a proxy from the environment.
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost,::1"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_key_cache() -> Iterator[None]:
+    """Keys are cached for a few seconds in-process; tests swap keyrings and env vars freely."""
+    from foleydesk.secrets import forget_cached_keys
+
+    forget_cached_keys()
+    yield
+    forget_cached_keys()

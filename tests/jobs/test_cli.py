@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -188,10 +189,22 @@ def test_providers_lists_every_host_with_limits_and_key_state(
     assert code == 0 and "$0.05/s" in out
 
 
+@pytest.fixture
+def no_keyring() -> Iterator[None]:
+    """Headless Linux with no Secret Service. The backend is set itself: PYTHON_KEYRING_BACKEND
+    only counts before keyring first picks one, which an earlier test may already have done."""
+    import keyring
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)
+
+
 def test_keys_without_a_keyring_say_how_to_fix_it(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, no_keyring: None
 ) -> None:
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     monkeypatch.setattr(sys, "stdin", open(os.devnull))  # noqa: SIM115
     code, _, err = run(capsys, "keys", "set", "piapi")
     assert code == 2 and "The key is empty" in err
