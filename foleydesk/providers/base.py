@@ -107,6 +107,7 @@ class Capabilities:
     cancellable: bool = False
     first_poll_seconds: float | None = None  # local providers answer fast: poll sooner
     terms_url: str = ""
+    mask_away_clip: bool = False  # the host takes MMAudio's mask_away_clip switch
     sample_rate: int = 44_100
 
 

@@ -69,6 +69,7 @@ class WavespeedProvider(HostedProvider):
     create_path, task_path, task_id_paths, status_words = CREATE_PATH, TASK_PATH, TASK_ID, WORDS
     capabilities = Capabilities(
         kinds=(CueKind.FOLEY,),
+        mask_away_clip=True,
         max_duration=Fraction(30),
         max_prompt=1000,
         max_negative=500,

@@ -41,7 +41,6 @@ from foleydesk.ui import providers as provider_list
 from foleydesk.ui.session import ProjectSession
 
 log = logging.getLogger(__name__)
-MASK_PROVIDERS = ("wavespeed", "fal")
 
 
 class CommitTextEdit(QPlainTextEdit):
@@ -290,7 +289,7 @@ class CueInspector(QWidget):
         self.random_seed.setChecked(seed is None)
         self.seed_spin.setEnabled(seed is not None)
         self.seed_spin.setValue(int(seed) if seed is not None else 0)
-        mask_ok = provider is not None and provider.id in MASK_PROVIDERS
+        mask_ok = provider is not None and provider.capabilities.mask_away_clip
         self.mask_check.setEnabled(mask_ok)
         self.mask_check.setToolTip("" if mask_ok else self.tr("This host has no mask_away_clip."))
         self.mask_check.setChecked(bool(cue.params.get("mask_away_clip", False)) and mask_ok)
