@@ -82,6 +82,7 @@ class Project:
         self.jobs: dict[int, Job] = {r.id: r for r in store.load_all("jobs")}
         self.markers: dict[int, Marker] = {r.id: r for r in store.load_all("markers")}
         self.source_path: Path | None = self._locate_source()
+        self._transaction_depth = 0
 
     # -- life --
 
@@ -205,9 +206,56 @@ class Project:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Group several edits into one commit (one undo step in the UI)."""
-        with self.store.transaction():
-            yield
+        """Group several edits into one commit (one undo step in the UI). If any of them fails,
+        the file rolls back and so do the records in memory, so a later edit cannot write a
+        rolled-back change to the file; views hear about each record put back."""
+        if self._transaction_depth:
+            self._transaction_depth += 1
+            try:
+                with self.store.transaction():
+                    yield
+            finally:
+                self._transaction_depth -= 1
+            return
+        saved = self._records_snapshot()
+        self._transaction_depth = 1
+        try:
+            with self.store.transaction():
+                yield
+        except BaseException:
+            self._put_back(saved)
+            raise
+        finally:
+            self._transaction_depth = 0
+
+    def _bags(self) -> dict[Entity, dict[int, Any]]:
+        return {
+            Entity.LANE: self.lanes,
+            Entity.CUE: self.cues,
+            Entity.TAKE: self.takes,
+            Entity.JOB: self.jobs,
+            Entity.MARKER: self.markers,
+        }
+
+    def _records_snapshot(self) -> dict[Entity, dict[int, Any]]:
+        # Records are replaced on edit, never changed in place: copying the dicts is enough.
+        return {entity: dict(bag) for entity, bag in self._bags().items()}
+
+    def _put_back(self, saved: dict[Entity, dict[int, Any]]) -> None:
+        changes: list[Change] = []
+        for entity, bag in self._bags().items():
+            before = saved[entity]
+            for record_id in bag.keys() | before.keys():
+                if record_id not in before:
+                    changes.append(Change(entity, record_id, Action.REMOVED))
+                elif record_id not in bag:
+                    changes.append(Change(entity, record_id, Action.ADDED))
+                elif bag[record_id] is not before[record_id]:
+                    changes.append(Change(entity, record_id, Action.UPDATED))
+            bag.clear()
+            bag.update(before)
+        for change in changes:
+            self.changed.emit(change)
 
     # -- generic record handling --
 

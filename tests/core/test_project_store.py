@@ -264,3 +264,25 @@ def test_a_record_written_by_another_process_is_read_fresh(make_project: MakePro
     fresh = project.store.load_one("jobs", job.id)
     assert fresh is not None and fresh.state is JobState.CANCELLED  # ...the file is
     assert project.store.load_one("jobs", 999) is None
+
+
+def test_failed_grouped_edit_rolls_back_memory_too(make_project: MakeProject) -> None:
+    project = make_project()
+    cue = _cue(project, 0, 25, prompt="before")
+    seen: list[Change] = []
+    project.changed.connect(seen.append)
+    with pytest.raises(UserError), project.transaction():
+        project.update_cue(cue.id, prompt="after")
+        project.add_marker(Marker(0, 5, "gone"))
+        project.update_cue(999, prompt="x")  # fails: the whole group is undone
+    assert project.cue(cue.id).prompt == "before"
+    assert project.markers == {}
+    # a later edit must not write the rolled-back prompt to the file
+    project.update_cue(cue.id, label="door")
+    again = Project.open(project.path)
+    assert (again.cue(cue.id).prompt, again.cue(cue.id).label) == ("before", "door")
+    assert again.markers == {}
+    put_back = [(c.entity, c.action) for c in seen[2:4]]
+    assert sorted(put_back) == sorted(
+        [(Entity.CUE, Action.UPDATED), (Entity.MARKER, Action.REMOVED)]
+    )
