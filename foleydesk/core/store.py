@@ -65,8 +65,47 @@ def _schema_v1() -> list[str]:
     return statements
 
 
-# version reached -> statements that bring the previous version there.
-MIGRATIONS: dict[int, Callable[[], list[str]]] = {1: _schema_v1}
+def _column_default(field: dataclasses.Field[Any]) -> str:
+    """The SQL literal of a field's default, so rows written before the field existed read it."""
+    if field.default is not dataclasses.MISSING:
+        value = _encode(field.default)
+    elif field.default_factory is not dataclasses.MISSING:
+        value = _encode(field.default_factory())
+    else:
+        return "NULL"
+    if value is None:
+        return "NULL"
+    if isinstance(value, int | float):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def add_missing_columns(db: sqlite3.Connection) -> None:
+    """Add a column (with the field's default) for every model field a table lacks.
+
+    New fields on the model dataclasses need nothing else: bump SCHEMA_VERSION and map the new
+    version to this in MIGRATIONS. It is idempotent, so a version that adds nothing is harmless.
+    """
+    for table, cls in TABLES.items():
+        present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        hints = get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            if f.name not in present:
+                db.execute(
+                    f"ALTER TABLE {table} ADD COLUMN {f.name} {_sql_type(hints[f.name])} "
+                    f"DEFAULT {_column_default(f)}"
+                )
+
+
+def _create_v1(db: sqlite3.Connection) -> None:
+    for statement in _schema_v1():
+        db.execute(statement)
+
+
+# version reached -> the step that brings the previous version there (it runs inside the opening
+# transaction). Append; never edit a released step. A version that only adds model fields maps
+# to add_missing_columns; one that adds a table adds its own step.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _create_v1}
 
 
 def _encode(value: Any) -> Any:
@@ -210,8 +249,7 @@ class ProjectStore:
 
     def _migrate(self, from_version: int) -> None:
         for version in range(from_version + 1, SCHEMA_VERSION + 1):
-            for statement in MIGRATIONS[version]():
-                self._db.execute(statement)
+            MIGRATIONS[version](self._db)
             self._db.execute(f"PRAGMA user_version = {version}")
 
     def close(self) -> None:

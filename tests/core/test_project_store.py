@@ -24,7 +24,7 @@ from foleydesk.core.commands import (
 from foleydesk.core.events import Action, Change, Entity
 from foleydesk.core.model import Cue, CueKind, Job, JobState, LaneKind, Marker, Take, TakeStatus
 from foleydesk.core.project import Project
-from foleydesk.core.store import SCHEMA_VERSION
+from foleydesk.core.store import SCHEMA_VERSION, ProjectStore
 from foleydesk.errors import UserError
 from tests.core.conftest import MakeProject
 
@@ -286,3 +286,26 @@ def test_failed_grouped_edit_rolls_back_memory_too(make_project: MakeProject) ->
     assert sorted(put_back) == sorted(
         [(Entity.CUE, Action.UPDATED), (Entity.MARKER, Action.REMOVED)]
     )
+
+
+def test_a_field_added_to_the_model_reaches_an_old_file_with_its_default(tmp_path: Path) -> None:
+    """add_missing_columns gives rows written before a field existed the field's default."""
+    from foleydesk.core.model import Lane
+    from foleydesk.core.store import add_missing_columns
+
+    path = tmp_path / "old.foleydesk"
+    store = ProjectStore.create(path)
+    store.insert("lanes", Lane(id=0, kind=LaneKind.FOLEY, name="Old lane", position=0))
+    store.close()
+    db = sqlite3.connect(path)
+    db.execute("ALTER TABLE lanes DROP COLUMN gain_db")
+    db.execute("ALTER TABLE lanes DROP COLUMN solo")
+    add_missing_columns(db)
+    add_missing_columns(db)  # idempotent
+    db.commit()
+    db.close()
+    reopened = ProjectStore.open(path)
+    (lane,) = reopened.load_all("lanes")
+    reopened.close()
+    assert lane.name == "Old lane"
+    assert lane.gain_db == 0.0 and lane.solo is False
