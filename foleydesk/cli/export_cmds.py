@@ -10,6 +10,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from foleydesk.cli.loudness_flags import add_loudness_flags, loudness_plan, print_loudness_summary
 from foleydesk.cli.output import add_json_flag, print_json
 from foleydesk.errors import UserError
 
@@ -55,6 +56,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         action="store_true",
         help="OTIO media paths relative to the .otio file (to move the folder elsewhere)",
     )
+    add_loudness_flags(p)
     add_json_flag(p)
     p.set_defaults(func=cmd_export)
 
@@ -106,6 +108,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             handle_frames=handle_frames,
             start_at_hour=args.start_at_hour,
             relative_paths=args.relative_paths,
+            loudness=loudness_plan(args),
+            loudness_report=args.loudness_report,
         )
         meter = _Meter()
         cancel = threading.Event()
@@ -119,6 +123,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                 {
                     "written": [str(p) for p in report.files],
                     "unchanged": [str(p) for p in report.reused],
+                    "loudness": stems.loudness_rows() if stems else [],
                     "clips": {
                         str(cue_id): {
                             "file": str(f.path),
@@ -133,6 +138,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             return 0
         for path in report.files:
             print(f"wrote      {path}")
+        if stems is not None:
+            print_loudness_summary(stems)
         for path in report.reused:
             print(f"unchanged  {path}")
         if stems is not None and not stems.clips:

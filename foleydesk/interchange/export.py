@@ -24,6 +24,7 @@ from foleydesk.media.atomic import atomic_output
 from foleydesk.media.bwf import Subtype
 from foleydesk.media.mux import AudioMode, container_for, mux_video
 from foleydesk.media.render import Progress, check_cancel
+from foleydesk.media.stem_loudness import LoudnessPlan, write_report
 from foleydesk.media.stems import StemExport, StemOptions, export_stems
 
 
@@ -41,12 +42,19 @@ class ExportRequest:
     handle_frames: int = 0
     start_at_hour: bool = False  # sequence at 01:00:00:00 instead of the source's timecode
     relative_paths: bool = False  # OTIO media paths relative to the .otio file
+    loudness: LoudnessPlan = field(default_factory=LoudnessPlan)
+    loudness_report: Path | None = None  # a copy of the report anywhere (.json/.csv/both)
 
     @property
     def wants_timeline(self) -> bool:
         return any(p is not None for p in (self.xml, self.fcpxml, self.edl, self.otio))
 
     def validate(self) -> None:
+        if self.loudness_report is not None and not (self.stems_dir or self.wants_timeline):
+            raise UserError(
+                "A loudness report measures the stems, and none are exported.",
+                "Add --stems DIR (or a timeline, which writes stems too).",
+            )
         if not (self.stems_dir or self.video or self.wants_timeline):
             raise UserError(
                 "Nothing to export.",
@@ -173,10 +181,14 @@ def export_project(
             subtype=request.subtype,
             handle_frames=request.handle_frames,
             include_original_in_mix=request.include_original,
+            loudness=request.loudness,
         )
         report.stems = export_stems(project, stems_dir, options, stem_progress, cancel)
         report.files.extend(report.stems.written)
         report.reused.extend(report.stems.reused)
+        if request.loudness_report is not None:
+            rows = report.stems.loudness_rows()
+            report.files.extend(write_report(rows, request.loudness_report))
 
     video_progress = stages.step()
     if request.video is not None:

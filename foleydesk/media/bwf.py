@@ -12,7 +12,7 @@ import os
 import struct
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
@@ -41,6 +41,40 @@ def time_reference_for(timecode_frames: int, rate: Fraction, sample_rate: int = 
     return time_to_sample(frame_to_time(timecode_frames, rate), sample_rate)
 
 
+_UMID_LABEL = bytes.fromhex("060A2B340101010501010220")  # SMPTE 330M: audio, UUID method
+LOUDNESS_UNSET = 0x7FFF  # EBU Tech 3285: a loudness field that was not measured
+
+
+@dataclass(frozen=True)
+class BwfMeta:
+    """What a stem says about itself beyond timing: bext Description (label and prompt, the
+    first 64 characters a summary), iXML PROJECT, NOTE (prompt, model@host, seed) and names."""
+
+    description: str = ""
+    project: str = ""
+    note: str = ""
+    track_names: tuple[str, ...] = ()
+    coding_history: str = ""
+
+
+def basic_umid() -> bytes:
+    """A basic SMPTE 330M UMID (32 bytes; the extended half zero, as bext allows): the universal
+    label, length 0x13, instance 0 (an original), a random UUID as the material number."""
+    return _UMID_LABEL + bytes([0x13, 0, 0, 0]) + uuid.uuid4().bytes
+
+
+def originator_reference() -> str:
+    """Unique per file (32 characters): `FD` and a random UUID's hex."""
+    return "FD" + uuid.uuid4().hex[:30].upper()
+
+
+def loudness_field(value: float | None) -> int:
+    """A bext v2 loudness field: the value x 100 as a signed 16-bit number, or the unset mark."""
+    if value is None:
+        return LOUDNESS_UNSET
+    return max(-32768, min(32766, round(value * 100)))
+
+
 @dataclass(frozen=True)
 class BwfInfo:
     """What a BWF file says about itself (read back by tests and by re-export checks)."""
@@ -54,6 +88,13 @@ class BwfInfo:
     description: str
     timecode_rate: Fraction | None
     timecode_flag: str | None
+    originator: str = ""
+    originator_reference: str = ""
+    umid: bytes = b""
+    version: int = 0
+    loudness: tuple[float | None, ...] = ()  # integrated, range, true peak, max M, max S
+    coding_history: str = ""
+    ixml: dict[str, str] = field(default_factory=dict)  # a few iXML fields by path
 
 
 def _ixml(
@@ -63,11 +104,14 @@ def _ixml(
     drop_frame: bool,
     channels: int,
     bits: int,
-    project: str,
+    meta: BwfMeta,
+    file_id: str,
 ) -> bytes:
     root = ElementTree.Element("BWFXML")
     ElementTree.SubElement(root, "IXML_VERSION").text = "2.10"
-    ElementTree.SubElement(root, "PROJECT").text = project
+    ElementTree.SubElement(root, "PROJECT").text = meta.project
+    ElementTree.SubElement(root, "FILE_UID").text = file_id
+    ElementTree.SubElement(root, "NOTE").text = meta.note
     speed = ElementTree.SubElement(root, "SPEED")
     rate_text = f"{timecode_rate.numerator}/{timecode_rate.denominator}"
     for tag, text in (
@@ -90,33 +134,33 @@ def _ixml(
         ElementTree.SubElement(track, "CHANNEL_INDEX").text = str(index + 1)
         ElementTree.SubElement(track, "INTERLEAVE_INDEX").text = str(index + 1)
         name = ("L", "R")[index] if channels == 2 else f"Ch{index + 1}"
+        if index < len(meta.track_names):
+            name = meta.track_names[index]
         ElementTree.SubElement(track, "NAME").text = name
     body: bytes = ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
     return body
 
 
-def _bext(description: str, time_reference: int, originator_reference: str) -> bytes:
+def _bext(
+    description: str, time_reference: int, reference: str, umid: bytes, history: str
+) -> bytes:
     now = time.localtime()
     fixed = struct.pack(
-        "<256s32s32s10s8sIIH64s5H180s",
+        "<256s32s32s10s8sIIH64s5h180s",
         description.encode("ascii", "replace")[:256],
         b"FoleyDesk",
-        originator_reference.encode("ascii", "replace")[:32],
+        reference.encode("ascii", "replace")[:32],
         time.strftime("%Y-%m-%d", now).encode(),
         time.strftime("%H:%M:%S", now).encode(),
         time_reference & 0xFFFFFFFF,
         time_reference >> 32,
         2,
-        b"",
-        0x7FFF,  # loudness fields: 0x7FFF means "not measured" (EBU Tech 3285)
-        0x7FFF,
-        0x7FFF,
-        0x7FFF,
-        0x7FFF,
+        umid,
+        *(LOUDNESS_UNSET,) * 5,  # filled in once measured (write_bext_loudness)
         b"",
     )
     assert len(fixed) == _BEXT_FIXED
-    return fixed + b"A=PCM,F=48000,T=FoleyDesk\r\n\x00"
+    return fixed + history.encode("ascii", "replace") + b"\x00"
 
 
 def _chunk(tag: bytes, body: bytes) -> bytes:
@@ -138,6 +182,7 @@ class BwfWriter:
         drop_frame: bool,
         subtype: Subtype = "pcm24",
         description: str = "",
+        meta: BwfMeta | None = None,
     ) -> None:
         if drop_frame:
             TimecodeFormat(timecode_rate, True)  # raises for a rate without drop-frame
@@ -170,7 +215,17 @@ class BwfWriter:
             header += _chunk(b"fact", struct.pack("<I", 0))
         else:
             self._fact_offset = 0
-        header += _chunk(b"bext", _bext(description, time_reference, self.path.stem))
+        meta = meta or BwfMeta(description=description, project=self.path.stem)
+        self.reference = originator_reference()
+        kind = "PCM" if subtype == "pcm24" else "FLOAT"
+        mode = "stereo" if channels == 2 else "mono"
+        history = meta.coding_history or (
+            f"A={kind},F={sample_rate},W={bits},M={mode},T=FoleyDesk\r\n"
+        )
+        bext = _bext(
+            meta.description or description, time_reference, self.reference, basic_umid(), history
+        )
+        header += _chunk(b"bext", bext)
         header += _chunk(
             b"iXML",
             _ixml(
@@ -180,7 +235,8 @@ class BwfWriter:
                 drop_frame,
                 channels,
                 bits,
-                self.path.stem,
+                meta,
+                self.reference,
             ),
         )
         self._fh.write(b"RIFF" + struct.pack("<I", 0) + header + b"data" + struct.pack("<I", 0))
@@ -259,6 +315,7 @@ def write_bwf(
     drop_frame: bool,
     subtype: Subtype = "pcm24",
     description: str = "",
+    meta: BwfMeta | None = None,
 ) -> Path:
     """Write a whole (n, channels) float array as one BWF file (atomically)."""
     block = np.asarray(samples, dtype=np.float32)
@@ -273,6 +330,7 @@ def write_bwf(
         drop_frame,
         subtype,
         description,
+        meta,
     ) as writer:
         writer.write(block)
     return Path(path)
@@ -310,19 +368,36 @@ def read_bwf_info(path: Path) -> BwfInfo:
         fmt_tag, channels, rate, _, block_align, bits = struct.unpack("<HHIIHH", body(b"fmt ")[:16])
         frames = chunks[b"data"][1] // block_align if block_align else 0
         time_reference = 0
-        description = ""
+        description = originator = reference = history = ""
+        umid = b""
+        version = 0
+        loudness: tuple[float | None, ...] = ()
         if b"bext" in chunks:
             bext = body(b"bext")
-            description = bext[:256].split(b"\x00", 1)[0].decode("ascii", "replace")
-            low, high = struct.unpack("<II", bext[338:346])
+
+            def text(lo: int, hi: int) -> str:
+                return bext[lo:hi].split(b"\x00", 1)[0].decode("ascii", "replace")
+
+            description, originator, reference = text(0, 256), text(256, 288), text(288, 320)
+            low, high, version = struct.unpack("<IIH", bext[338:348])
             time_reference = (high << 32) | low
+            umid = bext[348:412]
+            if version >= 2 and len(bext) >= 422:
+                raw = struct.unpack("<5h", bext[412:422])
+                loudness = tuple(None if v == LOUDNESS_UNSET else v / 100 for v in raw)
+            history = bext[_BEXT_FIXED:].split(b"\x00", 1)[0].decode("ascii", "replace")
         tc_rate: Fraction | None = None
         tc_flag: str | None = None
+        ixml: dict[str, str] = {}
         if b"iXML" in chunks:
             root = ElementTree.fromstring(body(b"iXML").rstrip(b"\x00"))
             rate_text = root.findtext("SPEED/TIMECODE_RATE")
             tc_rate = Fraction(rate_text) if rate_text else None
             tc_flag = root.findtext("SPEED/TIMECODE_FLAG")
+            for key in ("PROJECT", "NOTE", "FILE_UID", "SPEED/MASTER_SPEED"):
+                ixml[key] = root.findtext(key) or ""
+            names = [t.findtext("NAME") or "" for t in root.findall("TRACK_LIST/TRACK")]
+            ixml["TRACK_NAMES"] = "|".join(names)
     return BwfInfo(
         sample_rate=rate,
         channels=channels,
@@ -333,7 +408,40 @@ def read_bwf_info(path: Path) -> BwfInfo:
         description=description,
         timecode_rate=tc_rate,
         timecode_flag=tc_flag,
+        originator=originator,
+        originator_reference=reference,
+        umid=umid,
+        version=version,
+        loudness=loudness,
+        coding_history=history,
+        ixml=ixml,
     )
+
+
+def data_chunk(path: Path) -> tuple[int, int]:
+    """Offset and size in bytes of the sample data."""
+    chunks = _chunks(path)
+    if b"data" not in chunks:
+        raise MediaError(f"{Path(path).name} is an incomplete WAV file.", "Export it again.")
+    return chunks[b"data"]
+
+
+def write_bext_loudness(
+    path: Path,
+    integrated: float | None,
+    loudness_range: float | None,
+    true_peak: float | None,
+    max_momentary: float | None,
+    max_short_term: float | None,
+) -> None:
+    """Fill the bext version 2 loudness fields in place (the file's size does not change)."""
+    chunks = _chunks(path)
+    if b"bext" not in chunks or chunks[b"bext"][1] < _BEXT_FIXED:
+        raise MediaError(f"{Path(path).name} has no version 2 bext chunk.", "Export it again.")
+    values = (integrated, loudness_range, true_peak, max_momentary, max_short_term)
+    with open(path, "r+b") as fh:
+        fh.seek(chunks[b"bext"][0] + 412)
+        fh.write(struct.pack("<5h", *(loudness_field(v) for v in values)))
 
 
 def read_bwf_time_reference(path: Path) -> int:

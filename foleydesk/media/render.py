@@ -19,12 +19,13 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from foleydesk.core.credits import sound_note
 from foleydesk.core.model import Cue, Lane, Take, TakeStatus
 from foleydesk.core.project import Project
 from foleydesk.core.timebase import PROJECT_SAMPLE_RATE, frame_to_time, time_to_sample
 from foleydesk.errors import UserError
 from foleydesk.media.audio import AudioReader
-from foleydesk.media.bwf import BwfWriter, Subtype, time_reference_for
+from foleydesk.media.bwf import BwfMeta, BwfWriter, Subtype, time_reference_for
 from foleydesk.media.probe import MediaError
 from foleydesk.media.takes import read_wav
 
@@ -250,7 +251,7 @@ def _write_range(
     start_frame: int,
     end_frame: int,
     subtype: Subtype,
-    description: str,
+    meta: BwfMeta,
     progress: Progress | None,
     cancel: threading.Event | None,
 ) -> RenderedFile:
@@ -269,7 +270,8 @@ def _write_range(
         source.frame_rate,
         source.drop_frame,
         subtype,
-        description,
+        meta.description,
+        meta,
     ) as writer:
         done = 0
         while done < total:
@@ -328,7 +330,12 @@ def render_cue_clip(
             start,
             end,
             subtype,
-            f"{cue.display_name()}: {cue.prompt}"[:256],
+            BwfMeta(
+                description=f"{cue.display_name()}: {cue.prompt}"[:256],
+                project=project.name,
+                note=sound_note(cue, placement.take),
+                track_names=(f"{cue.display_name()} L", f"{cue.display_name()} R"),
+            ),
             progress,
             cancel,
         )
@@ -369,7 +376,12 @@ def render_lane_stem(
             0,
             _full_length(project),
             subtype,
-            f"{lane.name} stem",
+            BwfMeta(
+                description=f"{lane.name} stem",
+                project=project.name,
+                note=f"lane {lane.name}: every chosen take",
+                track_names=(f"{lane.name} L", f"{lane.name} R"),
+            ),
             progress,
             cancel,
         )
@@ -396,7 +408,12 @@ def render_mix(
             0,
             _full_length(project),
             subtype,
-            "mix",
+            BwfMeta(
+                description="mix",
+                project=project.name,
+                note="mix of every audible lane",
+                track_names=("Mix L", "Mix R"),
+            ),
             progress,
             cancel,
         )

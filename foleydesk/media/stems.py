@@ -34,6 +34,14 @@ from foleydesk.media.render import (
     render_mix,
     stem_grid,
 )
+from foleydesk.media.stem_loudness import (
+    REPORT_CSV,
+    REPORT_JSON,
+    LoudnessPlan,
+    finish_file,
+    report_rows,
+    write_report,
+)
 
 MANIFEST = ".foleydesk-stems.json"
 _FORMAT_VERSION = 1
@@ -48,6 +56,7 @@ class StemOptions:
     lane_stems: bool = True
     mix: bool = True
     include_original_in_mix: bool = True
+    loudness: LoudnessPlan = field(default_factory=LoudnessPlan)
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,7 @@ class ExportedFile:
     written: bool
     cue_id: int | None = None
     lane_id: int | None = None
+    loudness: dict[str, Any] = field(default_factory=dict)  # figures and normalisation
 
 
 @dataclass
@@ -73,6 +83,12 @@ class StemExport:
     def files(self) -> list[ExportedFile]:
         out = [*self.clips.values(), *self.lane_stems.values()]
         return out + ([self.mix] if self.mix else [])
+
+    def loudness_rows(self) -> list[dict[str, Any]]:
+        kinds = [("clip", f) for f in self.clips.values()]
+        kinds += [("lane", f) for f in self.lane_stems.values()]
+        kinds += [("mix", self.mix)] if self.mix else []
+        return report_rows([(f.name, kind, f.loudness) for kind, f in kinds])
 
     @property
     def written(self) -> list[Path]:
@@ -97,7 +113,7 @@ class _Names:
     """Unique names in one folder, compared case-insensitively (macOS and Windows)."""
 
     def __init__(self) -> None:
-        self._taken: set[str] = {MANIFEST.lower()}
+        self._taken: set[str] = {MANIFEST.lower(), REPORT_JSON, REPORT_CSV}
 
     def claim(self, stem: str) -> str:
         candidate, n = f"{stem}.wav", 2
@@ -161,10 +177,15 @@ class _Manifest:
             r["handle_after"],
         )
 
-    def record(self, name: str, key: str, rendered: RenderedFile) -> None:
+    def record(self, name: str, key: str, rendered: RenderedFile, loudness: dict[str, Any]) -> None:
         data = asdict(rendered)
         data.pop("path")
-        self.entries[name] = {"key": key, "size": rendered.path.stat().st_size, "rendered": data}
+        self.entries[name] = {
+            "key": key,
+            "size": rendered.path.stat().st_size,
+            "rendered": data,
+            "loudness": loudness,
+        }
 
     def save(self, keep: set[str]) -> None:
         folder = self.path.parent
@@ -213,6 +234,7 @@ def export_stems(
         own = [_placement_key(project, p) for p in placements if p.lane.id == lane.id]
         key = _digest({**base, "kind": "lane", "takes": own})
         lane_keys.append(key)
+        key = _digest([key, options.loudness.key("lane")])
         if options.lane_stems:
             plan.append(("lane", names.claim(safe_name(lane.name, f"lane{lane.id}")), key, lane))
     if options.mix:
@@ -223,6 +245,7 @@ def export_stems(
             else None
         )
         key = _digest({**base, "kind": "mix", "lanes": lane_keys, "original": original})
+        key = _digest([key, options.loudness.key("mix")])
         plan.append(("mix", names.claim("Mix"), key, None))
     for p in placements:
         stem = f"{safe_name(p.cue.label, f'cue{p.cue.id}')}_{safe_name(p.lane.name)}"
@@ -279,24 +302,32 @@ def export_stems(
                         progress=step,
                         cancel=cancel,
                     )
-                manifest.record(name, key, rendered)
+                loudness = finish_file(path, kind, options.loudness, cancel)
+                manifest.record(name, key, rendered, loudness)
+            else:
+                loudness = manifest.entries[name].get("loudness") or {}
+                if not loudness:  # a folder from before loudness was measured
+                    loudness = finish_file(path, kind, LoudnessPlan(), cancel)
+                    manifest.record(name, key, rendered, loudness)
             done += weight
             step(0.0)
             if kind == "lane":
                 result.lane_stems[subject.id] = ExportedFile(
-                    name, path, rendered, written, lane_id=subject.id
+                    name, path, rendered, written, lane_id=subject.id, loudness=loudness
                 )
             elif kind == "mix":
-                result.mix = ExportedFile(name, path, rendered, written)
+                result.mix = ExportedFile(name, path, rendered, written, loudness=loudness)
             else:
                 result.clips[subject.cue.id] = ExportedFile(
-                    name, path, rendered, written, subject.cue.id, subject.lane.id
+                    name, path, rendered, written, subject.cue.id, subject.lane.id, loudness
                 )
     except BaseException:
         # Record what did finish (nothing is deleted), so the next export resumes there.
         manifest.save(set(manifest.entries))
         raise
     manifest.save({name for _, name, _, _ in plan})
+    write_report(result.loudness_rows(), folder / REPORT_JSON)
+    write_report(result.loudness_rows(), folder / REPORT_CSV)
     if progress is not None:
         progress(1.0)
     return result

@@ -10,6 +10,7 @@ import pytest
 
 from foleydesk.media.bwf import read_bwf_info, read_bwf_samples
 from foleydesk.media.render import RenderCancelled
+from foleydesk.media.stem_loudness import REPORT_CSV, REPORT_JSON
 from foleydesk.media.stems import MANIFEST, StemOptions, export_stems, safe_name
 from tests.interchange.sources import add_cue_with_take, make_project, make_source, peak_index
 
@@ -21,7 +22,8 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _mtimes(folder: Path) -> dict[str, int]:
-    return {p.name: p.stat().st_mtime_ns for p in folder.iterdir() if p.name != MANIFEST}
+    skip = {MANIFEST, REPORT_JSON, REPORT_CSV}
+    return {p.name: p.stat().st_mtime_ns for p in folder.iterdir() if p.name not in skip}
 
 
 def test_names_are_unique_safe_and_keep_accents(tmp_path: Path, source: Path) -> None:
@@ -36,6 +38,8 @@ def test_names_are_unique_safe_and_keep_accents(tmp_path: Path, source: Path) ->
     assert names == sorted(
         [
             MANIFEST,
+            REPORT_JSON,
+            REPORT_CSV,
             "Foley 1.wav",
             "Foley 2.wav",
             "Music.wav",
