@@ -22,7 +22,8 @@ from typing import Any
 from foleydesk import APP_NAME, __version__
 
 REQUIRED_ENCODERS = ("libx264", "aac")
-REQUIRED_ADAPTERS = ("fcp_xml", "cmx_3600")  # FCPXML is our own writer (interchange/fcpxml.py)
+REQUIRED_ADAPTERS = ("fcp_xml", "cmx_3600", "AAF")  # FCPXML is ours (interchange/fcpxml.py)
+FILE_ADAPTERS = {"AAF": ".aaf"}  # adapters that only write files, not strings
 
 
 Outcome = tuple[bool, str]  # whether the part works, and what was found
@@ -162,9 +163,24 @@ def check_otio() -> Outcome:
     timeline = _tiny_timeline(otio)
     sizes = []
     for name in REQUIRED_ADAPTERS:
+        if name in FILE_ADAPTERS:
+            sizes.append(f"{name} {_write_file(otio, name, FILE_ADAPTERS[name])} bytes")
+            continue
         text = otio.adapters.write_to_string(timeline, adapter_name=name)
         sizes.append(f"{name} {len(text)} chars")
     return True, f"OpenTimelineIO {otio.__version__}; " + ", ".join(sizes)
+
+
+def _write_file(otio: Any, name: str, suffix: str) -> int:
+    """Write the tiny timeline as an audio track (AAF links a WAV) and say how big it was."""
+    import tempfile
+
+    timeline = _tiny_timeline(otio)
+    timeline.tracks[0].kind = otio.schema.TrackKind.Audio
+    with tempfile.TemporaryDirectory(prefix="foleydesk-selftest-") as tmp:
+        path = Path(tmp) / f"selftest{suffix}"
+        otio.adapters.write_to_file(timeline, str(path), adapter_name=name, use_empty_mob_ids=True)
+        return path.stat().st_size
 
 
 def _tiny_timeline(otio: Any) -> Any:

@@ -38,6 +38,16 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--fcpxml", type=Path, metavar="FILE", help="FCPXML for Resolve / Final Cut")
     p.add_argument("--edl", type=Path, metavar="FILE", help="CMX3600 EDL")
     p.add_argument("--otio", type=Path, metavar="FILE", help="OpenTimelineIO (.otio or .otioz)")
+    p.add_argument("--aaf", type=Path, metavar="FILE", help="AAF for Pro Tools (and Resolve)")
+    p.add_argument(
+        "--aaf-link",
+        choices=("clips", "stems"),
+        default="clips",
+        help="AAF clips link each cue's own BWF (default) or the lane's full-length stem",
+    )
+    p.add_argument(
+        "--aaf-embed", action="store_true", help="put the audio inside the AAF (one file)"
+    )
     p.add_argument("--float", action="store_true", help="32-bit float stems (default 24-bit)")
     p.add_argument(
         "--handles",
@@ -89,6 +99,7 @@ class _Meter:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from foleydesk.cli.project_cmds import open_project
+    from foleydesk.interchange.aaf import AafOptions
     from foleydesk.interchange.export import ExportRequest, export_project
 
     if args.handles < 0:
@@ -108,6 +119,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             handle_frames=handle_frames,
             start_at_hour=args.start_at_hour,
             relative_paths=args.relative_paths,
+            aaf=args.aaf,
+            aaf_options=AafOptions(args.aaf_link, args.aaf_embed),
             loudness=loudness_plan(args),
             loudness_report=args.loudness_report,
         )

@@ -15,6 +15,7 @@ import opentimelineio as otio
 
 from foleydesk.core.project import Project
 from foleydesk.errors import UserError
+from foleydesk.interchange.aaf import AafOptions, check_aaf_possible, write_aaf
 from foleydesk.interchange.edl import edl_string
 from foleydesk.interchange.fcp7 import xmeml_string
 from foleydesk.interchange.fcpxml import fcpxml_string
@@ -42,12 +43,15 @@ class ExportRequest:
     handle_frames: int = 0
     start_at_hour: bool = False  # sequence at 01:00:00:00 instead of the source's timecode
     relative_paths: bool = False  # OTIO media paths relative to the .otio file
+    aaf: Path | None = None
+    aaf_options: AafOptions = field(default_factory=AafOptions)
     loudness: LoudnessPlan = field(default_factory=LoudnessPlan)
     loudness_report: Path | None = None  # a copy of the report anywhere (.json/.csv/both)
 
     @property
     def wants_timeline(self) -> bool:
-        return any(p is not None for p in (self.xml, self.fcpxml, self.edl, self.otio))
+        paths = (self.xml, self.fcpxml, self.edl, self.otio, self.aaf)
+        return any(p is not None for p in paths)
 
     def validate(self) -> None:
         if self.loudness_report is not None and not (self.stems_dir or self.wants_timeline):
@@ -58,7 +62,8 @@ class ExportRequest:
         if not (self.stems_dir or self.video or self.wants_timeline):
             raise UserError(
                 "Nothing to export.",
-                "Add one or more of --stems DIR, --video FILE, --xml, --fcpxml, --edl, --otio.",
+                "Add one or more of --stems DIR, --video FILE, --xml, --fcpxml, --edl, --otio, "
+                "--aaf.",
             )
         if self.video is not None:
             container_for(self.video)
@@ -67,6 +72,7 @@ class ExportRequest:
             (self.fcpxml, (".fcpxml",), "--fcpxml"),
             (self.edl, (".edl",), "--edl"),
             (self.otio, (".otio", ".otioz"), "--otio"),
+            (self.aaf, (".aaf",), "--aaf"),
         ):
             if path is not None and path.suffix.lower() not in suffixes:
                 raise UserError(
@@ -168,6 +174,8 @@ def export_project(
 ) -> ExportReport:
     """Run the export the request describes and say which files it wrote."""
     request.validate()
+    if request.aaf is not None:
+        check_aaf_possible(project)
     report = ExportReport()
     stems_dir = request.stems_dir
     if stems_dir is None and request.wants_timeline:
@@ -217,5 +225,8 @@ def export_project(
             if path is not None:
                 written = write_timeline(project, timeline, path, fmt, request.relative_paths)
                 report.files.append(written)
+        if request.aaf is not None:
+            aaf = write_aaf(project, timeline, report.stems, request.aaf, request.aaf_options)
+            report.files.append(aaf)
     timeline_progress(1.0)
     return report

@@ -42,7 +42,7 @@ def test_every_part_reports_ok_and_the_report_file_matches(tmp_path: Path) -> No
     ffmpeg = next(line for line in lines if line.startswith("OK   FFmpeg:"))
     assert "libx264 + aac" in ffmpeg
     otio = next(line for line in lines if line.startswith("OK   OTIO:"))
-    for adapter in ("fcp_xml", "cmx_3600"):
+    for adapter in ("fcp_xml", "cmx_3600", "AAF"):
         assert adapter in otio
     assert lines[-1] == "self-test passed (6 checks)"
     assert report.read_text(encoding="utf-8") == result.stdout
@@ -55,7 +55,7 @@ def test_missing_otio_adapters_fail_the_self_test_by_name(tmp_path: Path) -> Non
     result, _ = _run_self_test(tmp_path, OTIO_DISABLE_ENTRYPOINTS_PLUGINS="1")
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert "FAIL OTIO: missing adapters: fcp_xml, cmx_3600" in lines
+    assert "FAIL OTIO: missing adapters: fcp_xml, cmx_3600, AAF" in lines
     assert lines[-1] == "self-test FAILED: OTIO"
     assert "Traceback" not in result.stdout + result.stderr
 
