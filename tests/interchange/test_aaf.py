@@ -141,9 +141,7 @@ def test_aaf_linking_lane_stems(tmp_path: Path) -> None:
         assert round(clip.source_range.start_time.value) == 25 * 3600 * 10 + cue_in
 
 
-def test_cli_aaf_and_bad_requests(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_cli_aaf_and_bad_requests(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     project = _project(tmp_path, Fraction(25))
     path = project.path
     project.close()
