@@ -1,7 +1,9 @@
 """Undoable edits. The UI wraps each in a QUndoCommand; the CLI runs them directly.
 
 A command captures what it needs to reverse itself when it is first done, so redo and undo
-are exact and never depend on the state at the time of undo.
+are exact and never depend on the state at the time of undo. When another process (the app or a
+command line on the same project) has changed what an edit wrote, its undo is refused with a
+UserError that says so, rather than overwriting that process's work.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from foleydesk.core.events import Entity
 from foleydesk.core.model import Cue, Marker, Take
 from foleydesk.core.project import Project
 
@@ -80,6 +83,9 @@ class EditCue:
     changes: dict[str, Any]
     text: str = "Edit cue"
     before: dict[str, Any] = field(default_factory=dict)
+    # What this edit wrote: undo refuses if another process has changed it since.
+    after: dict[str, Any] = field(default_factory=dict)
+    done_once: bool = False
 
     def __post_init__(self) -> None:
         unknown = set(self.changes) - CUE_FIELDS
@@ -87,11 +93,16 @@ class EditCue:
             raise ValueError(f"not cue fields: {sorted(unknown)}")
 
     def redo(self, project: Project) -> None:
+        if self.done_once:
+            project.check_unchanged(Entity.CUE, self.cue_id, self.before)
         cue = project.cue(self.cue_id)
         self.before = {name: getattr(cue, name) for name in self.changes}
-        project.update_cue(self.cue_id, **self.changes)
+        after = project.update_cue(self.cue_id, **self.changes)
+        self.after = {name: getattr(after, name) for name in self.changes}
+        self.done_once = True
 
     def undo(self, project: Project) -> None:
+        project.check_unchanged(Entity.CUE, self.cue_id, self.after)
         project.update_cue(self.cue_id, **self.before)
 
 
@@ -125,6 +136,9 @@ class EditTake:
     changes: dict[str, Any]
     text: str = "Edit take"
     before: dict[str, Any] = field(default_factory=dict)
+    # What this edit wrote: undo refuses if another process has changed it since.
+    after: dict[str, Any] = field(default_factory=dict)
+    done_once: bool = False
 
     def __post_init__(self) -> None:
         unknown = set(self.changes) - TAKE_FIELDS
@@ -132,11 +146,16 @@ class EditTake:
             raise ValueError(f"not take fields: {sorted(unknown)}")
 
     def redo(self, project: Project) -> None:
+        if self.done_once:
+            project.check_unchanged(Entity.TAKE, self.take_id, self.before)
         take = project.takes[self.take_id]
         self.before = {name: getattr(take, name) for name in self.changes}
-        project.update_take(self.take_id, **self.changes)
+        after = project.update_take(self.take_id, **self.changes)
+        self.after = {name: getattr(after, name) for name in self.changes}
+        self.done_once = True
 
     def undo(self, project: Project) -> None:
+        project.check_unchanged(Entity.TAKE, self.take_id, self.after)
         project.update_take(self.take_id, **self.before)
 
 
@@ -188,6 +207,9 @@ class EditMarker:
     changes: dict[str, Any]
     text: str = "Edit marker"
     before: dict[str, Any] = field(default_factory=dict)
+    # What this edit wrote: undo refuses if another process has changed it since.
+    after: dict[str, Any] = field(default_factory=dict)
+    done_once: bool = False
 
     def __post_init__(self) -> None:
         unknown = set(self.changes) - MARKER_FIELDS
@@ -195,11 +217,16 @@ class EditMarker:
             raise ValueError(f"not marker fields: {sorted(unknown)}")
 
     def redo(self, project: Project) -> None:
+        if self.done_once:
+            project.check_unchanged(Entity.MARKER, self.marker_id, self.before)
         marker = project.marker(self.marker_id)
         self.before = {name: getattr(marker, name) for name in self.changes}
-        project.update_marker(self.marker_id, **self.changes)
+        after = project.update_marker(self.marker_id, **self.changes)
+        self.after = {name: getattr(after, name) for name in self.changes}
+        self.done_once = True
 
     def undo(self, project: Project) -> None:
+        project.check_unchanged(Entity.MARKER, self.marker_id, self.after)
         project.update_marker(self.marker_id, **self.before)
 
 

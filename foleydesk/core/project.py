@@ -48,6 +48,14 @@ def _missing(entity: Entity, record_id: int) -> UserError:
     )
 
 
+def removed_elsewhere(entity: Entity, record_id: int) -> UserError:
+    return UserError(
+        f"{entity.value.capitalize()} {record_id} was removed by another FoleyDesk process "
+        "(the app or a command line) that has this project open.",
+        "Nothing was changed here.",
+    )
+
+
 def fingerprint(path: Path) -> str:
     """Size plus a hash of the first and last MiB: cheap on a 2-hour file, unique in practice."""
     size = path.stat().st_size
@@ -72,6 +80,7 @@ class Project:
     """The document: owns the records, writes each edit in one transaction, emits `changed`."""
 
     def __init__(self, store: ProjectStore, source: SourceMedia) -> None:
+        seen_version = store.data_version()  # before loading: a commit in between reloads
         self.store = store
         self.path = store.path
         self.source = source
@@ -83,6 +92,12 @@ class Project:
         self.markers: dict[int, Marker] = {r.id: r for r in store.load_all("markers")}
         self.source_path: Path | None = self._locate_source()
         self._transaction_depth = 0
+        # For following other processes (core/sync.py): the file's data_version our records
+        # reflect, a count of our own edits (a reload read while one happened is stale) and the
+        # writes still queued on a background writer (records.py).
+        self.seen_version = seen_version
+        self.local_edits = 0
+        self.pending_writes = 0
 
     # -- life --
 
@@ -228,7 +243,7 @@ class Project:
         finally:
             self._transaction_depth = 0
 
-    def _bags(self) -> dict[Entity, dict[int, Any]]:
+    def record_bags(self) -> dict[Entity, dict[int, Any]]:
         return {
             Entity.LANE: self.lanes,
             Entity.CUE: self.cues,
@@ -239,11 +254,12 @@ class Project:
 
     def _records_snapshot(self) -> dict[Entity, dict[int, Any]]:
         # Records are replaced on edit, never changed in place: copying the dicts is enough.
-        return {entity: dict(bag) for entity, bag in self._bags().items()}
+        return {entity: dict(bag) for entity, bag in self.record_bags().items()}
 
     def _put_back(self, saved: dict[Entity, dict[int, Any]]) -> None:
+        self.local_edits += 1
         changes: list[Change] = []
-        for entity, bag in self._bags().items():
+        for entity, bag in self.record_bags().items():
             before = saved[entity]
             for record_id in bag.keys() | before.keys():
                 if record_id not in before:
@@ -260,6 +276,7 @@ class Project:
     # -- generic record handling --
 
     def _add(self, table: str, entity: Entity, bag: dict[int, Any], record: R) -> R:
+        self.local_edits += 1
         new_id = self.store.insert(table, record)
         record = dataclasses.replace(record, id=new_id)  # type: ignore[type-var]
         bag[new_id] = record
@@ -276,8 +293,20 @@ class Project:
     ) -> Any:
         if record_id not in bag:
             raise _missing(entity, record_id)
+        self.local_edits += 1
         record = dataclasses.replace(bag[record_id], **changes)
-        self.store.update(table, record)
+        # Only the changed fields are written, then the row is read back in the same
+        # transaction: another process's edits of other fields survive and show here
+        # (last writer wins per field, never a whole stale record).
+        with self.store.transaction():
+            if self.store.update(table, record, changes.keys()):
+                record = self.store.load_one(table, record_id)
+            else:
+                record = None
+        if record is None:
+            del bag[record_id]
+            self.changed.emit(Change(entity, record_id, Action.REMOVED))
+            raise removed_elsewhere(entity, record_id)
         bag[record_id] = record
         self.changed.emit(Change(entity, record_id, Action.UPDATED))
         return record
@@ -285,6 +314,7 @@ class Project:
     def _remove(self, table: str, entity: Entity, bag: dict[int, Any], record_id: int) -> Any:
         if record_id not in bag:
             raise _missing(entity, record_id)
+        self.local_edits += 1
         self.store.delete(table, record_id)
         record = bag.pop(record_id)
         self.changed.emit(Change(entity, record_id, Action.REMOVED))
@@ -466,23 +496,62 @@ class Project:
 
     # -- undo support: put a removed record back with its old id --
 
+    def _restore(self, table: str, entity: Entity, record: Any) -> None:
+        """Insert a removed record again under its old id (refused if that id was reused)."""
+        self.local_edits += 1
+        if self.store.load_one(table, record.id) is not None:
+            raise UserError(
+                f"{entity.value.capitalize()} {record.id} cannot come back: another process "
+                "has since made a record with the same number.",
+                "Nothing was changed; add it again instead.",
+            )
+        self.store.insert(table, record)
+
     def restore_cue(self, cue: Cue, takes: list[Take]) -> None:
         with self.transaction():
-            self.store.insert("cues", cue)
+            self._restore("cues", Entity.CUE, cue)
             self.cues[cue.id] = cue
             for take in takes:
-                self.store.insert("takes", take)
+                self._restore("takes", Entity.TAKE, take)
                 self.takes[take.id] = take
         self.changed.emit(Change(Entity.CUE, cue.id, Action.ADDED))
         for take in takes:
             self.changed.emit(Change(Entity.TAKE, take.id, Action.ADDED))
 
     def restore_take(self, take: Take) -> None:
-        self.store.insert("takes", take)
+        with self.transaction():
+            self._restore("takes", Entity.TAKE, take)
         self.takes[take.id] = take
         self.changed.emit(Change(Entity.TAKE, take.id, Action.ADDED))
 
     def restore_marker(self, marker: Marker) -> None:
-        self.store.insert("markers", marker)
+        with self.transaction():
+            self._restore("markers", Entity.MARKER, marker)
         self.markers[marker.id] = marker
         self.changed.emit(Change(Entity.MARKER, marker.id, Action.ADDED))
+
+    # -- undo in the presence of other writers --
+
+    def check_unchanged(self, entity: Entity, record_id: int, expected: dict[str, Any]) -> None:
+        """Refuse (UserError) to undo or redo an edit whose fields another process has changed
+        since: reverting them would overwrite that process's work."""
+        table = _TABLE_OF[entity]
+        current = self.store.load_one(table, record_id)
+        if current is None:
+            raise removed_elsewhere(entity, record_id)
+        changed = [name for name, value in expected.items() if getattr(current, name) != value]
+        if changed:
+            raise UserError(
+                f"{entity.value.capitalize()} {record_id} was changed by another FoleyDesk "
+                f"process since ({', '.join(sorted(changed))}); undo left it as it is.",
+                "Its current state is shown; edit it again if needed.",
+            )
+
+
+_TABLE_OF = {
+    Entity.LANE: "lanes",
+    Entity.CUE: "cues",
+    Entity.TAKE: "takes",
+    Entity.JOB: "jobs",
+    Entity.MARKER: "markers",
+}

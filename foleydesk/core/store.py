@@ -11,17 +11,19 @@ import functools
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from enum import Enum
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, TypeVar, get_type_hints
 
+from foleydesk.core.filelock import LockGuard
 from foleydesk.core.model import Cue, Job, Lane, Marker, SourceMedia, Take
 from foleydesk.errors import UserError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+BUSY_TIMEOUT_MS = 30_000  # another process's commit (an fsync behind a download) is waited for
 APPLICATION_ID = 0x466F6C79  # "Foly": marks the SQLite file as ours
 
 Record = TypeVar("Record")
@@ -105,7 +107,15 @@ def _create_v1(db: sqlite3.Connection) -> None:
 # version reached -> the step that brings the previous version there (it runs inside the opening
 # transaction). Append; never edit a released step. A version that only adds model fields maps
 # to add_missing_columns; one that adds a table adds its own step.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _create_v1}
+def _create_leases(db: sqlite3.Connection) -> None:
+    """v2: which process runs which job (jobs/lease.py), so two processes never run one job."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS leases (job_id INTEGER PRIMARY KEY, holder TEXT NOT NULL, "
+        "pid INTEGER NOT NULL, host TEXT NOT NULL, heartbeat REAL NOT NULL)"
+    )
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _create_v1, 2: _create_leases}
 
 
 def _encode(value: Any) -> Any:
@@ -178,11 +188,12 @@ def source_from_json(text: str) -> SourceMedia:
 class ProjectStore:
     """SQL access for one project file. Thread-safe; every public write is one transaction."""
 
-    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, connection: sqlite3.Connection, path: Path, guard: LockGuard) -> None:
         self._db = connection
         self._db.row_factory = sqlite3.Row
         self._lock = threading.RLock()
         self._depth = 0
+        self._guard = guard
         self.path = path
 
     # -- opening --------------------------------------------------------------------------------
@@ -191,13 +202,14 @@ class ProjectStore:
     def create(cls, path: Path) -> ProjectStore:
         if path.exists():
             raise UserError(f"{path} already exists.", "Choose another name or open it instead.")
-        db = _connect(path)
-        store = cls(db, path)
+        db, guard = connect(path)
+        store = cls(db, path, guard)
         try:
             with store.transaction():
                 store._migrate(0)
                 db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         except BaseException:
+            guard.release()
             db.close()
             for leftover in (
                 path,
@@ -219,29 +231,32 @@ class ProjectStore:
                 f"{path.name} is not a FoleyDesk project.",
                 "Open a .foleydesk file, or a video to start a new project.",
             )
-        db = _connect(path)
+        db, guard = connect(path)
         try:
             app_id = db.execute("PRAGMA application_id").fetchone()[0]
             version = db.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as exc:
+            guard.release()
             db.close()
             raise UserError(
                 f"{path.name} is damaged and cannot be read ({exc}).", "Restore it from a backup."
             ) from exc
         if app_id != APPLICATION_ID:
+            guard.release()
             db.close()
             raise UserError(
                 f"{path.name} is an SQLite file but not a FoleyDesk project.",
                 "Open a .foleydesk file.",
             )
         if version > SCHEMA_VERSION:
+            guard.release()
             db.close()
             raise UserError(
                 f"{path.name} was saved by a newer FoleyDesk (project format {version}; this one "
                 f"reads up to {SCHEMA_VERSION}).",
                 "Update FoleyDesk to open it; it was left untouched.",
             )
-        store = cls(db, path)
+        store = cls(db, path, guard)
         if version < SCHEMA_VERSION:
             with store.transaction():
                 store._migrate(version)
@@ -253,8 +268,39 @@ class ProjectStore:
             self._db.execute(f"PRAGMA user_version = {version}")
 
     def close(self) -> None:
+        """Close; SQLite checkpoints and removes the WAL only if no other process has it open."""
         with self._lock:
+            self._guard.release()
             self._db.close()
+
+    # -- other processes --------------------------------------------------------------------------
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits (PRAGMA data_version): cheap to poll."""
+        with self._lock:
+            return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
+    def other_process(self) -> int | None:
+        """The process id of another program with this project open, or None."""
+        return self._guard.other_process()
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        """A statement outside the record tables (the job leases); join a transaction for writes."""
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Several reads that see one consistent state of the file."""
+        with self._lock:
+            if self._depth:
+                yield
+                return
+            self._db.execute("BEGIN")
+            try:
+                yield
+            finally:
+                self._db.execute("COMMIT")
 
     # -- transactions ---------------------------------------------------------------------------
 
@@ -326,28 +372,53 @@ class ProjectStore:
             )
         return int(row.get("id") or cursor.lastrowid or 0)
 
-    def update(self, table: str, record: Any) -> None:
+    def update(self, table: str, record: Any, fields: Iterable[str] | None = None) -> bool:
+        """Write `fields` of the record (all of them when None); False if its row is gone.
+
+        Writing only what an edit changed is what makes two processes safe: an edit of a cue's
+        prompt here never writes back a stale copy of the range another process just moved."""
         row = to_row(record)
         record_id = row.pop("id")
+        if fields is not None:
+            wanted = set(fields)
+            row = {name: value for name, value in row.items() if name in wanted}
+        if not row:
+            return self.load_one(table, record_id) is not None
         assignments = ", ".join(f"{name} = ?" for name in row)
         with self.transaction():
-            self._db.execute(
+            cursor = self._db.execute(
                 f"UPDATE {table} SET {assignments} WHERE id = ?", (*row.values(), record_id)
             )
+        return cursor.rowcount > 0
 
     def delete(self, table: str, record_id: int) -> None:
         with self.transaction():
             self._db.execute(f"DELETE FROM {table} WHERE id = ?", (record_id,))
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path) -> tuple[sqlite3.Connection, LockGuard]:
+    """The one way a project file is opened, however the project came to exist.
+
+    On the final, resolved path (never a second name for the file); WAL with full sync; a busy
+    database is waited for (busy_timeout) rather than failed; and the lock guard holds the
+    bytes that stop another process from deleting the WAL under us (filelock.py says why)."""
+    path = path.resolve()
     try:
-        db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
+        db = sqlite3.connect(
+            str(path),
+            isolation_level=None,
+            check_same_thread=False,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+        )
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = FULL")
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # maps the -shm now
     except sqlite3.DatabaseError as exc:
         raise UserError(
             f"{path.name} cannot be opened as a project ({exc}).",
             "Check that the file is a .foleydesk project and not damaged.",
         ) from exc
-    return db
+    guard = LockGuard(path)
+    guard.hold()
+    return db, guard

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -25,6 +26,7 @@ class RecordWriter:
     def __init__(self, project: Project) -> None:
         self.project = project
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="foleydesk-records")
+        self._count_lock = threading.Lock()
 
     def update(self, job_id: int, **changes: Any) -> tuple[Job, Future[Any]]:
         """The changed job (live at once) and the future of its write."""
@@ -32,7 +34,23 @@ class RecordWriter:
         job = dataclasses.replace(self.project.job(job_id), **changes)
         self.project.jobs[job_id] = job
         self.project.changed.emit(Change(Entity.JOB, job_id, Action.UPDATED))
-        return job, self._pool.submit(self.project.store.update, "jobs", job)
+        # Only the fields changed here: a cancel written by another process stays a cancel.
+        return job, self._submit(self.project.store.update, "jobs", job, tuple(changes))
+
+    def _submit(self, fn: Any, *args: Any) -> Future[Any]:
+        """Queue a write; the project counts it so a reload from the file waits for it."""
+        project = self.project
+        with self._count_lock:
+            project.pending_writes += 1
+        project.local_edits += 1
+        future = self._pool.submit(fn, *args)
+
+        def done(_f: Future[Any]) -> None:
+            with self._count_lock:
+                project.pending_writes -= 1
+
+        future.add_done_callback(done)
+        return future
 
     async def add_take(self, take: Take, job_id: int, **job_changes: Any) -> Take:
         """Insert the take and point the job at it in one transaction on the writer thread,
@@ -45,29 +63,31 @@ class RecordWriter:
             with store.transaction():
                 take_id = store.insert("takes", take)
                 done = dataclasses.replace(job, take_id=take_id)
-                store.update("jobs", done)
+                store.update("jobs", done, (*job_changes, "take_id"))
             return take_id, done
 
-        loop = asyncio.get_running_loop()
-        take_id, done = await loop.run_in_executor(self._pool, write)
+        take_id, done = await asyncio.wrap_future(self._submit(write))
         added = dataclasses.replace(take, id=take_id)
+        seen = take_id in self.project.takes  # a reload from the file may have brought it
         self.project.takes[take_id] = added
-        self.project.changed.emit(Change(Entity.TAKE, take_id, Action.ADDED))
+        self.project.changed.emit(
+            Change(Entity.TAKE, take_id, Action.UPDATED if seen else Action.ADDED)
+        )
         self.project.jobs[job_id] = done
         self.project.changed.emit(Change(Entity.JOB, job_id, Action.UPDATED))
         cue = self.project.cues.get(take.cue_id)
         if cue is not None and cue.chosen_take_id is None:
             self.project.cues[cue.id] = dataclasses.replace(cue, chosen_take_id=take_id)
             self.project.changed.emit(Change(Entity.CUE, cue.id, Action.UPDATED))
-            self._pool.submit(self._write_current_cue, cue.id)
+            self._submit(self._write_chosen_take, cue.id)
         return added
 
-    def _write_current_cue(self, cue_id: int) -> None:
-        """Write the cue as the live project has it *now*: the user's edits are made on the
-        loop thread, so whichever write lands last carries both theirs and ours."""
+    def _write_chosen_take(self, cue_id: int) -> None:
+        """Write the cue's chosen take as the live project has it *now* (the user may have
+        chosen another meanwhile); only that field, so no other edit is written over."""
         cue = self.project.cues.get(cue_id)
         if cue is not None:
-            self.project.store.update("cues", cue)
+            self.project.store.update("cues", cue, ("chosen_take_id",))
 
     async def flush(self) -> None:
         """Wait until every queued write is on disk (the one writer runs them in order)."""
