@@ -13,14 +13,21 @@ import sys
 from pathlib import Path
 
 from foleydesk import __version__
-from foleydesk.cli import export_cmds, job_cmds, loudness_cmds, media_cmds, project_cmds
+from foleydesk.cli import (
+    export_cmds,
+    job_cmds,
+    lane_cmds,
+    loudness_cmds,
+    media_cmds,
+    project_cmds,
+)
 from foleydesk.errors import UserError
 from foleydesk.logs import redact, setup_logging
 from foleydesk.paths import log_file
 
 log = logging.getLogger("foleydesk.cli")
 
-COMMAND_MODULES = (project_cmds, media_cmds, job_cmds, export_cmds, loudness_cmds)
+COMMAND_MODULES = (project_cmds, lane_cmds, media_cmds, job_cmds, export_cmds, loudness_cmds)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -67,6 +67,20 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         help="OTIO media paths relative to the .otio file (to move the folder elsewhere)",
     )
     add_loudness_flags(p)
+    p.add_argument(
+        "--naming",
+        choices=("default", "ucs"),
+        default="default",
+        help="cue clip names: label_lane (default) or UCS CatID_FXName_CreatorID_SourceID",
+    )
+    p.add_argument("--creator-id", default="FD", help="UCS CreatorID (default FD)")
+    p.add_argument("--source-id", default="", help="UCS SourceID (default: the project name)")
+    p.add_argument(
+        "--category-stems",
+        action="store_true",
+        help="one stem per category (Foley, SFX, Ambience, Music, Production dialogue)",
+    )
+    p.add_argument("--m-and-e", action="store_true", help="an M&E stem (all but dialogue)")
     add_json_flag(p)
     p.set_defaults(func=cmd_export)
 
@@ -123,6 +137,11 @@ def cmd_export(args: argparse.Namespace) -> int:
             aaf_options=AafOptions(args.aaf_link, args.aaf_embed),
             loudness=loudness_plan(args),
             loudness_report=args.loudness_report,
+            naming=args.naming,
+            creator_id=args.creator_id,
+            source_id=args.source_id,
+            category_stems=args.category_stems,
+            m_and_e=args.m_and_e,
         )
         meter = _Meter()
         cancel = threading.Event()

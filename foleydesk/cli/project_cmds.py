@@ -15,6 +15,7 @@ from foleydesk.core.project import PROJECT_SUFFIX, Project, default_project_path
 from foleydesk.core.timebase import Rounding, format_rate, seconds_text, time_to_frame
 from foleydesk.core.timecode import looks_like_timecode
 from foleydesk.errors import UserError
+from foleydesk.media.ucs import check_cat_id
 
 _SECONDS_RE = re.compile(r"^\s*\d+(\.\d+)?\s*s?\s*$")
 _FRAMES_RE = re.compile(r"^\s*(\d+)\s*f\s*$")
@@ -77,6 +78,7 @@ def _cue_fields(p: argparse.ArgumentParser) -> None:
     p.add_argument("--label")
     p.add_argument("--lane", type=int, help="lane number as the timeline shows it (1 = top)")
     p.add_argument("--provider", help="provider id for this cue (see 'providers')")
+    p.add_argument("--ucs", metavar="CATID", help="UCS CatID for this cue's file name")
 
 
 # -- time input ------------------------------------------------------------------------------------
@@ -287,6 +289,7 @@ def cmd_cue_add(args: argparse.Namespace) -> int:
             kind=kind,
             provider_id=args.provider,
             colour="",
+            ucs_cat_id=check_cat_id(args.ucs or ""),
         )
         command = UndoStack(project).push(AddCue(cue))
         assert isinstance(command, AddCue) and command.created is not None
@@ -343,6 +346,8 @@ def cmd_cue_set(args: argparse.Namespace) -> int:
         ):
             if getattr(args, arg) is not None:
                 changes[name] = getattr(args, arg)
+        if args.ucs is not None:
+            changes["ucs_cat_id"] = check_cat_id(args.ucs)
         if args.kind:
             changes["kind"] = CueKind(args.kind)
         if args.lane is not None:

@@ -25,6 +25,16 @@ class LaneKind(StrEnum):
     MUSIC = "music"
 
 
+class Category(StrEnum):
+    """What post calls a stem: lanes carry one; the source's own audio is production dialogue."""
+
+    FOLEY = "Foley"
+    SFX = "SFX"
+    AMBIENCE = "Ambience"
+    MUSIC = "Music"
+    DIALOGUE = "Production dialogue"
+
+
 class TakeStatus(StrEnum):
     PENDING = "pending"  # its job is still running
     READY = "ready"  # the file is in place and checked
@@ -95,6 +105,15 @@ class Lane:
     gain_db: float = 0.0
     mute: bool = False
     solo: bool = False
+    category: str = ""  # a Category value; "" means the kind's own (Foley or Music)
+    ucs_cat_id: str = ""  # UCS CatID for file names (e.g. FOLYFeet); a cue's own wins
+
+    @property
+    def stem_category(self) -> Category:
+        try:
+            return Category(self.category)
+        except ValueError:
+            return Category.MUSIC if self.kind is LaneKind.MUSIC else Category.FOLEY
 
 
 @dataclass
@@ -114,6 +133,8 @@ class Cue:
     provider_id: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
     chosen_take_id: int | None = None
+    ucs_cat_id: str = ""  # UCS CatID for this cue's file name ("": the lane's)
+    import_key: str = ""  # which NLE marker this cue came from (re-import does not duplicate)
 
     @property
     def frame_count(self) -> int:

@@ -46,6 +46,11 @@ class ExportRequest:
     aaf: Path | None = None
     aaf_options: AafOptions = field(default_factory=AafOptions)
     loudness: LoudnessPlan = field(default_factory=LoudnessPlan)
+    naming: str = "default"  # "ucs": cue clips named CatID_FXName_CreatorID_SourceID
+    creator_id: str = "FD"
+    source_id: str = ""
+    category_stems: bool = False
+    m_and_e: bool = False
     loudness_report: Path | None = None  # a copy of the report anywhere (.json/.csv/both)
 
     @property
@@ -190,6 +195,11 @@ def export_project(
             handle_frames=request.handle_frames,
             include_original_in_mix=request.include_original,
             loudness=request.loudness,
+            naming=request.naming,
+            creator_id=request.creator_id,
+            source_id=request.source_id,
+            category_stems=request.category_stems,
+            m_and_e=request.m_and_e,
         )
         report.stems = export_stems(project, stems_dir, options, stem_progress, cancel)
         report.files.extend(report.stems.written)

@@ -421,6 +421,31 @@ def render_mix(
         mixer.close()
 
 
+def render_group(
+    project: Project,
+    lanes: list[Lane],
+    out_path: Path,
+    meta: BwfMeta,
+    *,
+    include_original: bool = False,
+    subtype: Subtype = "pcm24",
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> RenderedFile:
+    """A full-length stem of some lanes (a category, the M&E), with or without the production
+    audio (the dialogue stem is the production audio alone)."""
+    grid = stem_grid(project)
+    gain_db, mute = original_settings(project)
+    original = db_to_gain(gain_db) if include_original and not mute else None
+    mixer = Mixer(project, grid, chosen_placements(project, grid, lanes), original)
+    try:
+        return _write_range(
+            mixer, out_path, 0, _full_length(project), subtype, meta, progress, cancel
+        )
+    finally:
+        mixer.close()
+
+
 def mix_mixer(project: Project, grid: Grid, include_original: bool) -> Mixer:
     """A mixer of every audible lane plus (unless muted or left out) the production audio."""
     gain_db, mute = original_settings(project)

@@ -20,7 +20,7 @@ from foleydesk.core.model import Lane
 from foleydesk.core.project import Project
 from foleydesk.errors import UserError
 from foleydesk.media.atomic import atomic_output
-from foleydesk.media.bwf import Subtype
+from foleydesk.media.bwf import BwfMeta, Subtype
 from foleydesk.media.render import (
     Placement,
     Progress,
@@ -30,10 +30,12 @@ from foleydesk.media.render import (
     lane_audible,
     original_settings,
     render_cue_clip,
+    render_group,
     render_lane_stem,
     render_mix,
     stem_grid,
 )
+from foleydesk.media.stem_groups import check_ucs_ready, clip_stem_ucs, group_plan
 from foleydesk.media.stem_loudness import (
     REPORT_CSV,
     REPORT_JSON,
@@ -57,6 +59,11 @@ class StemOptions:
     mix: bool = True
     include_original_in_mix: bool = True
     loudness: LoudnessPlan = field(default_factory=LoudnessPlan)
+    naming: str = "default"  # or "ucs": CatID_FXName_CreatorID_SourceID for cue clips
+    creator_id: str = "FD"
+    source_id: str = ""  # "" = the project's name
+    category_stems: bool = False  # one stem per lane category (and production dialogue)
+    m_and_e: bool = False  # every lane, no production dialogue
 
 
 @dataclass(frozen=True)
@@ -79,15 +86,17 @@ class StemExport:
     clips: dict[int, ExportedFile] = field(default_factory=dict)  # by cue id
     lane_stems: dict[int, ExportedFile] = field(default_factory=dict)  # by lane id
     mix: ExportedFile | None = None
+    groups: dict[str, ExportedFile] = field(default_factory=dict)  # category stems, M&E
 
     def files(self) -> list[ExportedFile]:
         out = [*self.clips.values(), *self.lane_stems.values()]
-        return out + ([self.mix] if self.mix else [])
+        return out + ([self.mix] if self.mix else []) + list(self.groups.values())
 
     def loudness_rows(self) -> list[dict[str, Any]]:
         kinds = [("clip", f) for f in self.clips.values()]
         kinds += [("lane", f) for f in self.lane_stems.values()]
         kinds += [("mix", self.mix)] if self.mix else []
+        kinds += [("group", f) for f in self.groups.values()]
         return report_rows([(f.name, kind, f.loudness) for kind, f in kinds])
 
     @property
@@ -207,6 +216,8 @@ def export_stems(
     """Render (or find up to date) every clip, lane stem and the mix in `folder`."""
     options = options or StemOptions()
     folder = Path(folder)
+    if options.naming == "ucs":  # before anything, even the folder, is made
+        check_ucs_ready(project, chosen_placements(project, stem_grid(project)))
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -230,25 +241,36 @@ def export_stems(
     names = _Names()
     plan: list[tuple[str, str, str, Any]] = []  # (kind, name, key, subject)
     lane_keys: list[str] = []
+    keys_by_lane: dict[int, str] = {}
     for lane in lanes:
         own = [_placement_key(project, p) for p in placements if p.lane.id == lane.id]
         key = _digest({**base, "kind": "lane", "takes": own})
         lane_keys.append(key)
+        keys_by_lane[lane.id] = key
         key = _digest([key, options.loudness.key("lane")])
         if options.lane_stems:
             plan.append(("lane", names.claim(safe_name(lane.name, f"lane{lane.id}")), key, lane))
+    gain_db, mute = original_settings(project)
+    original = (
+        [source.fingerprint, gain_db, mute]
+        if options.include_original_in_mix and source.has_audio
+        else None
+    )
     if options.mix:
-        gain_db, mute = original_settings(project)
-        original = (
-            [source.fingerprint, gain_db, mute]
-            if options.include_original_in_mix and source.has_audio
-            else None
-        )
         key = _digest({**base, "kind": "mix", "lanes": lane_keys, "original": original})
         key = _digest([key, options.loudness.key("mix")])
         plan.append(("mix", names.claim("Mix"), key, None))
+    for group, parts in group_plan(
+        project, lanes, keys_by_lane, options.category_stems, options.m_and_e, original
+    ):
+        key = _digest({**base, "kind": "group", "name": group.name, **parts})
+        plan.append(("group", names.claim(safe_name(group.name)), key, group))
+    source_id = options.source_id or project.name
     for p in placements:
-        stem = f"{safe_name(p.cue.label, f'cue{p.cue.id}')}_{safe_name(p.lane.name)}"
+        if options.naming == "ucs":
+            stem = safe_name(clip_stem_ucs(p, options.creator_id, source_id))
+        else:
+            stem = f"{safe_name(p.cue.label, f'cue{p.cue.id}')}_{safe_name(p.lane.name)}"
         key = _digest(
             {**base, "kind": "clip", "take": _placement_key(project, p), "h": options.handle_frames}
         )
@@ -279,6 +301,22 @@ def export_stems(
                         project,
                         subject,
                         path,
+                        subtype=options.subtype,
+                        progress=step,
+                        cancel=cancel,
+                    )
+                elif kind == "group":
+                    rendered = render_group(
+                        project,
+                        list(subject.lanes),
+                        path,
+                        BwfMeta(
+                            description=f"{subject.category} stem",
+                            project=project.name,
+                            note=f"{subject.name}: " + ", ".join(x.name for x in subject.lanes),
+                            track_names=(f"{subject.name} L", f"{subject.name} R"),
+                        ),
+                        include_original=subject.include_original,
                         subtype=options.subtype,
                         progress=step,
                         cancel=cancel,
@@ -317,6 +355,10 @@ def export_stems(
                 )
             elif kind == "mix":
                 result.mix = ExportedFile(name, path, rendered, written, loudness=loudness)
+            elif kind == "group":
+                result.groups[subject.name] = ExportedFile(
+                    name, path, rendered, written, loudness=loudness
+                )
             else:
                 result.clips[subject.cue.id] = ExportedFile(
                     name, path, rendered, written, subject.cue.id, subject.lane.id, loudness
