@@ -59,6 +59,7 @@ class Settings:
     audio_device: str | None = None  # the output device's name; None: the system default
     foley_lanes: int = DEFAULT_FOLEY_LANES  # Foley lanes a new project gets
     viewer_proxy: str = "auto"  # "auto" | "always" | "off": an all-intra copy for exact seeks
+    o_makes_cue: bool = False  # O with an In mark set also makes the cue (else Enter does)
 
     def provider(self, provider_id: str) -> ProviderSettings:
         """The provider's settings (a fresh default entry is stored when it had none)."""

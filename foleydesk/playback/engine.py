@@ -178,7 +178,7 @@ class PlaybackEngine:
             if loop is not None and self._anchor + moved >= loop.play_end:
                 lap = loop.play_end - loop.play_start
                 return loop.play_start + (self._anchor + moved - loop.play_start) % lap
-            return min(self._anchor + moved, self._end)
+            return max(Fraction(0), min(self._anchor + moved, self._end))
         sample = self.clock.heard_sample()
         if sample is None:
             return self._anchor
@@ -298,12 +298,27 @@ class PlaybackEngine:
             self._start(start - pre, 1)
             self._play_origin = start - pre
 
+    def play_range(self, start: Fraction, end: Fraction) -> None:
+        """Play [start, end) once at 1x and rest at its end (Shift+Space: the marked range)."""
+        start = min(max(Fraction(start), Fraction(0)), self.duration)
+        end = min(max(Fraction(end), start), self.duration)
+        with self._lock:
+            if self._playing:
+                self.pause()
+            self._loop = None
+            self._end = end
+            self._start(start, 1)
+            self._play_origin = start
+
+    @property
+    def shuttle_rate(self) -> int:
+        """The shuttle rate while playing (negative: backwards)."""
+        return self._rate if self._playing else 0
+
     def shuttle(self, rate: int) -> None:
-        """J/K/L: 0 pauses, 1 plays with sound, 2/4/8 play faster without sound."""
-        if rate < 0:
-            raise UserError(
-                "Playing backwards is not supported yet.", "Step back with the arrow keys."
-            )
+        """J/K/L: 0 pauses, 1 plays with sound, 2/4/8 play faster without sound, and negative
+        rates play backwards, muted (the clock runs on the wall; the caller shows frames it
+        can get at once, e.g. from the proxy, since a forward decoder cannot keep up)."""
         with self._lock:
             if rate == 0:
                 self.pause()
@@ -453,6 +468,8 @@ class PlaybackEngine:
                 self._lock.release()
 
     def _reached_end(self) -> bool:
+        if self._rate < 0:
+            return self.position <= 0
         if self._rate != 1:
             return self.position >= self._end
         if not self._feeder.finished_feeding:
@@ -465,7 +482,7 @@ class PlaybackEngine:
         if not self._playing:
             return
         self._playing = False
-        self._anchor = self._end
+        self._anchor = Fraction(0) if self._rate < 0 else self._end  # backwards rests at 0
         self._ring.armed = False
         if self._end != self.duration and self._loop is None:
             self._end = self.duration

@@ -32,6 +32,15 @@ FRAME_TICK_MS = 15
 SHUTTLE_RATES = (1, 2, 4, 8)
 
 
+def next_rate(current: int, direction: int) -> int:
+    """The shuttle rate after J (direction -1) or L (+1): the same way again goes faster (up to
+    8x); the other way, or from a stop, starts at 1x that way."""
+    if current * direction > 0:
+        index = SHUTTLE_RATES.index(abs(current)) if abs(current) in SHUTTLE_RATES else 0
+        return direction * SHUTTLE_RATES[min(index + 1, len(SHUTTLE_RATES) - 1)]
+    return direction
+
+
 class JobController:
     """One JobEngine per open project on one shared httpx client; runs while jobs exist."""
 
@@ -190,19 +199,31 @@ class PlaybackController(QObject):
             self.engine.seek(frame_to_time(frame, self.session.rate))
 
     def key_l(self) -> None:
-        if self.engine is None:
-            return
-        index = SHUTTLE_RATES.index(self._shuttle) + 1 if self._shuttle in SHUTTLE_RATES else 0
-        self._shuttle = SHUTTLE_RATES[min(index, len(SHUTTLE_RATES) - 1)]
-        if not self.engine.playing:
-            self.engine.seek(frame_to_time(self.session.position, self.session.rate))
-        self.engine.shuttle(self._shuttle)
-        self._started()
+        """L: forwards; again 2x, 4x, 8x (J's backwards play turns round to 1x)."""
+        self._shuttle_to(next_rate(self._shuttle, 1))
 
     def key_j(self) -> None:
-        """Backwards play is not in the engine: J steps back one second, like a nudge."""
-        self.pause()
-        self.window.seek(self.session.position - round(self.session.rate))
+        """J: backwards at 1x; again 2x, 4x, 8x. Muted; the picture comes from whatever answers
+        at once (the proxy when there is one), newest request first."""
+        self._shuttle_to(next_rate(self._shuttle, -1))
+
+    def _shuttle_to(self, rate: int) -> None:
+        if self.engine is None:
+            return
+        self._shuttle = rate
+        if not self.engine.playing:
+            self.engine.seek(frame_to_time(self.session.position, self.session.rate))
+        self.engine.shuttle(rate)
+        self._started()
+
+    def play_range(self, start: int, end: int) -> None:
+        """Shift+Space: [start, end) frames once, then rest at its end."""
+        if self.engine is None:
+            return
+        rate = self.session.rate
+        self.engine.play_range(frame_to_time(start, rate), frame_to_time(end, rate))
+        self._shuttle = 1
+        self._started()
 
     def play_cue(self, cue_id: int, take_id: int | None) -> None:
         if self.engine is None:
@@ -261,7 +282,10 @@ class PlaybackController(QObject):
         position: Fraction = engine.position
         frame = time_to_frame(position, self.session.rate, Rounding.FLOOR)
         self.session.set_position_from_playback(frame)
-        if engine.playing:
+        if engine.playing and engine.shuttle_rate < 0:
+            if self.window.loader is not None:  # backwards: exact seeks, stale ones dropped
+                self.window.loader.request_frame(frame, self.window.viewer.wanted_size())
+        elif engine.playing:
             video = engine.current_frame(self.window.viewer.wanted_size())
             if video is not None and video.index != self._last_frame_index:
                 self._last_frame_index = video.index

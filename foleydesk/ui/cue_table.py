@@ -9,6 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QItemSelection,
     QItemSelectionModel,
     QModelIndex,
     QObject,
@@ -106,7 +107,7 @@ class CueTableModel(QAbstractTableModel):
             cue.display_name() if role != Qt.ItemDataRole.EditRole else cue.label,
             lane.name if lane else "?",
             self.session.timecode(cue.in_frame),
-            self.session.timecode(cue.out_frame),
+            self.session.timecode(cue.out_frame - 1),  # the last frame in it, as NLEs show Out
             f"{seconds_text(cue.duration(rate), 2)} s",
             cue.prompt,
             str(len(self.session.project.takes_for(cue.id))),
@@ -128,8 +129,10 @@ class CueTableModel(QAbstractTableModel):
             else:
                 source = self.session.project.source
                 frame = source.timecode.to_frames(text) - source.start_timecode_frames
-                field = "in_frame" if col == 2 else "out_frame"
-                command = EditCue(cue.id, {field: frame}, self.tr("Trim cue"))
+                if col == 2:
+                    command = EditCue(cue.id, {"in_frame": frame}, self.tr("Trim cue"))
+                else:  # Out is typed as the last included frame
+                    command = EditCue(cue.id, {"out_frame": frame + 1}, self.tr("Trim cue"))
             self.session.push(command)
         except UserError as exc:
             self.error.emit(exc)
@@ -154,7 +157,8 @@ class CueTableView(QTableView):
         self.setSortingEnabled(True)
         self.sortByColumn(2, Qt.SortOrder.AscendingOrder)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self._syncing = False  # the session's selection is being shown: do not echo it back
         self.setAlternatingRowColors(True)
         self.setDragEnabled(True)
         self.setEditTriggers(
@@ -187,20 +191,36 @@ class CueTableView(QTableView):
         self._on_session_selection(self.session.selected_cue_id)
 
     def _on_selection_changed(self, *_args: object) -> None:
-        rows = self.selectionModel().selectedRows()
-        if rows:
-            self.session.select_cue(int(rows[0].data(Qt.ItemDataRole.UserRole)))
+        """Rows picked here (Shift/Ctrl+click too) become the session's selection; the row with
+        the cursor is the one the inspector shows."""
+        if self._syncing:
+            return
+        ids = [int(r.data(Qt.ItemDataRole.UserRole)) for r in self.selectionModel().selectedRows()]
+        if not ids:
+            return
+        current = self.currentIndex().data(Qt.ItemDataRole.UserRole)
+        if current in ids:
+            ids.remove(current)
+            ids.insert(0, int(current))
+        self.session.set_selection(ids)
 
-    def _on_session_selection(self, cue_id: object) -> None:
+    def _on_session_selection(self, _cue_id: object) -> None:
+        wanted = self.session.selected_ids()
         model = self.proxy
+        selection = QItemSelection()
+        current: QModelIndex | None = None
         for row in range(model.rowCount()):
             index = model.index(row, 0)
-            if index.data(Qt.ItemDataRole.UserRole) == cue_id:
-                if self.currentIndex().row() != row:
-                    self.selectionModel().setCurrentIndex(
-                        index,
-                        QItemSelectionModel.SelectionFlag.ClearAndSelect
-                        | QItemSelectionModel.SelectionFlag.Rows,
-                    )
-                return
-        self.selectionModel().clearSelection()
+            cue_id = index.data(Qt.ItemDataRole.UserRole)
+            if cue_id in wanted:
+                selection.select(index, model.index(row, model.columnCount() - 1))
+                if cue_id == self.session.selected_cue_id:
+                    current = index
+        flags = QItemSelectionModel.SelectionFlag
+        self._syncing = True
+        try:
+            if current is not None and self.currentIndex().row() != current.row():
+                self.selectionModel().setCurrentIndex(current, flags.NoUpdate)
+            self.selectionModel().select(selection, flags.ClearAndSelect | flags.Rows)
+        finally:
+            self._syncing = False

@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFocusEvent
+from PySide6.QtGui import QFocusEvent, QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,15 +38,21 @@ from foleydesk.errors import UserError
 from foleydesk.providers.base import GenerationRequest, Provider
 from foleydesk.settings import load_settings
 from foleydesk.ui import providers as provider_list
+from foleydesk.ui.focus import guard_wheel
 from foleydesk.ui.session import ProjectSession
 
 log = logging.getLogger(__name__)
 
 
 class CommitTextEdit(QPlainTextEdit):
-    """A plain text edit that reports when the user leaves it (the moment to commit)."""
+    """A plain text edit that reports when the user leaves it (the moment to commit); Tab moves
+    to the next field instead of typing a tab."""
 
     left = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTabChangesFocus(True)
 
     def focusOutEvent(self, event: QFocusEvent) -> None:
         super().focusOutEvent(event)
@@ -78,7 +84,7 @@ class CueInspector(QWidget):
     def _build(self) -> None:
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        scroll = QScrollArea()
+        scroll = self.scroll_area = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -90,7 +96,8 @@ class CueInspector(QWidget):
 
         self.empty = QLabel(
             self.tr(
-                "No cue selected.\n\nPress I and O on the timeline to mark a range, or click a cue."
+                "No cue selected.\n\nMark a range with I and O on the timeline and press Enter, "
+                "drag in an empty lane, or click a cue."
             )
         )
         self.empty.setObjectName("Hint")
@@ -213,6 +220,7 @@ class CueInspector(QWidget):
             check.toggled.connect(self._commit_params)
         self.random_seed.toggled.connect(lambda on: self.seed_spin.setEnabled(not on))
         self.generate_button.clicked.connect(self._on_generate)
+        self.wheel_guard = guard_wheel(self)
 
     # -- model -> widgets --
 
@@ -248,7 +256,7 @@ class CueInspector(QWidget):
             self.label_edit.setText(cue.label)
             rate = self.session.rate
             tc = self.session.timecode
-            span = f"{tc(cue.in_frame)} \u2192 {tc(cue.out_frame)}"
+            span = f"{tc(cue.in_frame)} \u2013 {tc(cue.out_frame - 1)}"  # Out: last frame in it
             seconds = seconds_text(cue.duration(rate), 2)
             # No-break spaces keep "108 frames" and "4.32 s" whole when the line wraps.
             nb = "\u00a0"
@@ -407,7 +415,7 @@ class CueInspector(QWidget):
 
     def _push(self, changes: dict[str, Any], text: str) -> None:
         cue = self.cue
-        if cue is None or self._loading:
+        if cue is None or self._loading or self.session.closed:
             return
         changes = {k: v for k, v in changes.items() if getattr(cue, k) != v}
         if not changes:
@@ -419,14 +427,21 @@ class CueInspector(QWidget):
 
     def commit_text(self) -> None:
         cue = self.cue
-        if cue is None or self._loading:
+        if cue is None or self._loading or self.session.closed:
             return
         params = dict(cue.params)
         if cue.kind is CueKind.MUSIC or self.kind_combo.currentData() == CueKind.MUSIC.value:
-            params["lyrics"] = self.lyrics_edit.toPlainText()
-            params["style_prompt"] = self.style_edit.text()
+            # Only what the fields changed: an absent key and an empty field are the same text,
+            # and an undo step nobody can see ("Edit cue text" that changes nothing) is noise.
+            for key, text in (
+                ("lyrics", self.lyrics_edit.toPlainText()),
+                ("style_prompt", self.style_edit.text()),
+            ):
+                if str(params.get(key, "")) != text:
+                    params[key] = text
+        label = self.label_edit.text()
         changes: dict[str, Any] = {
-            "label": self.label_edit.text().strip(),
+            "label": cue.label if label.strip() == cue.label.strip() else label.strip(),
             "prompt": self.prompt_edit.toPlainText(),
             "negative_prompt": self.negative_edit.toPlainText(),
         }
@@ -477,8 +492,9 @@ class CueInspector(QWidget):
         self._update_checks()
 
     def focus_prompt(self) -> None:
+        """Into the prompt with the cursor at the end: the next keys add, never replace."""
         self.prompt_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.prompt_edit.selectAll()
+        self.prompt_edit.moveCursor(QTextCursor.MoveOperation.End)
 
     def _on_generate(self) -> None:
         cue = self.cue

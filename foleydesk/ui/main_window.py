@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QImage
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -29,15 +29,12 @@ from PySide6.QtWidgets import (
 
 from foleydesk import APP_NAME
 from foleydesk.core.commands import (
-    AddCue,
     AddMarker,
     Command,
-    DeleteCue,
     DeleteMarker,
-    EditCue,
     EditMarker,
 )
-from foleydesk.core.model import Cue, CueKind, Marker
+from foleydesk.core.model import Marker
 from foleydesk.core.project import OPENABLE_SUFFIXES, Project
 from foleydesk.errors import UserError
 from foleydesk.settings import load_settings
@@ -45,9 +42,11 @@ from foleydesk.ui import preferences, recent
 from foleydesk.ui.banner import Banner
 from foleydesk.ui.compat import TaskKeeper, dialog_result
 from foleydesk.ui.cue_table import CueTableView
+from foleydesk.ui.focus import FieldKeys
 from foleydesk.ui.help_sheet import HelpSheet
 from foleydesk.ui.inspector import CueInspector
 from foleydesk.ui.jobs_panel import JobsPanel
+from foleydesk.ui.marks import MarkKeys
 from foleydesk.ui.media_loader import MediaLoader
 from foleydesk.ui.menus import build_menus
 from foleydesk.ui.opening import open_or_create
@@ -85,7 +84,10 @@ class MainWindow(QMainWindow):
         self.edit_revision = 0  # counts model changes: drag-out renders know when they are stale
         self.drag_renders: dict[Path, int] = {}
         self.marker_dialog: QInputDialog | None = None  # open while a marker is being renamed
+        self.generate_confirm: QMessageBox | None = None  # open while G asks about many cues
         self._build_shell()
+        self.field_keys = FieldKeys(self, self.keys_home, self.show_help)
+        self.marks = MarkKeys(self)
         self.menu_actions = build_menus(self)
         self._update_enabled()
         self.resize(1280, 800)
@@ -157,6 +159,10 @@ class MainWindow(QMainWindow):
         self.transport.play_cue.connect(self.play_cue)
         self.transport.loop_toggled.connect(self._on_loop_toggled)
         self.transport.volume_changed.connect(self._on_volume)
+
+    def keys_home(self) -> QWidget | None:
+        """Where the keys go when a field gives them back: the timeline."""
+        return self.timeline if self.session is not None else None
 
     def _dock(self, title: str, name: str, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -294,6 +300,9 @@ class MainWindow(QMainWindow):
         self.timeline.lane_dragged.connect(self.drag_lane)
         self.timeline.marker_rename.connect(self.rename_marker)
         self.timeline.marker_delete.connect(self.delete_marker)
+        self.timeline.range_released.connect(self.marks.make_cue)
+        self.timeline.cue_menu_wanted.connect(self._cue_menu)
+        self.timeline.lane_menu_wanted.connect(self._lane_menu)
         self.timeline.thumbnails_wanted.connect(loader.request_thumbnails)
         loader.thumbnail_ready.connect(self.timeline.set_thumbnail)
         loader.waveform_ready.connect(self.timeline.set_waveform)
@@ -361,6 +370,7 @@ class MainWindow(QMainWindow):
             self.loader.close()
             self.loader = None
         if self.session is not None:
+            self.inspector.commit_text()  # what is being typed belongs to this project
             self.session.close()
             self.session = None
 
@@ -494,19 +504,6 @@ class MainWindow(QMainWindow):
         if self.session is not None and cue_id in self.session.project.cues:
             self.seek(self.session.project.cues[cue_id].in_frame)
 
-    def jump_edge(self, direction: int) -> None:
-        if self.session is None:
-            return
-        here = self.session.position
-        edges = self.session.cue_edges()
-        if direction > 0:
-            later = [e for e in edges if e > here]
-            target = later[0] if later else here
-        else:
-            earlier = [e for e in edges if e < here]
-            target = earlier[-1] if earlier else here
-        self.seek(target)
-
     def _on_position_changed(self, frame: int) -> None:
         session = self.session
         if session is None:
@@ -557,68 +554,6 @@ class MainWindow(QMainWindow):
             self.show_error(exc)
             return False
         return True
-
-    def mark_in(self) -> None:
-        session = self.session
-        if session is None:
-            return
-        here = session.position
-        cue = session.selected_cue
-        if cue is not None and cue.in_frame < here < cue.out_frame and session.mark_in is None:
-            self._push(EditCue(cue.id, {"in_frame": here}, self.tr("Set cue in")))
-            return
-        session.set_marks(here, None)
-
-    def mark_out(self) -> None:
-        session = self.session
-        if session is None:
-            return
-        out = min(session.position + 1, session.frame_count)
-        if session.mark_in is not None:
-            start = session.mark_in
-            if out <= start:
-                self.show_error(
-                    UserError(
-                        self.tr("The out point is before the in point."),
-                        self.tr("Move past the in mark, then press O."),
-                    )
-                )
-                return
-            lane = session.project.default_lane(CueKind.FOLEY)
-            number = len(session.project.cues) + 1
-            command = AddCue(
-                Cue(
-                    0,
-                    lane.id,
-                    start,
-                    out,
-                    label=f"Cue {number}",
-                    colour="",
-                    kind=CueKind.FOLEY,
-                    provider_id=self.inspector.provider_combo.currentData(),
-                ),
-                self.tr("Add cue"),
-            )
-            if self._push(command):
-                session.set_marks(None, None)
-                assert command.created is not None
-                session.select_cue(command.created.id)
-            return
-        cue = session.selected_cue
-        if cue is not None:
-            self._push(EditCue(cue.id, {"out_frame": out}, self.tr("Set cue out")))
-        else:
-            self.show_error(
-                UserError(
-                    self.tr("Mark an in point first (I)."),
-                    self.tr("I marks the start, O the end of a new cue."),
-                )
-            )
-
-    def clear_marks(self) -> None:
-        if self.session is not None:
-            self.session.set_marks(None, None)
-            self.banner.hide()
 
     def add_marker(self) -> None:
         session = self.session
@@ -695,9 +630,30 @@ class MainWindow(QMainWindow):
         if focus is not None and self.takes_panel.isAncestorOf(focus):
             self.takes_panel.delete_selected()
             return
-        cue = self.session.selected_cue
-        if cue is not None:
-            self._push(DeleteCue(cue.id, self.tr("Delete cue")))
+        from foleydesk.ui.selection import delete_cues
+
+        delete_cues(self, self.session.selected_ids())
+
+    def _cue_menu(self, cue_id: int, where: QPoint) -> None:
+        from foleydesk.ui.timeline_menu import cue_menu
+
+        if self.session is not None and cue_id in self.session.project.cues:
+            menu = cue_menu(self, cue_id)
+            menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            menu.popup(where)
+
+    def _lane_menu(self, lane_id: int, where: QPoint) -> None:
+        from foleydesk.ui.timeline_menu import lane_menu
+
+        if self.session is not None and lane_id in self.session.project.lanes:
+            menu = lane_menu(self, lane_id)
+            menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            menu.popup(where)
+
+    def select_all(self) -> None:
+        """Ctrl+A: every cue (in a text field, Ctrl+A stays the field's own)."""
+        if self.session is not None:
+            self.session.set_selection([c.id for c in self.session.project.sorted_cues()])
 
     def choose_take(self) -> None:
         if self.session is not None:
@@ -713,7 +669,15 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ engines (controllers)
 
+    def generate_cues(self, cue_ids: list[int]) -> None:
+        from foleydesk.ui.selection import generate_cues
+
+        generate_cues(self, cue_ids)
+
     def generate_selected(self) -> None:
+        if self.session is not None and len(self.session.selected_ids()) > 1:
+            self.generate_cues(self.session.selected_ids())
+            return
         if self.session is not None and self.session.selected_cue is not None:
             self.inspector.commit_text()
             if self.inspector.generate_button.isEnabled():
@@ -770,20 +734,38 @@ class MainWindow(QMainWindow):
             self.player.toggle()
 
     def key_j(self) -> None:
-        if self.player is not None:
-            self.player.key_j()
-        else:
+        """J: backwards (again: faster); with K held, one frame back."""
+        if self.field_keys.k_held or self.player is None:
             self.step(-1)
+        else:
+            self.player.key_j()
 
     def key_k(self) -> None:
         if self.player is not None:
             self.player.pause()
 
     def key_l(self) -> None:
-        if self.player is not None:
-            self.player.key_l()
-        else:
+        """L: forwards (again: 2x, 4x, 8x); with K held, one frame forward."""
+        if self.field_keys.k_held or self.player is None:
             self.step(1)
+        else:
+            self.player.key_l()
+
+    def play_marked(self) -> None:
+        """Shift+Space: the marked range once (the selected cue when nothing is marked)."""
+        session = self.session
+        if self.player is None or session is None:
+            return
+        start, end = session.mark_in, session.mark_out
+        cue = session.selected_cue
+        if start is None and end is None:
+            if cue is None:
+                self.status.showMessage(self.tr("Mark a range (I, O) to play it."), 4000)
+                return
+            start, end = cue.in_frame, cue.out_frame
+        start = start if start is not None else session.position
+        end = end if end is not None else session.frame_count
+        self.player.play_range(start, end)
 
     def play_cue(self) -> None:
         if self.player is not None and self.session is not None:
@@ -840,7 +822,10 @@ class MainWindow(QMainWindow):
             self.tasks.spawn(self.install_project_again(), "reload-settings")
 
     def show_help(self) -> None:
-        HelpSheet(self).open()
+        if not any(sheet.isVisible() for sheet in self.findChildren(HelpSheet)):
+            sheet = HelpSheet(self)
+            sheet.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            sheet.open()
 
     # ------------------------------------------------------------------ closing
 

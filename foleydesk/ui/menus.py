@@ -38,6 +38,7 @@ class WindowActions:
     rename_marker: QAction
     delete_marker: QAction
     prompt: QAction
+    make_cue: QAction
     generate: QAction
     choose: QAction
     build_proxy: QAction
@@ -51,6 +52,7 @@ class WindowActions:
             self.rename_marker,
             self.delete_marker,
             self.prompt,
+            self.make_cue,
             self.generate,
             self.delete,
             self.export,
@@ -114,33 +116,46 @@ def build_menus(w: MainWindow) -> WindowActions:
     edit = bar.addMenu(tr("&Edit"))
     undo = _action(w, tr("&Undo"), w.undo, ["Ctrl+Z"], edit)
     redo = _action(w, tr("&Redo"), w.redo, ["Ctrl+Shift+Z", "Ctrl+Y"], edit)
+    _action(w, tr("Select all cues"), w.select_all, "Ctrl+A", edit)
     delete = _action(
         w, tr("&Delete"), w.delete_selection, [QKeySequence.StandardKey.Delete, "Backspace"], edit
     )
 
     cue_menu = bar.addMenu(tr("&Cue"))
-    mark_in = _action(w, tr("Mark &in"), w.mark_in, "I", cue_menu)
-    mark_out = _action(w, tr("Mark &out"), w.mark_out, "O", cue_menu)
-    _action(w, tr("Clear in mark"), w.clear_marks, "Escape", cue_menu)
-    marker = _action(w, tr("Add &marker"), w.add_marker, "M", cue_menu)
-    rename_marker = _action(w, tr("Re&name marker..."), w.rename_marker_here, None, cue_menu)
-    delete_marker = _action(w, tr("De&lete marker"), w.delete_marker_here, "Shift+M", cue_menu)
-    prompt = _action(w, tr("Edit &prompt"), w.edit_prompt, ["Return", "Enter"], cue_menu)
+    m = w.marks
+    mark_in = _action(w, tr("Mark &In"), m.mark_in, "I", cue_menu)
+    mark_out = _action(w, tr("Mark &Out"), m.mark_out, "O", cue_menu)
+    _action(w, tr("Mark the cue under the playhead"), m.mark_clip, "X", cue_menu)
+    _action(w, tr("Clear In and Out"), m.clear_marks, ["Alt+X", "Escape"], cue_menu)
+    _action(w, tr("Go to In"), m.go_in, "Shift+I", cue_menu)
+    _action(w, tr("Go to Out"), m.go_out, "Shift+O", cue_menu)
+    make_cue = _action(w, tr("Make &cue from the marks"), m.enter, ["Return", "Enter"], cue_menu)
+    cue_menu.addSeparator()
+    _action(w, tr("Trim cue start to the playhead"), m.trim_start, "[", cue_menu)
+    _action(w, tr("Trim cue end to the playhead"), m.trim_end, "]", cue_menu)
+    prompt = _action(w, tr("Edit &prompt"), w.edit_prompt, None, cue_menu)
     generate = _action(w, tr("&Generate"), w.generate_selected, "G", cue_menu)
     choose = _action(w, tr("&Choose take"), w.choose_take, "C", cue_menu)
+    cue_menu.addSeparator()
+    marker = _action(w, tr("Add &marker"), w.add_marker, "M", cue_menu)
+    _action(w, tr("Next marker"), lambda: m.jump_marker(1), "Shift+M", cue_menu)
+    _action(w, tr("Previous marker"), lambda: m.jump_marker(-1), "Ctrl+Shift+M", cue_menu)
+    rename_marker = _action(w, tr("Re&name marker..."), w.rename_marker_here, None, cue_menu)
+    delete_marker = _action(w, tr("De&lete marker"), w.delete_marker_here, "Alt+M", cue_menu)
 
     play = bar.addMenu(tr("&Playback"))
     _action(w, tr("Play / pause"), w.toggle_play, "Space", play)
-    _action(w, tr("Play backwards"), w.key_j, "J", play)
+    _action(w, tr("Play the marked range"), w.play_marked, "Shift+Space", play)
+    _action(w, tr("Play backwards (again: faster)"), w.key_j, "J", play)
     _action(w, tr("Stop"), w.key_k, "K", play)
-    _action(w, tr("Play forwards"), w.key_l, "L", play)
+    _action(w, tr("Play forwards (again: faster)"), w.key_l, "L", play)
     play.addSeparator()
     _action(w, tr("Back one frame"), lambda: w.step(-1), "Left", play)
     _action(w, tr("Forward one frame"), lambda: w.step(1), "Right", play)
     _action(w, tr("Back ten frames"), lambda: w.step(-10), "Shift+Left", play)
     _action(w, tr("Forward ten frames"), lambda: w.step(10), "Shift+Right", play)
-    _action(w, tr("Previous cue edge"), lambda: w.jump_edge(-1), "Up", play)
-    _action(w, tr("Next cue edge"), lambda: w.jump_edge(1), "Down", play)
+    _action(w, tr("Previous edit point"), lambda: m.jump(-1), ["Up", ";"], play)
+    _action(w, tr("Next edit point"), lambda: m.jump(1), ["Down", "'"], play)
     _action(w, tr("Go to start"), lambda: w.seek(0), "Home", play)
     _action(w, tr("Go to end"), w.go_end, "End", play)
 
@@ -161,7 +176,7 @@ def build_menus(w: MainWindow) -> WindowActions:
         view.addAction(dock.toggleViewAction())
 
     help_menu = bar.addMenu(tr("&Help"))
-    _action(w, tr("Keyboard shortcuts"), w.show_help, ["?", "Shift+/", "F1"], help_menu)
+    _action(w, tr("Keyboard shortcuts (?)"), w.show_help, "F1", help_menu)
 
     return WindowActions(
         relink=relink,
@@ -175,6 +190,7 @@ def build_menus(w: MainWindow) -> WindowActions:
         rename_marker=rename_marker,
         delete_marker=delete_marker,
         prompt=prompt,
+        make_cue=make_cue,
         generate=generate,
         choose=choose,
         build_proxy=build_proxy,

@@ -41,13 +41,17 @@ class ProjectSession(QObject):
         self.project = project
         self.undo_stack = QUndoStack(self)
         self.selected_cue_id: int | None = None
+        self.also_selected: set[int] = set()  # the rest of a multiple selection
         self.selected_take_id: int | None = None
         self.position = 0
         self.mark_in: int | None = None
         self.mark_out: int | None = None
+        self.active_lane_id: int | None = None  # the lane last clicked: Make cue puts it there
+        self.closed = False  # views still alive after close (a field losing focus) must not edit
         project.changed.connect(self._on_model_changed)
 
     def close(self) -> None:
+        self.closed = True
         self.project.changed.disconnect(self._on_model_changed)
         try:
             self.undo_stack.blockSignals(True)
@@ -80,12 +84,44 @@ class ProjectSession(QObject):
         return self.project.cues.get(self.selected_cue_id)
 
     def select_cue(self, cue_id: int | None) -> None:
+        """Select one cue (or none): the rest of a multiple selection is dropped."""
+        if cue_id == self.selected_cue_id and not self.also_selected:
+            return
+        self.also_selected = set()
         if cue_id == self.selected_cue_id:
+            self.selection_changed.emit(cue_id)
             return
         self.selected_cue_id = cue_id
         self.selected_take_id = None
         self.selection_changed.emit(cue_id)
         self.take_selection_changed.emit(None)
+
+    def selected_ids(self) -> list[int]:
+        """Every selected cue, the one the inspector shows first."""
+        ids = [] if self.selected_cue_id is None else [self.selected_cue_id]
+        ids += sorted(i for i in self.also_selected if i in self.project.cues)
+        return [i for i in ids if i in self.project.cues]
+
+    def is_selected(self, cue_id: int) -> bool:
+        return cue_id == self.selected_cue_id or cue_id in self.also_selected
+
+    def set_selection(self, ids: list[int]) -> None:
+        """Select these cues (Ctrl/Shift+click, Ctrl+A); the first is the one the inspector
+        shows."""
+        ids = [i for i in ids if i in self.project.cues]
+        primary = ids[0] if ids else None
+        rest = set(ids[1:])
+        if primary == self.selected_cue_id and rest == self.also_selected:
+            return
+        if primary != self.selected_cue_id:
+            self.selected_take_id = None
+            self.take_selection_changed.emit(None)
+        self.selected_cue_id, self.also_selected = primary, rest
+        self.selection_changed.emit(primary)
+
+    def toggle_selected(self, cue_id: int) -> None:
+        ids = self.selected_ids()
+        self.set_selection([i for i in ids if i != cue_id] if cue_id in ids else [*ids, cue_id])
 
     def select_take(self, take_id: int | None) -> None:
         if take_id != self.selected_take_id:

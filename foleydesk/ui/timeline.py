@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
@@ -152,6 +152,7 @@ class DragMode(Enum):
     TRIM_OUT = 4
     OVERVIEW = 5
     LANE = 6  # dragging a lane header out of the window
+    RANGE = 7  # dragging in an empty lane area: the range becomes a cue (Pro Tools' selector)
 
 
 @dataclass
@@ -176,6 +177,9 @@ class TimelineWidget(QWidget):
     lane_dragged = Signal(int)  # a lane header dragged out: render its stem
     marker_rename = Signal(int)  # marker id: ask for its new name
     marker_delete = Signal(int)  # marker id
+    cue_menu_wanted = Signal(int, QPoint)  # right-click on a cue: cue id, global position
+    lane_menu_wanted = Signal(int, QPoint)  # right-click on an empty lane area
+    range_released = Signal()  # a range dragged in an empty lane (now the marks): make a cue
 
     def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -589,7 +593,7 @@ class TimelineWidget(QWidget):
 
     def _paint_cue(self, p: QPainter, cue: Cue, rect: QRectF, preview: bool = False) -> None:
         colour = QColor(cue.colour)
-        selected = cue.id == self.session.selected_cue_id
+        selected = self.session.is_selected(cue.id)
         fill = QColor(colour)
         fill.setAlpha(200 if selected else 140)
         p.setPen(QPen(QColor("#ffffff") if selected else colour.darker(130), 2 if selected else 1))
@@ -705,11 +709,19 @@ class TimelineWidget(QWidget):
         return menu
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
-        marker = self.marker_at(QPointF(event.pos()))
-        if marker is None:
+        pos = QPointF(event.pos())
+        marker = self.marker_at(pos)
+        if marker is not None:
+            self.marker_menu(marker).popup(event.globalPos())
+        elif (cue := self.cue_at(pos)[0]) is not None:
+            if not self.session.is_selected(cue.id):
+                self.session.select_cue(cue.id)
+            self.cue_menu_wanted.emit(cue.id, event.globalPos())
+        elif (lane_id := self.lane_at(pos.y())) is not None and pos.x() >= HEADER_W:
+            self.lane_menu_wanted.emit(lane_id, event.globalPos())
+        else:
             event.ignore()
             return
-        self.marker_menu(marker).popup(event.globalPos())
         event.accept()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
@@ -727,8 +739,13 @@ class TimelineWidget(QWidget):
                 self._drag = Drag(DragMode.LANE, lane_id=lane_id, press_edge=int(pos.x()))
             return
         cue, mode = self.cue_at(pos)
+        adding = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+        if cue is not None and event.modifiers() & adding:
+            self.session.toggle_selected(cue.id)  # Ctrl/Shift+click: add to the selection
+            return
         if cue is not None:
-            self.session.select_cue(cue.id)
+            if not self.session.is_selected(cue.id):
+                self.session.select_cue(cue.id)
             self._drag = Drag(
                 mode,
                 cue.id,
@@ -739,8 +756,14 @@ class TimelineWidget(QWidget):
                 cue.lane_id,
             )
             return
-        if pos.y() >= self.lanes_top():
+        lane_id = self.lane_at(pos.y())
+        if lane_id is not None:
             self.session.select_cue(None)
+            self.session.active_lane_id = lane_id
+            edge = self.scale.edge_at(x)
+            self._drag = Drag(DragMode.RANGE, press_edge=edge, lane_id=lane_id)
+            self.session.seek(self.scale.frame_at(x))
+            return
         self._drag = Drag(DragMode.SCRUB)
         self.session.seek(self.scale.frame_at(x))
 
@@ -787,6 +810,13 @@ class TimelineWidget(QWidget):
         if drag.mode is DragMode.SCRUB:
             self.session.seek(self.scale.frame_at(max(0.0, x)))
             return
+        if drag.mode is DragMode.RANGE:
+            edge = self._snapped(self.scale.edge_at(max(0.0, x)), None)
+            lo, hi = sorted((drag.press_edge, edge))
+            drag.moved = hi > lo
+            if drag.moved:
+                self.session.set_marks(lo, hi)
+            return
         assert drag.cue_id is not None
         cue = self.session.project.cues.get(drag.cue_id)
         if cue is None:
@@ -821,6 +851,9 @@ class TimelineWidget(QWidget):
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         drag, self._drag = self._drag, None
+        if drag is not None and drag.mode is DragMode.RANGE and drag.moved:
+            self.range_released.emit()
+            return
         if drag is None or drag.cue_id is None or not drag.moved or drag.mode is DragMode.LANE:
             self.invalidate()
             return

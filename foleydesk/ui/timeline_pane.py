@@ -75,10 +75,16 @@ class TimelinePane(QWidget):
         self.scrollbar.blockSignals(False)
 
     def _update_marks_label(self) -> None:
-        mark_in = self.session.mark_in
-        if mark_in is None:
-            self.marks_label.setText("")
-            return
-        self.marks_label.setText(
-            self.tr("In {0}: press O at the out point").format(self.session.timecode(mark_in))
-        )
+        """In and Out as the NLEs show them (Out: the last included frame) and what next."""
+        session = self.session
+        mark_in, mark_out = session.mark_in, session.mark_out
+        parts = []
+        if mark_in is not None:
+            parts.append(self.tr("In {0}").format(session.timecode(mark_in)))
+        if mark_out is not None:
+            parts.append(self.tr("Out {0}").format(session.timecode(mark_out - 1)))
+        if mark_in is not None and mark_out is not None:
+            parts.append(self.tr("{0} frames: Enter makes a cue").format(mark_out - mark_in))
+        elif mark_in is not None:
+            parts.append(self.tr("O at the last frame, then Enter"))
+        self.marks_label.setText("  ".join(parts))

@@ -9,7 +9,6 @@ from fractions import Fraction
 import pytest
 
 from foleydesk.core.model import Cue, LaneKind
-from foleydesk.errors import UserError
 from foleydesk.playback import PlaybackEngine
 from tests.playback.conftest import ProjectFactory
 from tests.playback.mediagen import frame_code
@@ -143,15 +142,31 @@ def test_loop_with_pre_and_post_roll_keeps_the_playhead_inside(engine: PlaybackE
     assert wraps >= 1
 
 
-def test_shuttle_plays_faster_without_sound_and_refuses_reverse(engine: PlaybackEngine) -> None:
+def test_shuttle_plays_faster_without_sound_and_backwards(engine: PlaybackEngine) -> None:
     engine.shuttle(2)
     time.sleep(0.4)
     position = float(engine.position)
     assert 0.7 < position < 1.0
     engine.shuttle(0)
     assert not engine.playing
-    with pytest.raises(UserError):
-        engine.shuttle(-1)
+    # J: backwards at 2x from where it stopped, muted, and it rests at the start.
+    here = engine.position
+    engine.shuttle(-2)
+    time.sleep(0.2)
+    back = engine.position
+    assert here - Fraction(6, 10) < back < here - Fraction(2, 10)
+    assert engine.shuttle_rate == -2
+    time.sleep(0.6)
+    assert engine.position == 0
+    assert not engine.playing
+
+
+def test_play_range_plays_the_marked_range_once(engine: PlaybackEngine) -> None:
+    engine.play_range(Fraction(1, 2), Fraction(7, 10))
+    assert engine.playing
+    time.sleep(0.5)
+    assert not engine.playing
+    assert engine.position == Fraction(7, 10)
 
 
 def test_frames_follow_the_clock_round_a_loop(engine: PlaybackEngine) -> None:

@@ -42,7 +42,9 @@ def test_damaged_file_shows_a_clear_message_and_the_app_keeps_working(
 def test_refused_edit_explains_itself(window: Any, run: Any, qtbot: Any, fresh_video: Path) -> None:
     assert run(window.open_async(fresh_video))
     window.timeline.setFocus()
-    qtbot.keyClick(window.timeline, Qt.Key.Key_O)  # O with no in mark and no cue
+    qtbot.keyClick(window.timeline, Qt.Key.Key_O)  # O with no in mark: only a mark
+    assert window.banner.text == ""
+    qtbot.keyClick(window.timeline, Qt.Key.Key_Return)  # Make cue needs an In
     assert "Mark an in point first" in window.banner.text
     assert not window.session.project.cues
 
@@ -67,6 +69,7 @@ def test_provider_error_shows_the_providers_message_on_the_job(
         qtbot.keyClick(timeline, Qt.Key.Key_I)
         session.seek(40)
         qtbot.keyClick(timeline, Qt.Key.Key_O)
+        qtbot.keyClick(timeline, Qt.Key.Key_Return)
         inspector = window.inspector
         inspector.provider_combo.setCurrentIndex(inspector.provider_combo.findData("qubico"))
         assert session.selected_cue.provider_id == "qubico"
@@ -129,4 +132,5 @@ def test_moved_source_is_reported_and_the_project_still_opens(
     qtbot.keyClick(window.timeline, Qt.Key.Key_I)
     window.session.seek(20)
     qtbot.keyClick(window.timeline, Qt.Key.Key_O)
+    qtbot.keyClick(window.timeline, Qt.Key.Key_Return)
     assert len(window.session.project.cues) == 1

@@ -49,7 +49,7 @@ def test_keyboard_flow(
     assert shown_frame(window) == 5
     assert window.transport.timecode.text() == "00:00:00:05"
 
-    # I, Shift+Right x3 (ten frames each), Left, O: a cue over frames 5..34 inclusive.
+    # I, Shift+Right x3 (ten frames each), Left, O, Enter: a cue over frames 5..34 inclusive.
     key(qtbot, timeline, Qt.Key.Key_I)
     assert session.mark_in == 5
     for _ in range(3):
@@ -57,13 +57,16 @@ def test_keyboard_flow(
     key(qtbot, timeline, Qt.Key.Key_Left)
     assert session.position == 34
     key(qtbot, timeline, Qt.Key.Key_O)
+    assert not project.cues  # O only marks (as in an NLE); Enter makes the cue
+    assert window.marks.marks_text(session).endswith("Out 00:00:01:09  (30 frames)")
+    key(qtbot, timeline, Qt.Key.Key_Return)
     assert len(project.cues) == 1
     cue = next(iter(project.cues.values()))
     assert (cue.in_frame, cue.out_frame) == (5, 35)
     assert session.selected_cue_id == cue.id
     assert window.cue_table.model().rowCount() == 1
 
-    # Enter edits the prompt; typing then leaving the field commits it as one undo step.
+    # Enter (no marks now) edits the prompt; leaving the field commits it as one undo step.
     key(qtbot, timeline, Qt.Key.Key_Return)
     assert window.inspector.prompt_edit.hasFocus()
     qtbot.keyClicks(window.inspector.prompt_edit, "glass shatters on tiles")
@@ -202,6 +205,7 @@ def test_cue_drag_moves_and_trims_on_the_frame_grid(
     key(qtbot, timeline, Qt.Key.Key_I)
     session.seek(19)
     key(qtbot, timeline, Qt.Key.Key_O)
+    key(qtbot, timeline, Qt.Key.Key_Return)  # Make cue
     cue = session.selected_cue
     assert (cue.in_frame, cue.out_frame) == (10, 20)
     timeline.snap = False

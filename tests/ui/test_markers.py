@@ -1,5 +1,6 @@
-"""Markers from the keyboard and the ruler: M adds, Shift+M deletes, the flag's menu renames and
-deletes; every step is one undo and is in the project file at once."""
+"""Markers from the keyboard and the ruler: M adds, Shift+M / Ctrl+Shift+M go to the next /
+previous, Alt+M deletes, the flag's menu renames and deletes; every step is one undo and is in
+the project file at once."""
 
 from __future__ import annotations
 
@@ -30,12 +31,25 @@ def test_markers_by_keyboard_and_ruler_menu(
     qtbot.keyClick(timeline, Qt.Key.Key_M)  # one marker per frame
     assert frames_of(project) == [10, 20]
 
-    # Shift+M between markers deletes the nearest one before the playhead; undo restores it.
-    window.seek(17)
+    # Shift+M goes to the next marker, Ctrl+Shift+M to the previous one (Premiere).
+    window.seek(0)
     qtbot.keyClick(timeline, Qt.Key.Key_M, Qt.KeyboardModifier.ShiftModifier)
+    assert session.position == 10
+    qtbot.keyClick(timeline, Qt.Key.Key_M, Qt.KeyboardModifier.ShiftModifier)
+    assert session.position == 20
+    qtbot.keyClick(
+        timeline,
+        Qt.Key.Key_M,
+        Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier,
+    )
+    assert session.position == 10
+
+    # Alt+M between markers deletes the nearest one before the playhead; undo restores it.
+    window.seek(17)
+    qtbot.keyClick(timeline, Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)
     assert frames_of(project) == [20]
     window.seek(5)  # nothing at or before frame 5: nothing is deleted
-    qtbot.keyClick(timeline, Qt.Key.Key_M, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(timeline, Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)
     assert frames_of(project) == [20]
     qtbot.keyClick(timeline, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert frames_of(project) == [10, 20]

@@ -1,0 +1,228 @@
+"""Keys go where an editor means them: text fields give the keys back, the wheel never edits.
+
+Each test drives the real window with QTest key and mouse events; the "Today" ones failed on the
+code before issue 11 (G typed "g" into the prompt, Tab inserted a tab, Enter in the cue list
+selected the whole prompt for the next keys to replace, "?" was an ambiguous shortcut).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication, QWidget
+
+from foleydesk.core.commands import AddCue
+from foleydesk.core.model import Cue, CueKind
+
+NO = Qt.KeyboardModifier.NoModifier
+SHIFT = Qt.KeyboardModifier.ShiftModifier
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+def press(qtbot: Any, k: Qt.Key, mods: Qt.KeyboardModifier = NO) -> None:
+    """A key where the keyboard sends it: to the widget that has focus."""
+    target = QApplication.focusWidget()
+    assert target is not None, "nothing has the keyboard focus"
+    qtbot.keyClick(target, k, mods)
+
+
+def add_cue(window: Any, in_frame: int, out_frame: int, prompt: str = "") -> int:
+    session = window.session
+    lane = session.project.default_lane(CueKind.FOLEY)
+    command = AddCue(
+        Cue(0, lane.id, in_frame, out_frame, label="", colour="", prompt=prompt), "Add cue"
+    )
+    session.push(command)
+    assert command.created is not None
+    return command.created.id
+
+
+def opened(window: Any, run: Any, qtbot: Any, video: Path) -> Any:
+    assert run(window.open_async(video))
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    return window.session
+
+
+def click_into(qtbot: Any, widget: QWidget) -> None:
+    qtbot.mouseClick(
+        widget.viewport() if hasattr(widget, "viewport") else widget, Qt.MouseButton.LeftButton
+    )
+    qtbot.waitUntil(widget.hasFocus, timeout=2000)
+
+
+def test_esc_leaves_the_prompt_and_g_generates(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    session = opened(window, run, qtbot, fresh_video)
+    cue_id = add_cue(window, 5, 30)
+    session.select_cue(cue_id)
+    prompt = window.inspector.prompt_edit
+    click_into(qtbot, prompt)
+    qtbot.keyClicks(prompt, "door slam")
+    press(qtbot, Qt.Key.Key_Escape)
+    assert not prompt.hasFocus()
+    assert window.timeline.hasFocus()
+    assert session.project.cue(cue_id).prompt == "door slam"  # Esc keeps what was typed
+    press(qtbot, Qt.Key.Key_G)
+    assert prompt.toPlainText() == "door slam"
+    qtbot.waitUntil(lambda: bool(session.project.jobs_for(cue_id)), timeout=5000)
+    assert session.project.cue(cue_id).prompt == "door slam"
+
+
+def test_enter_commits_shift_enter_breaks_the_line_and_one_undo_reverts(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    session = opened(window, run, qtbot, fresh_video)
+    cue_id = add_cue(window, 5, 30, prompt="rain")
+    session.select_cue(cue_id)
+    prompt = window.inspector.prompt_edit
+    click_into(qtbot, prompt)
+    prompt.moveCursor(prompt.textCursor().MoveOperation.End)
+    qtbot.keyClicks(prompt, " on glass")
+    qtbot.keyClick(prompt, Qt.Key.Key_Return, SHIFT)
+    qtbot.keyClicks(prompt, "thunder")
+    assert prompt.hasFocus()
+    steps = session.undo_stack.count()
+    qtbot.keyClick(prompt, Qt.Key.Key_Return)
+    assert window.timeline.hasFocus()
+    assert session.project.cue(cue_id).prompt == "rain on glass\nthunder"
+    assert session.undo_stack.count() == steps + 1
+    press(qtbot, Qt.Key.Key_Z, CTRL)
+    assert session.project.cue(cue_id).prompt == "rain"
+    assert prompt.toPlainText() == "rain"
+
+    # Ctrl+Enter in the label leaves it too.
+    label = window.inspector.label_edit
+    click_into(qtbot, label)
+    qtbot.keyClicks(label, "Storm")
+    qtbot.keyClick(label, Qt.Key.Key_Return, CTRL)
+    assert window.timeline.hasFocus()
+    assert session.project.cue(cue_id).label == "Storm"
+
+
+def test_tab_moves_between_fields_and_never_types_a_tab(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    session = opened(window, run, qtbot, fresh_video)
+    session.select_cue(add_cue(window, 5, 30))
+    inspector = window.inspector
+    click_into(qtbot, inspector.prompt_edit)
+    qtbot.keyClicks(inspector.prompt_edit, "steps")
+    qtbot.keyClick(inspector.prompt_edit, Qt.Key.Key_Tab)
+    assert "\t" not in inspector.prompt_edit.toPlainText()
+    assert inspector.negative_edit.hasFocus()
+
+
+def test_clicking_generate_gives_the_keys_back(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    session = opened(window, run, qtbot, fresh_video)
+    cue_id = add_cue(window, 5, 30)
+    session.select_cue(cue_id)
+    inspector = window.inspector
+    click_into(qtbot, inspector.prompt_edit)
+    qtbot.keyClicks(inspector.prompt_edit, "footsteps")
+    qtbot.mouseClick(inspector.generate_button, Qt.MouseButton.LeftButton)
+    assert not inspector.prompt_edit.hasFocus()
+    window.session.seek(12)
+    press(qtbot, Qt.Key.Key_I)
+    assert session.mark_in == 12
+    assert inspector.prompt_edit.toPlainText() == "footsteps"
+
+
+def test_enter_in_the_cue_list_does_not_hand_the_prompt_to_the_next_keys(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    session = opened(window, run, qtbot, fresh_video)
+    first = add_cue(window, 5, 15, prompt="door creak")
+    add_cue(window, 20, 30, prompt="glass")
+    table = window.cue_table
+    rect = table.visualRect(table.model().index(0, 1))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert session.selected_cue_id == first
+    press(qtbot, Qt.Key.Key_Return)
+    assert not window.inspector.prompt_edit.hasFocus()
+    press(qtbot, Qt.Key.Key_Minus)
+    press(qtbot, Qt.Key.Key_6)
+    assert session.project.cue(first).prompt == "door creak"
+    assert window.inspector.prompt_edit.toPlainText() == "door creak"
+
+
+def test_question_mark_opens_the_key_sheet(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    from foleydesk.ui.help_sheet import HelpSheet
+
+    opened(window, run, qtbot, fresh_video)
+    window.timeline.setFocus()
+    press(qtbot, Qt.Key.Key_Question, SHIFT)
+    qtbot.waitUntil(
+        lambda: any(s.isVisible() for s in window.findChildren(HelpSheet)), timeout=2000
+    )
+    for sheet in window.findChildren(HelpSheet):
+        sheet.reject()
+
+
+def wheel(widget: QWidget, notches: int) -> None:
+    """One wheel turn over `widget`, delivered as Qt delivers it (propagating to parents)."""
+    centre = QPointF(widget.width() / 2, widget.height() / 2)
+    event = QWheelEvent(
+        centre,
+        QPointF(widget.mapToGlobal(centre.toPoint())),
+        QPoint(0, 0),
+        QPoint(0, -120 * notches),
+        Qt.MouseButton.NoButton,
+        NO,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(widget, event)
+
+
+def test_wheel_over_the_inspector_scrolls_and_never_changes_a_value(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    session = opened(window, run, qtbot, fresh_video)
+    cue_id = add_cue(window, 5, 30)
+    session.select_cue(cue_id)
+    inspector = window.inspector
+    window.inspector_dock.setMinimumHeight(0)
+    window.resizeDocks([window.inspector_dock], [160], Qt.Orientation.Vertical)
+    qtbot.wait(50)
+    bar = inspector.scroll_area.verticalScrollBar()
+    assert bar.maximum() > 0, "the inspector must be taller than its dock for this test"
+    steps = session.undo_stack.count()
+    cue = session.project.cue(cue_id)
+    lanes_before, provider_before = cue.lane_id, inspector.provider_combo.currentIndex()
+    takes_before = inspector.takes_spin.value()
+    for widget in (inspector.lane_combo, inspector.provider_combo, inspector.takes_spin):
+        wheel(widget, 1)
+    cue = session.project.cue(cue_id)
+    assert cue.lane_id == lanes_before
+    assert inspector.provider_combo.currentIndex() == provider_before
+    assert inspector.takes_spin.value() == takes_before
+    assert session.undo_stack.count() == steps
+    assert bar.value() > 0  # the panel scrolled instead
+
+
+def test_leaving_a_field_unchanged_adds_no_undo_step(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    session = opened(window, run, qtbot, fresh_video)
+    cue_id = add_cue(window, 5, 30, prompt="wind")
+    session.push(
+        __import__("foleydesk.core.commands", fromlist=["EditCue"]).EditCue(
+            cue_id, {"kind": CueKind.MUSIC}, "Change kind"
+        )
+    )
+    session.select_cue(cue_id)
+    steps = session.undo_stack.count()
+    inspector = window.inspector
+    for field in (inspector.label_edit, inspector.prompt_edit, inspector.lyrics_edit):
+        click_into(qtbot, field)
+        press(qtbot, Qt.Key.Key_Escape)
+    assert session.undo_stack.count() == steps, session.undo_stack.undoText()

@@ -1,0 +1,197 @@
+"""Right-click menus and multiple selection on the timeline and in the cue list, with real mouse
+and key events: split, duplicate, colour, lane and delete are one undo step each, also for a
+whole selection; G over several cues asks once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
+
+from foleydesk.core.commands import AddCue
+from foleydesk.core.model import DEFAULT_CUE_COLOURS, Cue, CueKind
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+SHIFT = Qt.KeyboardModifier.ShiftModifier
+
+
+def add_cue(session: Any, in_frame: int, out_frame: int, prompt: str = "") -> int:
+    lane = session.project.default_lane(CueKind.FOLEY)
+    command = AddCue(
+        Cue(0, lane.id, in_frame, out_frame, label="", colour="", prompt=prompt), "Add cue"
+    )
+    session.push(command)
+    assert command.created is not None
+    return command.created.id
+
+
+def opened(window: Any, run: Any, qtbot: Any, video: Path) -> Any:
+    assert run(window.open_async(video))
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    window.timeline.setFocus()
+    return window.session
+
+
+def centre(window: Any, cue_id: int) -> QPoint:
+    rect = window.timeline.cue_rect(window.session.project.cues[cue_id])
+    return rect.center().toPoint()
+
+
+def actions(menu: QMenu) -> dict[str, Any]:
+    found = {}
+    for action in menu.actions():
+        if action.menu() is not None:
+            found.update({f"{action.text()}/{k}": v for k, v in actions(action.menu()).items()})
+        elif action.text():
+            found[action.text()] = action
+    return found
+
+
+def test_right_click_on_a_cue_opens_its_menu_and_each_entry_is_one_undo(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    from PySide6.QtGui import QContextMenuEvent
+
+    session = opened(window, run, qtbot, fresh_video)
+    project = session.project
+    cue_id = add_cue(session, 10, 30, prompt="steps")
+    seen: list[QMenu] = []
+    window.timeline.cue_menu_wanted.connect(
+        lambda i, _p: seen.append(
+            __import__("foleydesk.ui.timeline_menu").ui.timeline_menu.cue_menu(window, i)
+        )
+    )
+    pos = centre(window, cue_id)
+    QApplication.sendEvent(
+        window.timeline,
+        QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, window.timeline.mapToGlobal(pos)),
+    )
+    assert session.selected_cue_id == cue_id
+    assert seen, "no menu for a right-click on a cue"
+    menu = actions(seen[-1])
+    for entry in (
+        "Generate  (G)",
+        "Duplicate",
+        "Split at playhead",
+        "Delete  (Del)",
+        "Open takes folder",
+    ):
+        assert entry in menu, sorted(menu)
+    assert any(k.startswith("Colour/") for k in menu)
+    assert any(k.startswith("Move to lane/") for k in menu)
+
+    # Split at the playhead: two cues meeting at frame 18; one undo joins them again.
+    session.seek(18)
+    from foleydesk.ui.timeline_menu import cue_menu
+
+    steps = session.undo_stack.count()
+    actions(cue_menu(window, cue_id))["Split at playhead"].trigger()
+    ranges = sorted((c.in_frame, c.out_frame) for c in project.cues.values())
+    assert ranges == [(10, 18), (18, 30)]
+    assert session.undo_stack.count() == steps + 1
+    session.undo_stack.undo()
+    assert sorted((c.in_frame, c.out_frame) for c in project.cues.values()) == [(10, 30)]
+
+    # Duplicate lands right after the cue with the same prompt.
+    actions(cue_menu(window, cue_id))["Duplicate"].trigger()
+    copy = next(c for c in project.cues.values() if c.id != cue_id)
+    assert (copy.in_frame, copy.out_frame, copy.prompt) == (30, 50, "steps")
+
+    # A right-click in an empty lane offers Make cue from the marks.
+    lane_seen: list[int] = []
+    window.timeline.lane_menu_wanted.connect(lambda i, _p: lane_seen.append(i))
+    empty = QPoint(
+        int(window.timeline.lane_rect(2).center().x()), window.timeline.lane_rect(2).center().y()
+    )
+    QApplication.sendEvent(
+        window.timeline,
+        QContextMenuEvent(
+            QContextMenuEvent.Reason.Mouse, empty, window.timeline.mapToGlobal(empty)
+        ),
+    )
+    assert lane_seen == [project.sorted_lanes()[2].id]
+
+
+def test_ctrl_click_and_ctrl_a_select_many_and_edits_apply_to_all_in_one_step(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    from foleydesk.ui.timeline_menu import cue_menu
+
+    session = opened(window, run, qtbot, fresh_video)
+    project = session.project
+    a = add_cue(session, 2, 8)
+    b = add_cue(session, 12, 18)
+    c = add_cue(session, 25, 35)
+    timeline = window.timeline
+    qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=centre(window, a))
+    qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, CTRL, centre(window, c))
+    assert session.selected_ids() == [a, c]
+    assert timeline.hasFocus()
+
+    # Colour from the menu of one of them colours both, one undo step.
+    steps = session.undo_stack.count()
+    colour = DEFAULT_CUE_COLOURS[3]
+    actions(cue_menu(window, c))[f"Colour/{colour}"].trigger()
+    assert [project.cues[i].colour for i in (a, b, c)][0::2] == [colour, colour]
+    assert project.cues[b].colour != colour
+    assert session.undo_stack.count() == steps + 1
+
+    # Move to lane: both.
+    lane = project.sorted_lanes()[1]
+    actions(cue_menu(window, a))[f"Move to lane/{lane.name}"].trigger()
+    assert {project.cues[a].lane_id, project.cues[c].lane_id} == {lane.id}
+
+    # Shift+click on the selected one drops it; Ctrl+A takes all three; Delete removes all.
+    qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, SHIFT, centre(window, c))
+    assert session.selected_ids() == [a]
+    qtbot.keyClick(timeline, Qt.Key.Key_A, CTRL)
+    assert sorted(session.selected_ids()) == sorted([a, b, c])
+    rows = window.cue_table.selectionModel().selectedRows()
+    assert len(rows) == 3
+    steps = session.undo_stack.count()
+    qtbot.keyClick(timeline, Qt.Key.Key_Delete)
+    assert not project.cues
+    assert session.undo_stack.count() == steps + 1
+    session.undo_stack.undo()
+    assert len(project.cues) == 3
+
+
+def test_g_over_several_cues_generates_them_all(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    session = opened(window, run, qtbot, fresh_video)
+    project = session.project
+    a = add_cue(session, 2, 8, prompt="knock")
+    b = add_cue(session, 12, 18, prompt="thud")
+    c = add_cue(session, 25, 35)  # no prompt: the confirmation names it
+    session.set_selection([a, b])
+    qtbot.keyClick(window.timeline, Qt.Key.Key_G)  # offline and free: no question
+    qtbot.waitUntil(lambda: bool(project.jobs_for(a)) and bool(project.jobs_for(b)), timeout=5000)
+    session.set_selection([a, c])
+    qtbot.keyClick(window.timeline, Qt.Key.Key_G)
+    qtbot.waitUntil(lambda: window.generate_confirm is not None, timeout=3000)
+    box = window.generate_confirm
+    qtbot.waitUntil(box.isVisible, timeout=3000)
+    assert "no prompt" in box.text() and "cue 3" in box.text().lower()
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    qtbot.waitUntil(lambda: window.generate_confirm is None, timeout=3000)
+    assert not project.jobs_for(c)
+
+
+def test_shift_click_in_the_cue_list_selects_rows(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    session = opened(window, run, qtbot, fresh_video)
+    a = add_cue(session, 2, 8)
+    add_cue(session, 12, 18)
+    c = add_cue(session, 25, 35)
+    table = window.cue_table
+    first = table.visualRect(table.model().index(0, 1)).center()
+    last = table.visualRect(table.model().index(2, 1)).center()
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=first)
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, SHIFT, last)
+    assert len(session.selected_ids()) == 3
+    assert session.selected_cue_id in (a, c)
