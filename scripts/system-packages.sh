@@ -13,6 +13,7 @@ app_packages=(
 test_packages=(
   ffmpeg mediainfo                   # fixtures and read-back checks; baselines for bench/
   xvfb xauth                         # the screenshot test's real window
+  openbox xdotool imagemagick        # driving the real window by keyboard under Xvfb (docs/ui.md)
   pulseaudio pulseaudio-utils libasound2-plugins   # the real sound server for playback tests
   gnome-keyring dbus-x11 libsecret-tools           # a real Secret Service for the keyring test
   shellcheck binutils                # installer script lint; PyInstaller needs objdump

@@ -15,6 +15,7 @@ SHORTCUTS = (
     ("I / O", "Mark In / Out on the ruler (never moves a cue; Out shows its last frame)"),
     ("Shift+I / Shift+O", "Go to the In / Out mark"),
     ("X", "Mark the cue under the playhead"),
+    ("D", "Select the cue under the playhead (again: the next one on another lane)"),
     ("Alt+X, Esc", "Clear In and Out"),
     ("Enter", "Make a cue from the marks on the lane last clicked (no marks: edit the prompt)"),
     ("Drag in a lane", "Mark a range there; it becomes a cue on release"),

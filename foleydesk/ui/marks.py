@@ -90,6 +90,25 @@ class MarkKeys:
         session.set_marks(cue.in_frame, cue.out_frame)
         self._show_marks(session)
 
+    def select_at_playhead(self) -> None:
+        """D (Premiere's "select clip at playhead"): the keyboard's way to pick a cue."""
+        session = self.session
+        if session is None:
+            return
+        here = session.position
+        under = [c for c in session.project.sorted_cues() if c.in_frame <= here < c.out_frame]
+        if not under:
+            self.window.status.showMessage(tr("No cue under the playhead."), 4000)
+            return
+        ids = [c.id for c in under]
+        # Pressed again over stacked cues (several lanes): the next one down.
+        if session.selected_cue_id in ids:
+            ids = (
+                ids[ids.index(session.selected_cue_id) + 1 :]
+                + ids[: ids.index(session.selected_cue_id) + 1]
+            )
+        session.select_cue(ids[0])
+
     @staticmethod
     def cue_at_playhead(session: ProjectSession) -> Cue | None:
         here = session.position

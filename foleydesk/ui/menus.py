@@ -126,6 +126,7 @@ def build_menus(w: MainWindow) -> WindowActions:
     mark_in = _action(w, tr("Mark &In"), m.mark_in, "I", cue_menu)
     mark_out = _action(w, tr("Mark &Out"), m.mark_out, "O", cue_menu)
     _action(w, tr("Mark the cue under the playhead"), m.mark_clip, "X", cue_menu)
+    _action(w, tr("Select the cue under the playhead"), m.select_at_playhead, "D", cue_menu)
     _action(w, tr("Clear In and Out"), m.clear_marks, ["Alt+X", "Escape"], cue_menu)
     _action(w, tr("Go to In"), m.go_in, "Shift+I", cue_menu)
     _action(w, tr("Go to Out"), m.go_out, "Shift+O", cue_menu)

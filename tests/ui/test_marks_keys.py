@@ -238,3 +238,23 @@ def test_cue_list_and_inspector_show_out_as_the_last_included_frame(
     # Typing an Out in the list means that frame is the last one in the cue.
     assert model.setData(model.index(0, 3), "00:00:01:14", Qt.ItemDataRole.EditRole)
     assert session.project.cue(cue_id).out_frame == 40
+
+
+def test_d_selects_the_cue_under_the_playhead_and_then_the_next_stacked_one(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    session = opened(window, run, qtbot, fresh_video)
+    lanes = session.project.sorted_lanes()
+    first = add_cue(session, 10, 30)
+    command = AddCue(Cue(0, lanes[1].id, 15, 25, label="", colour=""), "Add cue")
+    session.push(command)
+    assert command.created is not None
+    session.select_cue(None)
+    session.seek(5)
+    press(qtbot, Qt.Key.Key_D)
+    assert session.selected_cue_id is None
+    session.seek(20)
+    press(qtbot, Qt.Key.Key_D)
+    assert session.selected_cue_id == first
+    press(qtbot, Qt.Key.Key_D)
+    assert session.selected_cue_id == command.created.id
