@@ -34,6 +34,7 @@ from foleydesk.core.project import Project
 from foleydesk.core.timebase import PROJECT_SAMPLE_RATE
 from foleydesk.errors import UserError
 from foleydesk.jobs.download import ResultExpired, decode_data_uri, download, save_data
+from foleydesk.jobs.lease import JobLeases
 from foleydesk.jobs.limits import ProviderGate, UsageLedger
 from foleydesk.jobs.prepare import (
     cut_job_segment,
@@ -121,6 +122,9 @@ class JobEngine:
         self._cpu_workers = cpu_workers
         self._warm = False
         self._records = RecordWriter(project)
+        # Single owner per job across processes (lease.py); jobs another live process runs.
+        self._leases = JobLeases(project.store)
+        self._elsewhere: set[int] = set()
         self._segment_locks: dict[Path, asyncio.Lock] = {}
         self.policy = RetryPolicy(settings.retry_attempts, settings.retry_base_seconds)
 
@@ -196,11 +200,11 @@ class JobEngine:
         jobs: list[Job] = []
         with self.project.transaction():
             for cue, request, cost in plans:
-                jobs.append(
-                    self.project.add_job(
-                        Job(0, cue.id, provider_id, request=request, cost_estimate=cost)
-                    )
+                job = self.project.add_job(
+                    Job(0, cue.id, provider_id, request=request, cost_estimate=cost)
                 )
+                self._leases.take(job.id)  # ours from birth: no other process starts it
+                jobs.append(job)
         self._wake.set()
         return jobs
 
@@ -232,7 +236,7 @@ class JobEngine:
     # -- running --
 
     def _runnable(self, job: Job) -> bool:
-        if job.id in self._tasks or job.state.finished:
+        if job.id in self._tasks or job.state.finished or job.id in self._elsewhere:
             return False
         if job.state is JobState.QUEUED:
             return True
@@ -286,8 +290,12 @@ class JobEngine:
     async def resume(self, wait: bool = True) -> list[Job]:
         """Pick up after a restart: poll jobs with a task id, restart jobs that never got one,
         and mark jobs caught mid-submit as uncertain. Returns the jobs that need the user."""
-        for job in self.project.unfinished_jobs():
-            if job.id in self._tasks or job.state is JobState.UNCERTAIN:
+        self._elsewhere.clear()  # holders may have died since: ask the leases again
+        for listed in self.project.unfinished_jobs():
+            if listed.id in self._tasks or listed.state is JobState.UNCERTAIN:
+                continue
+            job = await self._own(listed.id)
+            if job is None or job.state is JobState.UNCERTAIN:
                 continue
             provider = self.provider(job.provider_id)
             chunks = job.request.get("chunks") or []
@@ -309,18 +317,32 @@ class JobEngine:
                 self._set(job.id, state=JobState.UNCERTAIN, status_text=UNCERTAIN_TEXT)
             elif job.state is not JobState.QUEUED:
                 self._set(job.id, state=JobState.QUEUED, status_text="restarting")
+        for job_id in list(self._leases.held):  # _run takes them again; others may decide
+            if job_id not in self._tasks:
+                await self._leases.release_async(job_id)
         if wait:
             await self.run_until_idle()
         else:
             await self._poll_once()
         return [j for j in self.project.unfinished_jobs() if j.state is JobState.UNCERTAIN]
 
+    async def _own(self, job_id: int) -> Job | None:
+        """The job, leased to this process and as the file has it now; None when another live
+        process runs it (or it has finished)."""
+        job = await self._leases.claim(self.project, job_id)
+        if job is None:
+            self._elsewhere.add(job_id)
+        return job
+
     async def _poll_once(self) -> None:
         """One look at every job with a task id (resume without --wait); finished ones land."""
 
         landing: dict[int, asyncio.Task[None]] = {}
 
-        async def one(job: Job) -> None:
+        async def one(listed: Job) -> None:
+            job = await self._own(listed.id) if listed.id not in self._leases.held else listed
+            if job is None or not job.task_id:
+                return
             provider = self.provider(job.provider_id)
             try:
                 status = await provider.poll(job.task_id or "")
@@ -339,6 +361,9 @@ class JobEngine:
             for job_id, task in landing.items():
                 if self._tasks.get(job_id) is task:
                     del self._tasks[job_id]
+        for job in jobs:  # polled, not landed: free for whichever process runs it next
+            if job.id not in self._tasks:
+                await self._leases.release_async(job.id)
 
     def cancel(self, job_id: int) -> None:
         """Stop a job: stop polling, cancel at the host where it can be, mark it cancelled."""
@@ -436,6 +461,8 @@ class JobEngine:
             task.cancel()
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)
         self._tasks.clear()
+        await self._records.flush()
+        await self._leases.aclose()
         self._cpu.shutdown(wait=False, cancel_futures=True)
         await self._records.flush()
         await asyncio.to_thread(self._records.close)
@@ -443,6 +470,16 @@ class JobEngine:
     # -- one job --
 
     async def _run(self, job_id: int) -> None:
+        """Run one job under its lease (held by the engine in one process only)."""
+        if job_id not in self._leases.held and await self._own(job_id) is None:
+            return
+        try:
+            await self._run_owned(job_id)
+        finally:
+            with contextlib.suppress(Exception):
+                await self._leases.release_async(job_id)
+
+    async def _run_owned(self, job_id: int) -> None:
         job = self.project.job(job_id)
         provider = self.provider(job.provider_id)
         gate = self._gate(provider)
