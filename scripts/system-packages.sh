@@ -12,6 +12,7 @@ app_packages=(
 )
 test_packages=(
   ffmpeg mediainfo                   # fixtures and read-back checks; baselines for bench/
+  poppler-utils                      # the spotting sheet PDF read back (pdftotext, pdfinfo)
   xvfb xauth                         # the screenshot test's real window
   openbox xdotool imagemagick        # driving the real window by keyboard under Xvfb (docs/ui.md)
   pulseaudio pulseaudio-utils libasound2-plugins   # the real sound server for playback tests

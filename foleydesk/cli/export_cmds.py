@@ -48,6 +48,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument(
         "--aaf-embed", action="store_true", help="put the audio inside the AAF (one file)"
     )
+    p.add_argument(
+        "--spotting", type=Path, metavar="FILE", help="spotting sheet (.csv or .pdf) of every cue"
+    )
     p.add_argument("--float", action="store_true", help="32-bit float stems (default 24-bit)")
     p.add_argument(
         "--handles",
@@ -134,6 +137,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             start_at_hour=args.start_at_hour,
             relative_paths=args.relative_paths,
             aaf=args.aaf,
+            spotting=args.spotting,
             aaf_options=AafOptions(args.aaf_link, args.aaf_embed),
             loudness=loudness_plan(args),
             loudness_report=args.loudness_report,

@@ -19,6 +19,7 @@ from foleydesk.interchange.aaf import AafOptions, check_aaf_possible, write_aaf
 from foleydesk.interchange.edl import edl_string
 from foleydesk.interchange.fcp7 import xmeml_string
 from foleydesk.interchange.fcpxml import fcpxml_string
+from foleydesk.interchange.spotting import write_spotting
 from foleydesk.interchange.timeline import TimelineOptions, build_timeline
 from foleydesk.interchange.urls import plain_path, write_text_atomic
 from foleydesk.media.atomic import atomic_output
@@ -44,6 +45,7 @@ class ExportRequest:
     start_at_hour: bool = False  # sequence at 01:00:00:00 instead of the source's timecode
     relative_paths: bool = False  # OTIO media paths relative to the .otio file
     aaf: Path | None = None
+    spotting: Path | None = None  # .csv or .pdf
     aaf_options: AafOptions = field(default_factory=AafOptions)
     loudness: LoudnessPlan = field(default_factory=LoudnessPlan)
     naming: str = "default"  # "ucs": cue clips named CatID_FXName_CreatorID_SourceID
@@ -64,11 +66,11 @@ class ExportRequest:
                 "A loudness report measures the stems, and none are exported.",
                 "Add --stems DIR (or a timeline, which writes stems too).",
             )
-        if not (self.stems_dir or self.video or self.wants_timeline):
+        if not (self.stems_dir or self.video or self.wants_timeline or self.spotting):
             raise UserError(
                 "Nothing to export.",
                 "Add one or more of --stems DIR, --video FILE, --xml, --fcpxml, --edl, --otio, "
-                "--aaf.",
+                "--aaf, --spotting.",
             )
         if self.video is not None:
             container_for(self.video)
@@ -78,6 +80,7 @@ class ExportRequest:
             (self.edl, (".edl",), "--edl"),
             (self.otio, (".otio", ".otioz"), "--otio"),
             (self.aaf, (".aaf",), "--aaf"),
+            (self.spotting, (".csv", ".pdf"), "--spotting"),
         ):
             if path is not None and path.suffix.lower() not in suffixes:
                 raise UserError(
@@ -238,5 +241,7 @@ def export_project(
         if request.aaf is not None:
             aaf = write_aaf(project, timeline, report.stems, request.aaf, request.aaf_options)
             report.files.append(aaf)
+    if request.spotting is not None:
+        report.files.append(write_spotting(project, request.spotting))
     timeline_progress(1.0)
     return report

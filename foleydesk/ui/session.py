@@ -14,19 +14,31 @@ from PySide6.QtGui import QUndoStack
 
 from foleydesk.core.commands import Command
 from foleydesk.core.events import Change, Entity
-from foleydesk.core.model import Cue, JobState, TakeStatus
+from foleydesk.core.model import Cue
 from foleydesk.core.project import Project
+from foleydesk.core.status import (
+    CHOSEN,
+    FAILED,
+    NEEDS_PROMPT,
+    NO_TAKES,
+    TAKES_READY,
+    UNCERTAIN,
+    cue_status,
+)
 from foleydesk.core.timebase import frame_to_time
 from foleydesk.ui import undo
 
 log = logging.getLogger(__name__)
-# ProjectSession.cue_status words that are not a running job's state
-UNCERTAIN = "check submission"
-CHOSEN = "chosen"
-TAKES_READY = "takes ready"
-FAILED = "failed"
-NO_TAKES = "no takes"
-NEEDS_PROMPT = "needs prompt"
+# ProjectSession.cue_status words that are not a running job's state (views import them here)
+__all__ = [
+    "CHOSEN",
+    "FAILED",
+    "NEEDS_PROMPT",
+    "NO_TAKES",
+    "TAKES_READY",
+    "UNCERTAIN",
+    "ProjectSession",
+]
 
 
 class ProjectSession(QObject):
@@ -161,20 +173,7 @@ class ProjectSession(QObject):
 
     def cue_status(self, cue: Cue) -> str:
         """One word for where a cue stands: the cue list shows it, the timeline badges it."""
-        project = self.project
-        jobs = project.jobs_for(cue.id)
-        active = [j for j in jobs if not j.state.finished]
-        if any(j.state is JobState.UNCERTAIN for j in active):
-            return UNCERTAIN
-        if active:
-            return active[-1].state.value.replace("_", " ")
-        if cue.chosen_take_id:
-            return CHOSEN
-        if any(t.status is TakeStatus.READY for t in project.takes_for(cue.id)):
-            return TAKES_READY
-        if jobs and jobs[-1].state is JobState.FAILED:
-            return FAILED
-        return NO_TAKES if cue.prompt else NEEDS_PROMPT
+        return cue_status(self.project, cue)
 
     # -- cue edges for up/down navigation --
 
