@@ -60,6 +60,9 @@ class Settings:
     foley_lanes: int = DEFAULT_FOLEY_LANES  # Foley lanes a new project gets
     viewer_proxy: str = "auto"  # "auto" | "always" | "off": an all-intra copy for exact seeks
     o_makes_cue: bool = False  # O with an In mark set also makes the cue (else Enter does)
+    # At rates without SMPTE timecode (12.5, 29.83, VFR): show the timecode the NLE will show
+    # at the sequence rate instead of clock time and frame number.
+    conformed_timecode: bool = False
 
     def provider(self, provider_id: str) -> ProviderSettings:
         """The provider's settings (a fresh default entry is stored when it had none)."""

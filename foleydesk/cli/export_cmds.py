@@ -65,6 +65,12 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         help="start the sequence at 01:00:00:00 (Resolve's default) instead of the source TC",
     )
     p.add_argument(
+        "--sequence-rate",
+        metavar="R",
+        help="timeline rate: 25, 29.97, 29.97df, 30000/1001... (default: the source's own when "
+        "an NLE has it, else the rate it conforms to; remembered in the project)",
+    )
+    p.add_argument(
         "--relative-paths",
         action="store_true",
         help="OTIO media paths relative to the .otio file (to move the folder elsewhere)",
@@ -146,6 +152,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             source_id=args.source_id,
             category_stems=args.category_stems,
             m_and_e=args.m_and_e,
+            sequence_rate=args.sequence_rate,
         )
         meter = _Meter()
         cancel = threading.Event()
@@ -160,6 +167,8 @@ def cmd_export(args: argparse.Namespace) -> int:
                     "written": [str(p) for p in report.files],
                     "unchanged": [str(p) for p in report.reused],
                     "loudness": stems.loudness_rows() if stems else [],
+                    "not_written": {str(p): why for p, why in report.failed},
+                    "sequence_rate": report.sequence_rate or None,
                     "clips": {
                         str(cue_id): {
                             "file": str(f.path),
@@ -171,13 +180,19 @@ def cmd_export(args: argparse.Namespace) -> int:
                     },
                 }
             )
-            return 0
+            return 2 if report.failed else 0
         for path in report.files:
             print(f"wrote      {path}")
         if stems is not None:
             print_loudness_summary(stems)
         for path in report.reused:
             print(f"unchanged  {path}")
+        if report.sequence_rate:
+            print(f"timelines at {report.sequence_rate} fps")
         if stems is not None and not stems.clips:
             print("note: no cue has a chosen take yet; only the full-length stems were written")
+        if report.failed:
+            for path, why in report.failed:
+                print(f"foleydesk: not written {path}: {why}", file=sys.stderr)
+            return 2
     return 0

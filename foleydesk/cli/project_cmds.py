@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import re
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -11,14 +10,12 @@ from typing import Any
 from foleydesk.cli.output import add_json_flag, print_json
 from foleydesk.core.commands import AddCue, DeleteCue, EditCue, UndoStack
 from foleydesk.core.model import Cue, CueKind, SourceMedia
+from foleydesk.core.positions import parse_position
 from foleydesk.core.project import PROJECT_SUFFIX, Project, default_project_path
-from foleydesk.core.timebase import Rounding, format_rate, seconds_text, time_to_frame
+from foleydesk.core.timebase import format_rate, seconds_text
 from foleydesk.core.timecode import looks_like_timecode
 from foleydesk.errors import UserError
 from foleydesk.media.ucs import check_cat_id
-
-_SECONDS_RE = re.compile(r"^\s*\d+(\.\d+)?\s*s?\s*$")
-_FRAMES_RE = re.compile(r"^\s*(\d+)\s*f\s*$")
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -26,8 +23,20 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("video", type=Path)
     p.add_argument("-o", "--output", type=Path, help="project file (default: beside the video)")
     p.add_argument("--lanes", type=int, default=2, help="number of Foley lanes (default 2)")
+    p.add_argument(
+        "--start-tc",
+        metavar="TC",
+        help="the project's start timecode (e.g. 01:00:00:00) where the file has none or the "
+        "wrong one; cues stay on their frames",
+    )
     add_json_flag(p)
     p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("start-tc", help="change a project's start timecode")
+    p.add_argument("project", type=Path)
+    p.add_argument("timecode", metavar="TC", help="e.g. 01:00:00:00 (29.97 DF: 01:00:00;00)")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_start_tc)
 
     p = sub.add_parser("info", help="what FoleyDesk knows of a project or a video")
     p.add_argument("path", type=Path)
@@ -84,26 +93,6 @@ def _cue_fields(p: argparse.ArgumentParser) -> None:
 # -- time input ------------------------------------------------------------------------------------
 
 
-def parse_position(text: str, source: SourceMedia) -> int:
-    """A user's position -> source frame index. Timecode is the source's own (start included);
-    seconds count from the first frame and snap to the nearest frame."""
-    if looks_like_timecode(text):
-        return time_to_frame(
-            source.timecode.time_of(text, source.start_timecode_frames),
-            source.frame_rate,
-            Rounding.NEAREST,
-        )
-    frames = _FRAMES_RE.match(text)
-    if frames:
-        return int(frames.group(1))
-    if _SECONDS_RE.match(text):
-        seconds = Fraction(text.strip().rstrip("s").strip())
-        return time_to_frame(seconds, source.frame_rate, Rounding.NEAREST)
-    raise UserError(
-        f"'{text}' is not a time.", "Use seconds (4.5), frames (108f) or timecode (00:00:04:12)."
-    )
-
-
 # -- descriptions ----------------------------------------------------------------------------------
 
 
@@ -113,7 +102,8 @@ def position_json(frame: int, source: SourceMedia) -> dict[str, Any]:
         "frame": frame,
         "seconds": float(t),
         "seconds_exact": t,  # print_json writes a Fraction as "n/d"
-        "timecode": source.timecode.to_label(source.start_timecode_frames + frame),
+        "timecode": source.timecode_at(frame),
+        "display": source.display_at(frame),
     }
 
 
@@ -152,17 +142,38 @@ def source_json(source: SourceMedia, found: Path | None) -> dict[str, Any]:
         "width": source.width,
         "height": source.height,
         "start_timecode": source.start_timecode(),
+        "timecode_source": source.timecode_source,
+        "timecode_rate": format_rate(source.timecode_rate),
+        "smpte": source.smpte,
         "drop_frame": source.drop_frame,
         "vfr": source.vfr,
+        "field_order": source.field_order,
+        "sample_aspect": source.sample_aspect,
+        "rotation": source.rotation,
         "has_audio": source.has_audio,
         "audio_sample_rate": source.audio_sample_rate,
         "audio_channels": source.audio_channels,
+        "audio_streams": source.audio_streams,
+        "production_streams": source.production,
+        "sequence_rate": _sequence_text(source),
     }
+
+
+def _sequence_text(source: SourceMedia) -> str:
+    from foleydesk.interchange.sequence import default_sequence_rate, parse_sequence_rate
+
+    if source.sequence_rate:
+        try:
+            return parse_sequence_rate(source.sequence_rate).text
+        except UserError:
+            pass
+    return default_sequence_rate(source).text
 
 
 def project_json(project: Project) -> dict[str, Any]:
     return {
         "project": str(project.path),
+        "sequence_rate": _sequence_text(project.source),
         "media_folder": str(project.media_dir),
         "source": source_json(project.source, project.source_path),
         "lanes": [
@@ -200,18 +211,47 @@ def project_json(project: Project) -> dict[str, Any]:
     }
 
 
+def audio_lines(source: SourceMedia) -> list[str]:
+    """One line per audio stream (channels, layout, codec, rate); production ones marked."""
+    if not source.audio_streams:
+        if not source.has_audio:
+            return ["none"]
+        return [f"{source.audio_channels} ch at {source.audio_sample_rate} Hz"]
+    production = set(source.production)
+    lines = []
+    if len(source.audio_streams) > 1:
+        total = sum(int(s["channels"]) for s in source.audio_streams)
+        lines.append(f"{len(source.audio_streams)} streams, {total} channels in all")
+    for n, stream in enumerate(source.audio_streams):
+        mark = "production" if n in production else "not production"
+        channels = int(stream["channels"])
+        lines.append(
+            f"#{n + 1}: {channels} ch ({stream['layout'] or '?'}), {stream['codec']} at "
+            f"{stream['sample_rate']} Hz, {mark}"
+        )
+    return lines
+
+
 def print_source_lines(source: SourceMedia) -> None:
     size = f"{source.width}x{source.height}"
-    audio = (
-        f"{source.audio_channels} ch at {source.audio_sample_rate} Hz"
-        if source.has_audio
-        else "none"
-    )
+    if source.sample_aspect != 1:
+        shown = round(source.width * source.sample_aspect)
+        size += f" (pixel aspect {source.sample_aspect}, shown {shown}x{source.height})"
+    if source.field_order not in ("", "progressive"):
+        first = "top" if source.field_order in ("tt", "tb") else "bottom"
+        size += f", interlaced ({first} field first)"
+    if source.rotation:
+        size += f", rotated {source.rotation} degrees"
     print(f"duration:        {seconds_text(source.duration)} s ({source.frame_count} frames)")
-    print(f"frame rate:      {format_rate(source.frame_rate)}{' (VFR)' if source.vfr else ''}")
-    print(f"start timecode:  {source.start_timecode()}")
+    rate = format_rate(source.frame_rate)
+    note = " (VFR, average)" if source.vfr else ("" if source.smpte else " (no SMPTE timecode)")
+    print(f"frame rate:      {rate}{note}")
+    print(f"sequence rate:   {_sequence_text(source)} (timeline exports)")
+    where = f" (from {source.timecode_source})" if source.timecode_source else ""
+    print(f"start timecode:  {source.start_timecode()}{where}")
     print(f"picture:         {size}")
-    print(f"audio:           {audio}")
+    for index, line in enumerate(audio_lines(source)):
+        print(f"{'audio:' if index == 0 else '':<17}{line}")
 
 
 def open_project(path: Path) -> Project:
@@ -232,6 +272,8 @@ def cmd_new(args: argparse.Namespace) -> int:
     if args.lanes < 1:
         raise UserError("A project needs at least one Foley lane.", "Use --lanes 1 or more.")
     source = source_media_from_info(probe(args.video))
+    if args.start_tc:
+        source = with_start_timecode(source, args.start_tc)
     target = args.output or default_project_path(args.video)
     with Project.create(target, source, foley_lanes=args.lanes) as project:
         if args.json:
@@ -239,6 +281,45 @@ def cmd_new(args: argparse.Namespace) -> int:
         else:
             print(f"project:         {project.path}")
             print_source_lines(project.source)
+    return 0
+
+
+def with_start_timecode(source: SourceMedia, label: str) -> SourceMedia:
+    """The source with a start timecode typed by the editor (at the timecode rate; ';' before
+    the frames means drop-frame at 29.97 and 59.94)."""
+    import dataclasses
+
+    from foleydesk.core.timecode import DROP_FRAME_RATES, TimecodeFormat
+
+    if not looks_like_timecode(label):
+        raise UserError(
+            f"'{label}' is not a timecode.", "Write it as HH:MM:SS:FF, e.g. 01:00:00:00."
+        )
+    rate = source.timecode_rate
+    drop = ";" in label and rate in DROP_FRAME_RATES
+    if ";" in label and not drop:
+        raise UserError(
+            f"Drop-frame timecode does not exist at {format_rate(rate)} fps.",
+            "Use ':' before the frames.",
+        )
+    frames = TimecodeFormat.for_rate(rate, drop).to_frames(label)
+    return dataclasses.replace(
+        source, start_timecode_frames=frames, drop_frame=drop, timecode_source="user"
+    )
+
+
+def cmd_start_tc(args: argparse.Namespace) -> int:
+    with open_project(args.project) as project:
+        changed = with_start_timecode(project.source, args.timecode)
+        project.update_source(
+            start_timecode_frames=changed.start_timecode_frames,
+            drop_frame=changed.drop_frame,
+            timecode_source="user",
+        )
+        if args.json:
+            print_json(source_json(project.source, project.source_path))
+        else:
+            print(f"start timecode:  {project.source.start_timecode()}")
     return 0
 
 
@@ -263,7 +344,9 @@ def cmd_info(args: argparse.Namespace) -> int:
 
     info = probe(path)
     if args.json:
-        print_json(info.to_dict())
+        data = info.to_dict()
+        data["sequence_rate"] = _sequence_text(source_media_from_info(info))
+        print_json(data)
         return 0
     print(f"file:            {path}")
     print_source_lines(source_media_from_info(info))

@@ -11,7 +11,15 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
-from foleydesk.core.timebase import PROJECT_SAMPLE_RATE, frame_to_time
+from foleydesk.core.timebase import (
+    PROJECT_SAMPLE_RATE,
+    Rounding,
+    clock_text,
+    conform_rate,
+    frame_to_time,
+    is_standard_rate,
+    time_to_frame,
+)
 from foleydesk.core.timecode import TimecodeFormat
 
 
@@ -82,18 +90,71 @@ class SourceMedia:
     audio_channels: int = 0
     container: str = ""
     vfr: bool = False
+    # Every audio stream: {"index", "codec", "channels", "layout", "sample_rate"}, in file order.
+    audio_streams: list[dict[str, Any]] = field(default_factory=list)
+    # Positions in audio_streams of the production sound (None: all of them).
+    production_streams: list[int] | None = None
+    sequence_rate: str = ""  # the editor's choice for timeline exports ("" = the default)
+    field_order: str = ""  # "progressive", "tt"/"tb" (top first), "bb"/"bt" (bottom first)
+    sample_aspect: Fraction = Fraction(1)
+    rotation: int = 0
+    timecode_source: str = ""  # where the start timecode came from (tmcd, tag, gop, mxf, user)
+
+    @property
+    def smpte(self) -> bool:
+        """True when the picture's own rate has SMPTE timecode (a standard, constant rate)."""
+        return is_standard_rate(self.frame_rate) and not self.vfr
+
+    @property
+    def timecode_rate(self) -> Fraction:
+        """The rate timecode labels count at: the source's own, or the rate an NLE conforms
+        it to (12.5 -> 25) where SMPTE has none."""
+        return self.frame_rate if self.smpte else conform_rate(self.frame_rate, self.vfr)
 
     @property
     def timecode(self) -> TimecodeFormat:
-        return TimecodeFormat.for_rate(self.frame_rate, self.drop_frame)
+        """Label counting for this source; the start timecode is a frame count in it."""
+        return TimecodeFormat.for_rate(self.timecode_rate, self.drop_frame)
 
     @property
     def start_time(self) -> Fraction:
         """Start timecode as seconds of real time since midnight."""
-        return frame_to_time(self.start_timecode_frames, self.frame_rate)
+        return frame_to_time(self.start_timecode_frames, self.timecode_rate)
 
     def start_timecode(self) -> str:
         return self.timecode.to_label(self.start_timecode_frames)
+
+    def frame_time(self, frame: int) -> Fraction:
+        """Seconds from the first frame to source frame `frame`."""
+        return frame_to_time(frame, self.frame_rate)
+
+    def timecode_at(self, frame: int) -> str:
+        """The SMPTE label of source frame `frame` (at the conformed rate where SMPTE has
+        none: what the NLE will show there)."""
+        if self.smpte:
+            return self.timecode.to_label(self.start_timecode_frames + frame)
+        offset = time_to_frame(self.frame_time(frame), self.timecode_rate, Rounding.FLOOR)
+        return self.timecode.to_label(self.start_timecode_frames + offset)
+
+    def display_at(self, frame: int, conformed: bool = False) -> str:
+        """What the app shows for a position: SMPTE timecode at standard rates; elsewhere
+        clock time (from the start timecode) and the frame number, or, when asked, the
+        conformed timecode."""
+        if self.smpte or conformed:
+            return self.timecode_at(frame)
+        return f"{clock_text(self.start_time + self.frame_time(frame))} {frame}f"
+
+    def frame_of_label(self, label: str) -> int:
+        """Source frame of a timecode typed at the timecode rate (nearest frame)."""
+        t = self.timecode.time_of(label, self.start_timecode_frames)
+        return time_to_frame(t, self.frame_rate, Rounding.NEAREST)
+
+    @property
+    def production(self) -> list[int]:
+        """Positions (in audio_streams) of the streams that are production sound."""
+        if self.production_streams is None:
+            return list(range(len(self.audio_streams)))
+        return [i for i in self.production_streams if 0 <= i < len(self.audio_streams)]
 
 
 @dataclass

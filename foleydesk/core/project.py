@@ -217,6 +217,16 @@ class Project:
         self.source_path = new_path
         self.changed.emit(Change(Entity.SOURCE, 0, Action.UPDATED))
 
+    def update_source(self, **changes: Any) -> SourceMedia:
+        """Change what the project records of its source (start timecode, sequence rate,
+        production streams); cues stay on their source frames."""
+        if "start_timecode_frames" in changes and changes["start_timecode_frames"] < 0:
+            raise UserError("A start timecode cannot be negative.", "Use 00:00:00:00 or later.")
+        self.source = dataclasses.replace(self.source, **changes)
+        self.store.save_source(self.source)
+        self.changed.emit(Change(Entity.SOURCE, 0, Action.UPDATED))
+        return self.source
+
     # -- transactions --
 
     @contextmanager

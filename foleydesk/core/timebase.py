@@ -139,6 +139,35 @@ def format_rate(rate: Fraction) -> str:
     return f"{float(rate):.3f}".rstrip("0").rstrip(".")
 
 
+def is_standard_rate(rate: Fraction) -> bool:
+    """True for the rates SMPTE timecode and every NLE's sequence settings know."""
+    return rate in STANDARD_RATES.values()
+
+
+def conform_rate(rate: Fraction, vfr: bool = False) -> Fraction:
+    """The standard rate an NLE would put footage of `rate` on: the rate itself when standard;
+    a whole multiple when one is standard (12.5 -> 25, 10 and 15 -> 30, 6 -> 24); else the
+    nearest standard rate (29.83 -> 29.97; VFR by its average)."""
+    if rate <= 0:
+        return Fraction(25)
+    if is_standard_rate(rate) and not vfr:
+        return rate
+    if not vfr:
+        for factor in (2, 3, 4):
+            if is_standard_rate(rate * factor) and rate * factor <= 30:
+                return rate * factor
+    return min(STANDARD_RATES.values(), key=lambda standard: (abs(standard - rate), standard))
+
+
+def clock_text(t: Fraction) -> str:
+    """HH:MM:SS.mmm (milliseconds truncated, so a frame never shows a later millisecond)."""
+    millis = max(0, math.floor(t * 1000))
+    seconds, ms = divmod(millis, 1000)
+    minutes, ss = divmod(seconds, 60)
+    hh, mm = divmod(minutes, 60)
+    return f"{hh:02d}:{mm:02d}:{ss:02d}.{ms:03d}"
+
+
 def seconds_text(t: Fraction, places: int = 3) -> str:
     """Seconds for display (rounded for people; identity always stays rational)."""
     return f"{float(t):.{places}f}"

@@ -22,7 +22,12 @@ from foleydesk.core.credits import model_at_host
 from foleydesk.core.model import TakeStatus
 from foleydesk.core.project import Project
 from foleydesk.errors import UserError
-from foleydesk.interchange.timeline import META, SOURCE_AUDIO_TRACK, SOURCE_VIDEO_TRACK
+from foleydesk.interchange.timeline import (
+    META,
+    SOURCE_AUDIO_TRACK,
+    SOURCE_VIDEO_TRACK,
+    timeline_sequence,
+)
 from foleydesk.media.atomic import atomic_output
 from foleydesk.media.bwf import read_bwf_info
 from foleydesk.media.stems import StemExport
@@ -68,7 +73,8 @@ def aaf_timeline(
         out.tracks.pop()
     for track in keep:
         out.tracks.append(track)
-    tc0 = project.source.start_timecode_frames
+    seq = timeline_sequence(timeline)
+    source = project.source
     for clip in out.find_clips():
         meta = clip.metadata.get(META, {})
         cue = project.cue(int(meta["cue_id"]))
@@ -85,9 +91,12 @@ def aaf_timeline(
             rate = ref.available_range.start_time.rate
             ref.target_url = str(stem.path)
             ref.name = stem.path.name
+            # By exact time on the sequence grid (the stem's frames are the source's).
+            first = source.start_time + source.frame_time(stem.rendered.start_frame)
+            length = source.frame_time(stem.rendered.frames)
             ref.available_range = otio.opentime.TimeRange(
-                otio.opentime.RationalTime(tc0 + stem.rendered.start_frame, rate),
-                otio.opentime.RationalTime(stem.rendered.frames, rate),
+                otio.opentime.RationalTime(seq.frames(first), rate),
+                otio.opentime.RationalTime(seq.frames(length), rate),
             )
         comments: dict[str, Any] = {"Comment": cue.prompt, "Label": cue.display_name()}
         if cue.negative_prompt:
@@ -173,7 +182,7 @@ def write_aaf(
             "No cue has a chosen take yet, so the AAF would be empty.",
             "Choose takes first (an AAF holds clips, not markers).",
         )
-    rate = project.source.frame_rate
+    rate = timeline_sequence(timeline).rate
     with tempfile.TemporaryDirectory(prefix="foleydesk-aaf-") as tmp, atomic_output(path) as out:
         if options.embed:
             _wrap_for_embedding(prepared, Path(tmp), rate, options.link == "clips")

@@ -3,7 +3,7 @@
 OTIO's cmx_3600 writer handles one track per call and labels timecode by the rate alone, so we
 call its EDLWriter per lane track, then merge the events in record order, renumber them, put
 each lane on its channel, rewrite the four timecodes with our SMPTE counting (DF only when the
-source is DF) and add the FCM line. Reels are short names a conform can match, with the clip name
+sequence is DF) and add the FCM line. Reels are short names a conform can match, with the clip name
 and the file path in comments.
 """
 
@@ -15,7 +15,7 @@ import opentimelineio as otio
 from otio_cmx3600_adapter.cmx_3600 import EDLWriter
 
 from foleydesk.core.project import Project
-from foleydesk.interchange.timeline import SOURCE_AUDIO_TRACK, otio_rate
+from foleydesk.interchange.timeline import SOURCE_AUDIO_TRACK, timeline_sequence
 
 _EVENT = re.compile(r"^(\d{3,})\s")
 _REEL_UNSAFE = re.compile(r"[^A-Z0-9_]")
@@ -37,7 +37,8 @@ def _reel(name: str, taken: set[str]) -> str:
 
 
 def edl_string(project: Project, timeline: otio.schema.Timeline) -> str:
-    tc = project.source.timecode
+    seq = timeline_sequence(timeline)
+    tc = seq.timecode
     start = round(timeline.global_start_time.value) if timeline.global_start_time else 0
     stack: otio.schema.Stack = timeline.tracks.deepcopy()
     reels: set[str] = set()
@@ -53,7 +54,7 @@ def edl_string(project: Project, timeline: otio.schema.Timeline) -> str:
             file_name = clip.media_reference.name or clip.name
             clip.metadata["cmx_3600"] = {"reel": _reel(file_name.rsplit(".", 1)[0], reels)}
             clip.name = file_name
-        writer = EDLWriter(tracks=stack, rate=otio_rate(project), style="avid", reelname_len=8)
+        writer = EDLWriter(tracks=stack, rate=float(seq.rate), style="avid", reelname_len=8)
         text = writer.get_content_for_track_at_index(track_index, title=None)
         blocks: list[list[str]] = []
         for line in text.splitlines():

@@ -19,6 +19,7 @@ from foleydesk.interchange.aaf import AafOptions, check_aaf_possible, write_aaf
 from foleydesk.interchange.edl import edl_string
 from foleydesk.interchange.fcp7 import xmeml_string
 from foleydesk.interchange.fcpxml import fcpxml_string
+from foleydesk.interchange.sequence import parse_sequence_rate, sequence_rate
 from foleydesk.interchange.spotting import write_spotting
 from foleydesk.interchange.timeline import TimelineOptions, build_timeline
 from foleydesk.interchange.urls import plain_path, write_text_atomic
@@ -54,6 +55,7 @@ class ExportRequest:
     category_stems: bool = False
     m_and_e: bool = False
     loudness_report: Path | None = None  # a copy of the report anywhere (.json/.csv/both)
+    sequence_rate: str | None = None  # "25", "29.97df"...; None: the project's choice/default
 
     @property
     def wants_timeline(self) -> bool:
@@ -89,6 +91,8 @@ class ExportRequest:
                 )
         if self.handle_frames < 0:
             raise UserError("Handles cannot be negative.", "Use 0 or more.")
+        if self.sequence_rate:
+            parse_sequence_rate(self.sequence_rate)
 
 
 @dataclass
@@ -96,6 +100,21 @@ class ExportReport:
     stems: StemExport | None = None
     files: list[Path] = field(default_factory=list)  # written by this run
     reused: list[Path] = field(default_factory=list)  # stems found up to date
+    failed: list[tuple[Path, str]] = field(default_factory=list)  # not written, and why
+    sequence_rate: str = ""  # the rate the timeline files were written at
+
+    def lines(self) -> list[str]:
+        """Per file: written, unchanged, or not written and why (CLI and dialog alike)."""
+        out = [f"wrote      {p}" for p in self.files]
+        out += [f"unchanged  {p}" for p in self.reused]
+        out += [f"NOT written {p}: {why}" for p, why in self.failed]
+        return out
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, UserError):
+        return f"{exc.message} {exc.hint}".strip() if exc.hint else exc.message
+    return f"{type(exc).__name__}: {exc}"
 
 
 class _Stages:
@@ -214,20 +233,27 @@ def export_project(
     video_progress = stages.step()
     if request.video is not None:
         check_cancel(cancel)
-        mux_video(
-            project,
-            request.video,
-            request.audio_mode,
-            request.include_original,
-            video_progress,
-            cancel,
-        )
-        report.files.append(request.video)
+        try:
+            mux_video(
+                project,
+                request.video,
+                request.audio_mode,
+                request.include_original,
+                video_progress,
+                cancel,
+            )
+            report.files.append(request.video)
+        except UserError as exc:  # a property of the source: the other files still go out
+            report.failed.append((request.video, _reason(exc)))
 
     timeline_progress = stages.step()
     if request.wants_timeline and report.stems is not None:
         check_cancel(cancel)
-        options_tl = TimelineOptions(start_at_hour=request.start_at_hour)
+        seq = sequence_rate(project, request.sequence_rate)
+        report.sequence_rate = seq.text
+        if request.sequence_rate and project.source.sequence_rate != seq.text:
+            project.update_source(sequence_rate=seq.text)  # remembered for the next export
+        options_tl = TimelineOptions(start_at_hour=request.start_at_hour, sequence=seq)
         timeline = build_timeline(project, report.stems, options_tl)
         for fmt, path in (
             ("fcp7", request.xml),
@@ -236,8 +262,12 @@ def export_project(
             ("otio", request.otio),
         ):
             if path is not None:
-                written = write_timeline(project, timeline, path, fmt, request.relative_paths)
-                report.files.append(written)
+                try:
+                    written = write_timeline(project, timeline, path, fmt, request.relative_paths)
+                except (UserError, ValueError, otio.exceptions.OTIOError) as exc:
+                    report.failed.append((path, _reason(exc)))
+                else:
+                    report.files.append(written)
         if request.aaf is not None:
             aaf = write_aaf(project, timeline, report.stems, request.aaf, request.aaf_options)
             report.files.append(aaf)

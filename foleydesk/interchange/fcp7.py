@@ -16,7 +16,7 @@ import opentimelineio as otio
 
 from foleydesk.core.project import Project
 from foleydesk.core.timecode import TimecodeFormat
-from foleydesk.interchange.timeline import META, SOURCE_AUDIO_TRACK
+from foleydesk.interchange.timeline import META, SOURCE_AUDIO_TRACK, timeline_sequence
 from foleydesk.interchange.urls import xmeml_pathurl
 
 
@@ -86,7 +86,7 @@ def xmeml_string(project: Project, timeline: otio.schema.Timeline) -> str:
     """The timeline as Premiere-ready xmeml text."""
     text = otio.adapters.write_to_string(_with_urls(timeline), "fcp_xml")
     root = ElementTree.fromstring(text)
-    _fix_timecodes(root, project.source.timecode)
+    _fix_timecodes(root, timeline_sequence(timeline).timecode)
     _fix_audio(root)
     _drop_repeated_rates(root)
     ElementTree.indent(root, space="  ")

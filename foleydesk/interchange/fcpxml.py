@@ -19,7 +19,7 @@ import opentimelineio as otio
 
 from foleydesk.core.model import LaneKind
 from foleydesk.core.project import Project
-from foleydesk.interchange.timeline import META, SOURCE_AUDIO_TRACK
+from foleydesk.interchange.timeline import META, SOURCE_AUDIO_TRACK, timeline_sequence
 from foleydesk.interchange.urls import file_url
 
 FCPXML_VERSION = "1.9"
@@ -29,7 +29,8 @@ class _Writer:
     def __init__(self, project: Project, timeline: otio.schema.Timeline) -> None:
         self.project = project
         self.timeline = timeline
-        self.rate = project.source.frame_rate
+        self.seq = timeline_sequence(timeline)
+        self.rate = self.seq.rate
         self.root = ElementTree.Element("fcpxml", version=FCPXML_VERSION)
         self.resources = ElementTree.SubElement(self.root, "resources")
         self._ids = 0
@@ -44,7 +45,7 @@ class _Writer:
             width=str(source.width),
             height=str(source.height),
         )
-        self.tc_format = "DF" if source.drop_frame else "NDF"
+        self.tc_format = "DF" if self.seq.drop_frame else "NDF"
 
     def _new_id(self) -> str:
         self._ids += 1

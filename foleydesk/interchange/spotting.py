@@ -62,8 +62,6 @@ def _duration(frames: int, rate: Fraction) -> str:
 
 def spotting_sheet(project: Project) -> SpottingSheet:
     source = project.source
-    tc = source.timecode
-    start = source.start_timecode_frames
     lanes = project.sorted_lanes()
     numbers = {lane.id: index for index, lane in enumerate(lanes, start=1)}
     cues = sorted(
@@ -86,8 +84,8 @@ def spotting_sheet(project: Project) -> SpottingSheet:
                 str(number),
                 lane.name if lane else "",
                 lane.stem_category.value if lane else "",
-                tc.to_label(start + cue.in_frame),
-                tc.to_label(start + cue.out_frame),
+                source.timecode_at(cue.in_frame),  # conformed where SMPTE has none
+                source.timecode_at(cue.out_frame),
                 _duration(cue.frame_count, source.frame_rate),
                 cue.label,
                 cue.prompt,

@@ -1,19 +1,23 @@
 """One OpenTimelineIO timeline for a project: the source on V1/A1, a track per lane with each
 chosen take at its cue, markers for cues still without a take. Every format is written from it.
 
-Positions are whole frames on the source's grid (sub-frame placement is baked into the stem
-files as leading silence). Media ranges carry each file's own start timecode, so the adapters
-can write in/out relative to it as Premiere and Resolve expect.
+Positions are whole frames of the sequence rate (sequence.py): every exact time (a cue's in
+point, the source's start timecode, a stem's first sample) goes to the nearest sequence frame,
+so a 12.5 or 29.83 fps source lands within half a sequence frame of where it plays; the
+sub-frame rest is baked into the stem files as leading silence. Media ranges carry each file's
+own start timecode, so the adapters can write in/out relative to it as NLEs expect.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import opentimelineio as otio
 
 from foleydesk.core.project import Project
+from foleydesk.interchange.sequence import SequenceRate, parse_sequence_rate, sequence_rate
 from foleydesk.media.stems import ExportedFile, StemExport
 
 META = "foleydesk"
@@ -24,20 +28,16 @@ SOURCE_AUDIO_TRACK = "A1 Source"
 @dataclass(frozen=True)
 class TimelineOptions:
     """`start_at_hour`: the sequence starts at 01:00:00:00 (Resolve's default) instead of the
-    source's start timecode. Clips keep the source's timecode as their media time either way."""
+    source's start timecode. Clips keep the source's timecode as their media time either way.
+    `sequence`: the rate to write at (default: the project's choice or its source's default)."""
 
     start_at_hour: bool = False
+    sequence: SequenceRate | None = None
 
 
-def otio_rate(project: Project) -> float:
-    return float(project.source.frame_rate)
-
-
-def sequence_start_frames(project: Project, start_at_hour: bool) -> int:
-    """Timecode frame count of the sequence's first frame."""
-    if start_at_hour:
-        return project.source.timecode.to_frames("01:00:00:00")
-    return project.source.start_timecode_frames
+def timeline_sequence(timeline: otio.schema.Timeline) -> SequenceRate:
+    """The sequence rate a timeline built here was built at."""
+    return parse_sequence_rate(str(timeline.metadata[META]["sequence_rate"]))
 
 
 def _rt(frames: int, rate: float) -> otio.opentime.RationalTime:
@@ -48,29 +48,54 @@ def _range(start: int, duration: int, rate: float) -> otio.opentime.TimeRange:
     return otio.opentime.TimeRange(_rt(start, rate), _rt(duration, rate))
 
 
-def _source_clip(project: Project, rate: float) -> otio.schema.Clip:
+class _Grid:
+    """Exact source times -> sequence frames (nearest), timecode origin included or not."""
+
+    def __init__(self, project: Project, seq: SequenceRate) -> None:
+        self.seq = seq
+        self.rate = float(seq.rate)
+        self.source = project.source
+        self.origin = project.source.start_time
+
+    def at(self, t: Fraction) -> int:
+        """Sequence frame of a time from the source's first frame (timeline position)."""
+        return self.seq.frames(t)
+
+    def tc(self, t: Fraction) -> int:
+        """Timecode frame count of a time from the source's first frame (media time)."""
+        return self.seq.frames(self.origin + t)
+
+    def frame(self, source_frame: int) -> Fraction:
+        return self.source.frame_time(source_frame)
+
+
+def _source_clip(project: Project, grid: _Grid) -> otio.schema.Clip:
     source = project.source
     path = project.source_path or Path(source.path)
-    available = _range(source.start_timecode_frames, source.frame_count, rate)
+    start = grid.tc(Fraction(0))
+    # The clip lasts as long as the file plays, counted in sequence frames.
+    available = _range(start, max(1, grid.tc(source.duration) - start), grid.rate)
     reference = otio.schema.ExternalReference(target_url=str(path), available_range=available)
     reference.name = path.name
     return otio.schema.Clip(name=path.name, media_reference=reference, source_range=available)
 
 
-def _stem_clip(project: Project, exported: ExportedFile, rate: float) -> otio.schema.Clip:
+def _stem_clip(project: Project, exported: ExportedFile, grid: _Grid) -> otio.schema.Clip:
     cue = project.cue(exported.cue_id or 0)
-    tc0 = project.source.start_timecode_frames
     rendered = exported.rendered
+    file_start = grid.tc(grid.frame(rendered.start_frame))
+    file_end = grid.tc(grid.frame(rendered.start_frame + rendered.frames))
     reference = otio.schema.ExternalReference(
         target_url=str(exported.path),
-        available_range=_range(tc0 + rendered.start_frame, rendered.frames, rate),
+        available_range=_range(file_start, max(1, file_end - file_start), grid.rate),
     )
     reference.name = exported.path.name
     take = project.chosen_take(cue)
+    in_at, out_at = grid.at(grid.frame(cue.in_frame)), grid.at(grid.frame(cue.out_frame))
     clip = otio.schema.Clip(
         name=cue.display_name(),
         media_reference=reference,
-        source_range=_range(tc0 + cue.in_frame, cue.frame_count, rate),
+        source_range=_range(grid.tc(grid.frame(cue.in_frame)), max(1, out_at - in_at), grid.rate),
     )
     clip.metadata[META] = {
         "cue_id": cue.id,
@@ -101,21 +126,27 @@ def build_timeline(
 ) -> otio.schema.Timeline:
     """The project as a timeline whose clips reference the files in `stems` by plain path."""
     options = options or TimelineOptions()
-    rate = otio_rate(project)
+    seq = options.sequence or sequence_rate(project)
+    grid = _Grid(project, seq)
+    rate = grid.rate
     timeline = otio.schema.Timeline(name=project.name)
-    timeline.global_start_time = _rt(sequence_start_frames(project, options.start_at_hour), rate)
+    start = seq.timecode.to_frames("01:00:00:00") if options.start_at_hour else grid.tc(Fraction(0))
+    timeline.global_start_time = _rt(start, rate)
     timeline.metadata[META] = {
-        "rate": f"{project.source.frame_rate.numerator}/{project.source.frame_rate.denominator}",
-        "drop_frame": project.source.drop_frame,
+        "rate": f"{seq.rate.numerator}/{seq.rate.denominator}",
+        "sequence_rate": seq.text,
+        "drop_frame": seq.drop_frame,
+        "source_rate": f"{project.source.frame_rate.numerator}/"
+        f"{project.source.frame_rate.denominator}",
         "source_start_timecode": project.source.start_timecode(),
     }
 
     video = otio.schema.Track(name=SOURCE_VIDEO_TRACK, kind=otio.schema.TrackKind.Video)
-    video.append(_source_clip(project, rate))
+    video.append(_source_clip(project, grid))
     timeline.tracks.append(video)
     if project.source.has_audio:
         audio = otio.schema.Track(name=SOURCE_AUDIO_TRACK, kind=otio.schema.TrackKind.Audio)
-        audio.append(_source_clip(project, rate))
+        audio.append(_source_clip(project, grid))
         timeline.tracks.append(audio)
 
     for lane in project.sorted_lanes():
@@ -130,13 +161,15 @@ def build_timeline(
         ends: list[int] = []
         for exported in files:
             cue = project.cue(exported.cue_id or 0)
-            slot = next((i for i, end in enumerate(ends) if end <= cue.in_frame), None)
+            at = grid.at(grid.frame(cue.in_frame))
+            slot = next((i for i, end in enumerate(ends) if end <= at), None)
             if slot is None:
                 layers.append([])
                 ends.append(0)
                 slot = len(layers) - 1
-            layers[slot].append((cue.in_frame, _stem_clip(project, exported, rate)))
-            ends[slot] = cue.out_frame
+            clip = _stem_clip(project, exported, grid)
+            layers[slot].append((at, clip))
+            ends[slot] = at + round(clip.source_range.duration.value)
         for index, layer in enumerate(layers):
             title = lane.name if index == 0 else f"{lane.name} ({index + 1})"
             track = otio.schema.Track(name=title, kind=otio.schema.TrackKind.Audio)
@@ -149,7 +182,11 @@ def build_timeline(
             continue
         marker = otio.schema.Marker(
             name=cue.display_name(),
-            marked_range=_range(cue.in_frame, cue.frame_count, rate),
+            marked_range=_range(
+                grid.at(grid.frame(cue.in_frame)),
+                max(1, grid.at(grid.frame(cue.out_frame)) - grid.at(grid.frame(cue.in_frame))),
+                rate,
+            ),
             color=otio.schema.MarkerColor.YELLOW,
         )
         marker.metadata[META] = {"cue_id": cue.id, "prompt": cue.prompt}

@@ -37,8 +37,37 @@ from foleydesk.media.render import (
 )
 
 AudioMode = Literal["mix", "tracks"]
+_PCM_KINDS = ("s16le", "s16be", "s24le", "s24be", "s32le", "s32be", "f32le", "f32be", "u8")
 _AHEAD = Fraction(1, 2)  # audio written this far ahead of the video being copied
-_CONTAINERS = {".mp4": ("mp4", "aac"), ".m4v": ("mp4", "aac"), ".mov": ("mov", "pcm_s24le")}
+_CONTAINERS = {
+    ".mp4": ("mp4", "aac"),
+    ".m4v": ("mp4", "aac"),
+    ".mov": ("mov", "pcm_s24le"),
+    ".mkv": ("matroska", "pcm_s24le"),
+}
+# Picture codecs (FFmpeg codec ids) each muxer cannot hold, as FFmpeg 5-7's muxers have it:
+# MOV takes AV1 and VP9 only in MP4; MP4 has no tag for ProRes or DNxHD. Matroska takes all.
+_REFUSED = {
+    "mov": {"av1", "vp9", "vp8"},
+    "mp4": {"prores", "dnxhd", "rawvideo"},
+}
+# Source audio codecs each muxer can carry as they are (the rest are left out and said so).
+_AUDIO_COPY = {
+    "mp4": {"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"},
+    "mov": {"aac", "mp3", "ac3", "eac3", "alac", "mp2"} | {f"pcm_{k}" for k in _PCM_KINDS},
+    "matroska": None,  # everything
+}
+CODEC_NAMES = {
+    "av1": "AV1",
+    "vp9": "VP9",
+    "vp8": "VP8",
+    "hevc": "HEVC",
+    "h264": "H.264",
+    "prores": "ProRes",
+    "dnxhd": "DNxHD/DNxHR",
+    "mpeg2video": "MPEG-2",
+    "rawvideo": "uncompressed",
+}
 _AAC_BITRATE = 256_000
 
 
@@ -57,8 +86,30 @@ def container_for(out_path: Path) -> tuple[str, str]:
     except KeyError:
         raise UserError(
             f"FoleyDesk cannot write a {out_path.suffix or 'extensionless'} video.",
-            "Name the output .mp4 (AAC audio) or .mov (PCM audio).",
+            "Name the output .mp4 (AAC audio), .mov (PCM audio) or .mkv (any picture codec).",
         ) from None
+
+
+def codec_id(stream: Any) -> str:
+    """FFmpeg's codec id name of a stream ("av1"), whichever decoder reads it ("libdav1d")."""
+    codec = stream.codec_context.codec
+    return str(getattr(codec, "canonical_name", "") or codec.name)
+
+
+def check_picture_fits(codec: str, fmt: str, out_path: Path) -> None:
+    """A clear error, naming the codec and a container that works, when `fmt` cannot hold
+    `codec` packets as they are."""
+    if codec not in _REFUSED.get(fmt, set()):
+        return
+    name = CODEC_NAMES.get(codec, codec)
+    works = ".mkv" if fmt == "mov" and codec not in ("av1", "vp9") else ".mp4 or .mkv"
+    if fmt == "mp4":
+        works = ".mov or .mkv"
+    raise MediaError(
+        f"{name} video cannot be copied into {out_path.suffix.lower()} ({fmt.upper()} has no "
+        f"place for {name}).",
+        f"Name the output {works}: the picture is copied as it is, no re-encode.",
+    )
 
 
 def _tracks(project: Project, audio: AudioMode, include_original: bool) -> list[tuple[str, Mixer]]:
@@ -84,17 +135,25 @@ def mux_video(
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> Path:
-    """Write the source's video packets plus the rendered audio to `out_path` (.mp4 or .mov);
-    the file appears under its name only when complete."""
+    """Write the source's video packets plus the rendered audio to `out_path` (.mp4, .mov or
+    .mkv), and every production audio stream of the source copied as it is (when the original
+    is included and the container can carry its codec); the file appears under its name only
+    when complete."""
     out_path = Path(out_path)
     fmt, codec = container_for(out_path)
     source_path = project.require_source()
     if out_path.resolve() == source_path.resolve():
         raise UserError("The export would overwrite the source video.", "Choose another name.")
+    with open_container(source_path) as source:
+        if not source.streams.video:
+            raise MediaError(f"{source_path.name} has no picture to copy.", "Relink the source.")
+        check_picture_fits(codec_id(source.streams.video[0]), fmt, out_path)
     mixers = _tracks(project, audio, include_original)
     try:
         with atomic_output(out_path) as tmp:
-            _write(project, source_path, tmp, fmt, codec, mixers, progress, cancel)
+            _write(
+                project, source_path, tmp, fmt, codec, mixers, progress, cancel, include_original
+            )
     finally:
         for _, mixer in mixers:
             mixer.close()
@@ -110,6 +169,7 @@ def _write(
     mixers: list[tuple[str, Mixer]],
     progress: Progress | None,
     cancel: threading.Event | None,
+    include_original: bool = True,
 ) -> None:
     with open_container(source_path) as source:
         in_video = source.streams.video[0]
@@ -123,13 +183,16 @@ def _write(
                 f"{tmp.parent} is not writable ({exc}).", "Choose another folder."
             ) from exc
         with output:
+            codec_name = codec_id(in_video)
             try:
-                out_video = output.add_stream_from_template(in_video)
-            except ValueError as exc:  # the container cannot hold this codec
+                # opaque: copy the codec parameters, never look up an encoder by the decoder's
+                # name (libdav1d is not a codec).
+                out_video = output.add_stream_from_template(in_video, opaque=True)
+            except (ValueError, av.error.FFmpegError) as exc:
                 raise MediaError(
-                    f"{in_video.codec_context.name} video cannot be copied into "
+                    f"{CODEC_NAMES.get(codec_name, codec_name)} video cannot be copied into "
                     f"{fmt.upper()} ({exc}).",
-                    "Export a .mov instead: it holds every codec FoleyDesk reads.",
+                    "Name the output .mkv: Matroska holds every codec FoleyDesk reads.",
                 ) from exc
             if in_video.average_rate and out_video.codec_context is not None:
                 # The template leaves the stream's rate unset; the MOV muxer needs it to write
@@ -148,14 +211,20 @@ def _write(
                 stream.metadata["title"] = title
                 stream.metadata["handler_name"] = title
                 tracks.append(_Track(title, mixer, stream))
+            copies = _copy_audio_streams(project, source, output, fmt) if include_original else {}
             total = source_length_samples(project)
             first_pts = round(origin * 48000)  # file time 0 = the first video frame
             duration = Fraction(total, 48000)
-            for packet in source.demux(in_video):
+            wanted = [in_video, *(source.streams[i] for i in copies)]
+            for packet in source.demux(*wanted):
                 if cancel is not None and cancel.is_set():
                     raise RenderCancelled()
                 if packet.dts is None:
                     continue  # the demuxer's end-of-stream marker
+                if packet.stream.index in copies:
+                    packet.stream = copies[packet.stream.index]
+                    output.mux(packet)
+                    continue
                 at = Fraction(packet.dts) * Fraction(packet.time_base) - origin
                 _fill_audio(output, tracks, total, first_pts, round((at + _AHEAD) * 48000))
                 packet.stream = out_video
@@ -168,6 +237,31 @@ def _write(
                     output.mux(out_packet)
     if progress is not None:
         progress(1.0)
+
+
+def _copy_audio_streams(project: Project, source: Any, output: Any, fmt: str) -> dict[int, Any]:
+    """Output streams for the source's production audio, packets copied as they are."""
+    allowed = _AUDIO_COPY.get(fmt)
+    production = (
+        {int(project.source.audio_streams[i]["index"]) for i in project.source.production}
+        if project.source.audio_streams
+        else {a.index for a in source.streams.audio}
+    )
+    copies: dict[int, Any] = {}
+    for number, stream in enumerate(source.streams.audio, start=1):
+        if stream.index not in production:
+            continue
+        name = codec_id(stream)
+        if allowed is not None and name not in allowed:
+            continue  # e.g. PCM into MP4: the rendered "Original" track still carries it
+        try:
+            out = output.add_stream_from_template(stream, opaque=True)
+        except (ValueError, av.error.FFmpegError):
+            continue
+        out.metadata["title"] = f"Production {number}"
+        out.metadata["handler_name"] = f"Production {number}"
+        copies[stream.index] = out
+    return copies
 
 
 def _fill_audio(output: Any, tracks: list[_Track], total: int, first_pts: int, until: int) -> None:

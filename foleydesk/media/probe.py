@@ -15,7 +15,7 @@ import av
 
 from foleydesk.core.model import SourceMedia
 from foleydesk.core.project import fingerprint
-from foleydesk.core.timebase import STANDARD_RATES
+from foleydesk.core.timebase import STANDARD_RATES, conform_rate, is_standard_rate
 from foleydesk.core.timecode import DROP_FRAME_RATES, TimecodeError, TimecodeFormat
 from foleydesk.errors import UserError
 
@@ -47,6 +47,9 @@ class VideoStreamInfo:
     coded_height: int = 0
     bit_depth: int = 8
     profile: str = ""
+    field_order: str = "progressive"  # "tt"/"tb" top field first, "bb"/"bt" bottom first
+    transfer: str = ""  # "pq" (HDR10), "hlg", or "" for SDR
+    alpha: bool = False
 
 
 @dataclass(frozen=True)
@@ -154,19 +157,24 @@ def probe(path: Path) -> MediaInfo:
             )
         first = _first_frame(container, stream, path)
         frame_count = stream.frames or _frames_from_video_end(container, stream, rate, duration)
+        vfr = detect_vfr(path)
         tc_label, tc_source = _timecode_tag(container, stream)
-        drop = bool(tc_label and ";" in tc_label) and rate in DROP_FRAME_RATES
+        if not tc_label and stream.codec_context.name in ("mpeg2video", "mpeg1video"):
+            tc_label, tc_source = _gop_timecode(container, stream), "gop"
+        # Labels count at the picture's rate, or the rate an NLE conforms it to (12.5 -> 25).
+        tc_rate = rate if is_standard_rate(rate) and not vfr else conform_rate(rate, vfr)
+        drop = bool(tc_label and ";" in tc_label) and tc_rate in DROP_FRAME_RATES
         tc_frames = 0
         if tc_label:
             try:
-                tc_frames = TimecodeFormat.for_rate(rate, drop).to_frames(tc_label)
+                tc_frames = TimecodeFormat.for_rate(tc_rate, drop).to_frames(tc_label)
             except TimecodeError:
                 tc_label, tc_source, tc_frames = None, "", 0
         audio = tuple(_audio_info(a) for a in container.streams.audio)
         tb = Fraction(stream.time_base) if stream.time_base else Fraction(0)
         start = Fraction(stream.start_time) * tb if stream.start_time else Fraction(0)
         video = _video_info(stream, first, rate, frame_count, start)
-        video = dataclasses.replace(video, vfr=detect_vfr(path))
+        video = dataclasses.replace(video, vfr=vfr)
         return MediaInfo(
             path.resolve(),
             container.format.name,
@@ -217,6 +225,64 @@ def _video_info(
     real = stream.base_rate
     fmt = first.format
     bits = max((c.bits for c in fmt.components), default=8) if fmt is not None else 8
+    extra = _picture_kind(ctx, first)
+    return dataclasses.replace(
+        _video_base(
+            stream,
+            ctx,
+            first,
+            rate,
+            frame_count,
+            start,
+            real,
+            fmt,
+            bits,
+            rotation,
+            sar,
+            display,
+            width,
+            height,
+        ),
+        **extra,
+    )
+
+
+_FIELD_ORDERS = {1: "progressive", 2: "tt", 3: "bb", 4: "tb", 5: "bt"}
+_TRANSFERS = {16: "pq", 18: "hlg"}
+_ALPHA_FORMATS = ("yuva", "rgba", "bgra", "argb", "abgr", "gbrap", "ya")
+
+
+def _picture_kind(ctx: Any, first: Any) -> dict[str, Any]:
+    """Field order (from the stream, or the first frame's flag), HDR transfer, alpha."""
+    order = _FIELD_ORDERS.get(int(getattr(ctx, "field_order", 0) or 0), "")
+    if not order or order == "progressive":
+        order = "tt" if getattr(first, "interlaced_frame", False) and not order else order
+    fmt = first.format
+    alpha = fmt is not None and fmt.name.startswith(_ALPHA_FORMATS)
+    trc = int(getattr(ctx, "color_trc", 0) or getattr(first, "color_trc", 0) or 0)
+    return {
+        "field_order": order or "progressive",
+        "transfer": _TRANSFERS.get(trc, ""),
+        "alpha": alpha,
+    }
+
+
+def _video_base(
+    stream: Any,
+    ctx: Any,
+    first: Any,
+    rate: Fraction,
+    frame_count: int,
+    start: Fraction,
+    real: Any,
+    fmt: Any,
+    bits: int,
+    rotation: int,
+    sar: Fraction,
+    display: tuple[int, int],
+    width: int,
+    height: int,
+) -> VideoStreamInfo:
     return VideoStreamInfo(
         stream.index,
         ctx.name,
@@ -252,8 +318,27 @@ def _audio_info(stream: Any) -> AudioStreamInfo:
     tb = Fraction(stream.time_base) if stream.time_base else Fraction(0)
     start = Fraction(stream.start_time) * tb if stream.start_time else Fraction(0)
     return AudioStreamInfo(
-        stream.index, ctx.name, stream.rate or 0, channels, ctx.layout.name, name, bits, start
+        stream.index,
+        ctx.name,
+        stream.rate or 0,
+        channels,
+        _layout_name(ctx, channels),
+        name,
+        bits,
+        start,
     )
+
+
+def _layout_name(ctx: Any, channels: int) -> str:
+    """The layout's name; an unspecified order ("1 channels", common for PCM in MOV) is named
+    as the default layout for that count (mono, stereo, 5.1)."""
+    name = str(ctx.layout.name)
+    if name.endswith("channels") and channels in _DEFAULT_LAYOUTS:
+        return _DEFAULT_LAYOUTS[channels]
+    return name
+
+
+_DEFAULT_LAYOUTS = {1: "mono", 2: "stereo", 6: "5.1", 8: "7.1"}
 
 
 def frame_rotation(frame: Any) -> int:
@@ -408,8 +493,33 @@ def _timecode_tag(container: Any, stream: Any) -> tuple[str | None, str]:
     for candidate in (stream, container):
         value = _metadata_value(candidate.metadata, "timecode")
         if value:
-            return value, "tag"
+            kind = container.format.name.split(",")[0]
+            return value, "mxf" if kind == "mxf" else ("dv" if kind == "dv" else "tag")
     return None, ""
+
+
+def _gop_timecode(container: Any, stream: Any) -> str | None:
+    """The timecode of the first GOP header of an MPEG-1/2 stream (broadcast TS/PS files carry
+    it nowhere else): 25 bits after the 00 00 01 B8 start code."""
+    with contextlib.suppress(av.error.FFmpegError):
+        container.seek(0, stream=stream)
+    try:
+        for count, packet in enumerate(container.demux(stream)):
+            data = bytes(packet)
+            at = data.find(b"\x00\x00\x01\xb8")
+            if at >= 0 and len(data) >= at + 8:
+                bits = int.from_bytes(data[at + 4 : at + 8], "big")
+                drop = bits >> 31 & 1
+                hh, mm = bits >> 26 & 0x1F, bits >> 20 & 0x3F
+                ss, ff = bits >> 13 & 0x3F, bits >> 7 & 0x3F
+                if hh > 23 or mm > 59 or ss > 59:
+                    return None
+                return f"{hh:02d}:{mm:02d}:{ss:02d}{';' if drop else ':'}{ff:02d}"
+            if count > 30:
+                break
+    except av.error.FFmpegError:
+        return None
+    return None
 
 
 def _metadata_value(metadata: dict[str, str], key: str) -> str | None:
@@ -422,6 +532,16 @@ def _metadata_value(metadata: dict[str, str], key: str) -> str | None:
 
 def source_media_from_info(info: MediaInfo) -> SourceMedia:
     first_audio = info.audio[0] if info.audio else None
+    streams = [
+        {
+            "index": a.index,
+            "codec": a.codec,
+            "channels": a.channels,
+            "layout": a.layout,
+            "sample_rate": a.sample_rate,
+        }
+        for a in info.audio
+    ]
     # A constant-rate picture lasts exactly its frames; the container's figure can include
     # audio pre-roll (Opus pre-skip, AAC priming) that no frame covers.
     duration = info.duration
@@ -443,4 +563,9 @@ def source_media_from_info(info: MediaInfo) -> SourceMedia:
         audio_channels=first_audio.channels if first_audio else 0,
         container=info.container,
         vfr=info.video.vfr,
+        audio_streams=streams,
+        field_order=info.video.field_order,
+        sample_aspect=info.video.sample_aspect,
+        rotation=info.video.rotation,
+        timecode_source=info.timecode_source,
     )

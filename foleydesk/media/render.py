@@ -25,7 +25,7 @@ from foleydesk.core.project import Project
 from foleydesk.core.timebase import PROJECT_SAMPLE_RATE, frame_to_time, time_to_sample
 from foleydesk.errors import UserError
 from foleydesk.media.audio import AudioReader
-from foleydesk.media.bwf import BwfMeta, BwfWriter, Subtype, time_reference_for
+from foleydesk.media.bwf import BwfMeta, BwfWriter, Subtype
 from foleydesk.media.probe import MediaError
 from foleydesk.media.takes import read_wav
 
@@ -56,29 +56,31 @@ def check_cancel(cancel: threading.Event | None) -> None:
 
 @dataclass(frozen=True)
 class Grid:
-    """Sample numbers of frame boundaries counted from `tc_origin` frames before source frame 0:
-    the source's start timecode for BWF files (samples since midnight), 0 for file time."""
+    """Sample numbers of frame boundaries counted from `origin` seconds before source frame 0:
+    the source's start timecode for BWF files (samples since midnight), 0 for file time.
+    The origin is exact seconds, so a start timecode counted at another rate than the
+    picture's (a 12.5 fps source starting at 01:00:00:00 of a 25 fps sequence) stays exact."""
 
     rate: Fraction
-    tc_origin: int = 0
+    origin: Fraction = Fraction(0)
     sample_rate: int = PROJECT_SAMPLE_RATE
 
     def sample_of_frame(self, frame: int) -> int:
-        return time_reference_for(self.tc_origin + frame, self.rate, self.sample_rate)
+        return time_to_sample(self.origin + Fraction(frame) / self.rate, self.sample_rate)
 
     def frame_at_sample(self, sample: int) -> int:
         """The frame whose span holds grid sample `sample` (floor)."""
-        return math.floor(Fraction(sample, self.sample_rate) * self.rate) - self.tc_origin
+        return math.floor((Fraction(sample, self.sample_rate) - self.origin) * self.rate)
 
 
 def stem_grid(project: Project) -> Grid:
     """The grid of everything that leaves the app as BWF: samples since midnight."""
-    return Grid(project.source.frame_rate, project.source.start_timecode_frames)
+    return Grid(project.source.frame_rate, project.source.start_time)
 
 
 def file_grid(project: Project) -> Grid:
     """The grid of the source file's own time (muxed video)."""
-    return Grid(project.source.frame_rate, 0)
+    return Grid(project.source.frame_rate, Fraction(0))
 
 
 def lane_audible(project: Project, lane: Lane) -> bool:
@@ -259,15 +261,13 @@ def _write_range(
     source = mixer.project.source
     first = grid.sample_of_frame(start_frame)
     total = grid.sample_of_frame(end_frame) - first
-    time_reference = time_reference_for(
-        source.start_timecode_frames + start_frame, source.frame_rate
-    )
+    time_reference = time_to_sample(source.start_time + source.frame_time(start_frame))
     with BwfWriter(
         path,
         CHANNELS,
         PROJECT_SAMPLE_RATE,
         time_reference,
-        source.frame_rate,
+        source.timecode_rate,
         source.drop_frame,
         subtype,
         meta.description,

@@ -228,6 +228,7 @@ def export_stems(
         "v": _FORMAT_VERSION,
         "rate": str(source.frame_rate),
         "tc": source.start_timecode_frames,
+        "tc_rate": str(source.timecode_rate),
         "df": source.drop_frame,
         "subtype": options.subtype,
         "length": source.frame_count,

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 from foleydesk.core.commands import EditCue
 from foleydesk.core.events import Change, Entity
 from foleydesk.core.model import Cue
+from foleydesk.core.positions import parse_position
 from foleydesk.core.timebase import seconds_text
 from foleydesk.errors import UserError
 from foleydesk.ui.session import ProjectSession
@@ -127,8 +128,7 @@ class CueTableModel(QAbstractTableModel):
             elif col == 5:
                 command = EditCue(cue.id, {"prompt": text}, self.tr("Edit prompt"))
             else:
-                source = self.session.project.source
-                frame = source.timecode.to_frames(text) - source.start_timecode_frames
+                frame = parse_position(text, self.session.project.source)
                 if col == 2:
                     command = EditCue(cue.id, {"in_frame": frame}, self.tr("Trim cue"))
                 else:  # Out is typed as the last included frame

@@ -251,6 +251,7 @@ class MainWindow(QMainWindow):
     async def install_project(self, project: Project) -> None:
         await self.close_session()
         session = ProjectSession(project)
+        session.conformed_timecode = load_settings().conformed_timecode
         self.session = session
         self.loader = MediaLoader(project, self.tasks, self)
         self.proxies = ProxyKeeper(project, self.tasks, self)

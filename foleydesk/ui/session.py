@@ -60,6 +60,7 @@ class ProjectSession(QObject):
         self.mark_out: int | None = None
         self.active_lane_id: int | None = None  # the lane last clicked: Make cue puts it there
         self.closed = False  # views still alive after close (a field losing focus) must not edit
+        self.conformed_timecode = False  # Settings.conformed_timecode: NLE labels at odd rates
         project.changed.connect(self._on_model_changed)
 
     def close(self) -> None:
@@ -168,8 +169,9 @@ class ProjectSession(QObject):
         return frame_to_time(self.position, self.rate)
 
     def timecode(self, frame: int) -> str:
-        source = self.project.source
-        return source.timecode.to_label(source.start_timecode_frames + frame)
+        """The position as viewer, ruler and cue list show it: SMPTE timecode, or clock time
+        and frame number where the picture's rate has none (conformed timecode if chosen)."""
+        return self.project.source.display_at(frame, self.conformed_timecode)
 
     def cue_status(self, cue: Cue) -> str:
         """One word for where a cue stands: the cue list shows it, the timeline badges it."""

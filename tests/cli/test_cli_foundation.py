@@ -184,6 +184,7 @@ def test_cue_timecode_counts_from_the_source_start(
     assert cue["in"] == {
         "frame": 36,
         "timecode": "00:59:59:12",
+        "display": "00:59:59:12",
         "seconds": 36 * 1001 / 24000,
         "seconds_exact": "3003/2000",
     }

@@ -52,7 +52,8 @@ def test_export_everything(
     door = read_bwf_info(out / "stems" / "door_Foley 1.wav")
     assert door.float_samples and door.time_reference == (900_000 + 5) * 1920
     with av.open(str(out / "cut.mov")) as container:
-        assert len(container.streams.audio) == 4  # mix, original, two lanes
+        # mix, original, two lanes, and the source's production stream copied as it is
+        assert len(container.streams.audio) == 5
 
     # Again, as JSON, with the same stem format: nothing changed, so every stem is reused.
     stems = str(out / "stems")

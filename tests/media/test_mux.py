@@ -90,7 +90,9 @@ def test_mp4_mix_keeps_video_packets_and_places_the_click(tmp_path: Path, mp4_so
     assert _video_packets(out) == _video_packets(mp4_source)
     assert progress[-1] == 1.0 and progress == sorted(progress)
     with av.open(str(out)) as container:
-        assert [s.codec_context.name for s in container.streams.audio] == ["aac"]
+        # the mix, then the source's production AAC copied packet for packet
+        assert [s.codec_context.name for s in container.streams.audio] == ["aac", "aac"]
+        assert container.streams.audio[1].metadata.get("handler_name") == "Production 1"
     mix = _decode_track(out, 0)
     found = _peaks(mix, 0.3)  # AAC spreads a 4-sample click: its peak drops to about 0.45
     assert len(found) == 2
@@ -108,12 +110,14 @@ def test_mov_tracks_are_pcm_and_sample_exact(tmp_path: Path, mp4_source: Path) -
     assert _video_packets(out) == _video_packets(mp4_source)
     with av.open(str(out)) as container:
         audio = container.streams.audio
-        assert [s.codec_context.name for s in audio] == ["pcm_s24le"] * 4
+        # the rendered tracks, then the source's AAC production stream copied as it is
+        assert [s.codec_context.name for s in audio] == ["pcm_s24le"] * 4 + ["aac"]
         assert [s.metadata.get("handler_name") for s in audio] == [
             "Mix",
             "Original",
             "Foley 1",
             "Foley 2",
+            "Production 1",
         ]
     lane1 = 30 * 2002 + 100
     lane2 = 50 * 2002 + 3000 - 250
@@ -241,7 +245,9 @@ def test_prores_with_timecode_track(tmp_path: Path, prores_mov: Path) -> None:
     assert _video_packets(out) == _video_packets(prores_mov)
     assert probe(out).start_timecode == "01:00:00:00"
     assert _peaks(_decode_track(out, 2)) == [4 * 2002 + 1]  # the lane track
-    with pytest.raises(UserError, match="prores video cannot be copied into MP4"):
+    with pytest.raises(
+        UserError, match=r"ProRes video cannot be copied into \.mp4.*\.mov or \.mkv"
+    ):
         mux_video(project, tmp_path / "prores out.mp4")
     assert not list(tmp_path.glob("*.mp4")) and not list(tmp_path.glob(".*part*"))
 

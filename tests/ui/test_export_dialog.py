@@ -34,10 +34,11 @@ def test_every_format_from_one_dialog(
     mix = out / "stems" / "Mix.wav"
     assert read_bwf_time_reference(mix) == 0  # the source has no timecode: midnight
     with av.open(str(out / f"{name} with foley.mov")) as movie:
-        # separate tracks: the mix and the production audio (lanes with no take get none)
+        # separate tracks: the mix and the production audio (lanes with no take get none),
+        # then the source's own audio stream copied as it is
         assert [
             s.metadata.get("title", s.metadata.get("handler_name")) for s in movie.streams.audio
-        ] == ["Mix", "Original"]
+        ] == ["Mix", "Original", "Production 1"]
     xmeml = ET.parse(out / f"{name}.xml").getroot()
     assert xmeml.tag == "xmeml"
     start = xmeml.find(".//sequence/timecode/string")
