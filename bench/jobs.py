@@ -240,7 +240,7 @@ def offline_render_speed(folder: Path) -> None:
     """The offline provider sketches 10 s of sound from a 10 s segment (goal: well under 1 s)."""
     from foleydesk.core.model import CueKind
     from foleydesk.providers.base import GenerationRequest
-    from foleydesk.providers.offline import render
+    from foleydesk.providers.hosts.offline import render
     from tests.fakes.clips import make_clip
 
     clip = make_clip(folder / "ten.mp4", frames=250, jumps=(20, 80, 140, 200))

@@ -29,7 +29,7 @@ def upload_url_for(provider_id: str, default: str, settings: Settings) -> str:
 
 
 def _factories() -> dict[str, Factory]:
-    from foleydesk.providers import eachlabs, offline, piapi, qubico, selfhosted, wavespeed
+    from foleydesk.providers.hosts import eachlabs, offline, piapi, qubico, selfhosted, wavespeed
 
     return {
         "offline": lambda settings, client: offline.OfflineProvider(),

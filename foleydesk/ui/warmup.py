@@ -21,7 +21,7 @@ WARM_UP = (
     "foleydesk.media.stems",
     "foleydesk.media.bwf",
     "foleydesk.media.mux",
-    "foleydesk.providers.offline",
+    "foleydesk.providers.hosts.offline",
     "foleydesk.providers.registry",
     "foleydesk.interchange.export",
 )

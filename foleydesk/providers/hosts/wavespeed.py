@@ -33,7 +33,7 @@ from foleydesk.providers.hosted import (
     video_output,
 )
 from foleydesk.providers.http import multipart_file
-from foleydesk.providers.piapi import envelope_data
+from foleydesk.providers.hosts.piapi import envelope_data
 
 CREATE_PATH = "/api/v3/wavespeed-ai/mmaudio-v2"
 TASK_PATH = "/api/v3/predictions/{task_id}/result"

@@ -23,7 +23,7 @@ from foleydesk.providers.hosted import (
     StatusWords,
     mmaudio_input,
 )
-from foleydesk.providers.piapi import STATES, envelope_data
+from foleydesk.providers.hosts.piapi import STATES, envelope_data
 
 CREATE_PATH = "/v1/inference"
 TASK_PATH = "/v1/tasks/{task_id}"

@@ -1,0 +1,1 @@
+"""One module per host: how to talk to that company, and the offerings (models) it serves."""
