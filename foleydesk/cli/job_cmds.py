@@ -26,6 +26,9 @@ from foleydesk.providers.registry import (
     all_providers,
     default_provider_id,
     get_provider,
+    host_ready,
+    offerings,
+    resolve_offering,
 )
 from foleydesk.secrets import delete_key, has_key, key_source, set_key
 from foleydesk.settings import Settings, load_settings
@@ -38,6 +41,12 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     add_json_flag(p)
     p.set_defaults(func=cmd_providers)
 
+    p = sub.add_parser(
+        "models", help="list models on each host: durations, channels, price, key, licence"
+    )
+    add_json_flag(p)
+    p.set_defaults(func=cmd_models)
+
     p = sub.add_parser("generate", help="queue generations for cues (and run them with --wait)")
     p.add_argument("project", type=Path)
     which = p.add_mutually_exclusive_group(required=True)
@@ -45,7 +54,17 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         "--cue", type=int, action="append", dest="cues", metavar="ID", help="a cue (repeatable)"
     )
     which.add_argument("--all", action="store_true", help="every cue in the project")
-    p.add_argument("--provider", help="provider id (default: the cue's, else the settings')")
+    p.add_argument(
+        "--provider", help="host id: its default model (default: the cue's, else the settings')"
+    )
+    p.add_argument(
+        "--model",
+        action="append",
+        dest="models",
+        metavar="MODEL[@HOST]",
+        help="a model, on HOST or the first host with a key that serves it (repeatable: "
+        "one set of takes per model)",
+    )
     p.add_argument("--takes", type=int, default=1, help="takes per cue, one seed each")
     p.add_argument("--seed", type=int, help="seed of the first take (next takes count up)")
     p.add_argument("--steps", type=int, help="sampling steps (provider's range)")
@@ -121,6 +140,7 @@ def job_json(project: Project, job: Job) -> dict[str, Any]:
         "id": job.id,
         "cue": job.cue_id,
         "provider": job.provider_id,
+        "model": job.model_id,
         "state": job.state.value,
         "task_id": job.task_id,
         "status_text": job.status_text,
@@ -157,7 +177,8 @@ def _print_results(project: Project, jobs: list[Job], as_json: bool) -> int:
             if job.state is JobState.DONE and job.take_id:
                 take = project.takes[job.take_id]
                 print(
-                    f"take {take.id}  cue {job.cue_id}  {job.provider_id}  task {job.task_id}  "
+                    f"take {take.id}  cue {job.cue_id}  {take.model_id or '-'}@{job.provider_id}  "
+                    f"task {job.task_id}  "
                     f"seed {job.request.get('seed')}  ${job.cost_estimate:.4f}  "
                     f"{project.take_path(take)}"
                 )
@@ -228,24 +249,70 @@ def cmd_providers(args: argparse.Namespace) -> int:
     return 0
 
 
+def model_rows(settings: Settings) -> list[dict[str, Any]]:
+    """One row per offering, as `foleydesk models --json` prints it."""
+    rows: list[dict[str, Any]] = []
+    for offering in offerings():
+        model = offering.spec
+        caps = get_provider(offering.host, settings, None, offering.model).capabilities
+        rows.append(
+            {
+                "model": model.id,
+                "name": model.name,
+                "host": offering.host,
+                "endpoint": offering.endpoint,
+                "kinds": [k.value for k in model.kinds],
+                "max_seconds": float(caps.max_duration),
+                "best_seconds": float(caps.best_duration),
+                "channels": model.channels,
+                "sample_rate": model.sample_rate,
+                "price": offering.pricing.text,
+                "key_set": host_ready(offering.host, settings),
+                "licence": model.licence,
+            }
+        )
+    return rows
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    rows = model_rows(load_settings())
+    if args.json:
+        print_json(rows)
+        return 0
+    print(f"{'model':<15} {'host':<11} {'key':<4} {'best':>4} {'max':>4} {'ch':>2}  price; licence")
+    for row in rows:
+        print(
+            f"{row['model']:<15} {row['host']:<11} {'yes' if row['key_set'] else 'no':<4} "
+            f"{row['best_seconds']:>4.0f} {row['max_seconds']:>4.0f} {row['channels']:>2}  "
+            f"{row['price']}; {row['licence']}"
+        )
+    return 0
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     settings = load_settings()
     with _open(args.project) as project:
         cue_ids = [c.id for c in project.sorted_cues()] if args.all else list(args.cues)
         if not cue_ids:
             raise UserError("The project has no cues.", "Add one with 'foleydesk cue add'.")
-        by_provider: dict[str, list[int]] = {}
+        # (host, model) -> cues; model "" = the cue's own or the host's default
+        plan: dict[tuple[str, str], list[int]] = {}
+        offerings = [resolve_offering(spec, settings) for spec in args.models or []]
         for cue_id in cue_ids:
             cue = project.cue(cue_id)
+            if offerings:
+                for offering in offerings:
+                    plan.setdefault((offering.host, offering.model), []).append(cue.id)
+                continue
             provider_id = args.provider or cue.provider_id or default_provider_id(settings)
-            by_provider.setdefault(provider_id, []).append(cue.id)
+            plan.setdefault((provider_id, ""), []).append(cue.id)
 
         params = _params(args)
 
         async def work(engine: JobEngine) -> list[Job]:
             jobs: list[Job] = []
-            for provider_id, ids in by_provider.items():
-                jobs += engine.enqueue(ids, provider_id, args.takes, args.seed, params)
+            for (provider_id, model_id), ids in plan.items():
+                jobs += engine.enqueue(ids, provider_id, args.takes, args.seed, params, model_id)
             if args.wait:
                 total = sum(j.cost_estimate for j in jobs)
                 print(f"queued {len(jobs)} job(s), estimated ${total:.4f}", file=sys.stderr)

@@ -191,11 +191,12 @@ class Cue:
     prompt: str = ""
     negative_prompt: str = ""
     kind: CueKind = CueKind.FOLEY
-    provider_id: str | None = None
+    provider_id: str | None = None  # the host
     params: dict[str, Any] = field(default_factory=dict)
     chosen_take_id: int | None = None
     ucs_cat_id: str = ""  # UCS CatID for this cue's file name ("": the lane's)
     import_key: str = ""  # which NLE marker this cue came from (re-import does not duplicate)
+    model_id: str = ""  # the model on that host ("": the host's default model)
 
     @property
     def frame_count(self) -> int:
@@ -232,6 +233,10 @@ class Take:
     fade_out_samples: int = 0
     sample_rate: int = PROJECT_SAMPLE_RATE
     created_at: float = 0.0
+    model_id: str = ""  # which model made it ("" on takes made before models were recorded)
+    host_model: str = ""  # the host's id for that model (e.g. "wavespeed-ai/mmaudio-v2")
+    model_version: str = ""  # the version the host reported, if it did
+    pan: float = 0.0  # a mono take's place in the stereo mix (-1 left .. 1 right)
 
     @property
     def seed(self) -> int | None:
@@ -245,7 +250,7 @@ class Job:
 
     id: int
     cue_id: int
-    provider_id: str
+    provider_id: str  # the host
     request: dict[str, Any] = field(default_factory=dict)
     state: JobState = JobState.QUEUED
     task_id: str | None = None
@@ -259,6 +264,7 @@ class Job:
     submitted_at: float | None = None
     finished_at: float | None = None
     submit_attempts: int = 0
+    model_id: str = ""  # the model on the host ("": the host's default model)
 
 
 @dataclass

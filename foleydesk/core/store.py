@@ -22,7 +22,7 @@ from foleydesk.core.filelock import LockGuard
 from foleydesk.core.model import Cue, Job, Lane, Marker, SourceMedia, Take
 from foleydesk.errors import UserError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 30_000  # another process's commit (an fsync behind a download) is waited for
 APPLICATION_ID = 0x466F6C79  # "Foly": marks the SQLite file as ours
 
@@ -119,6 +119,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _create_v1,
     2: _create_leases,
     3: add_missing_columns,  # lane category and UCS CatID, cue UCS CatID and import key
+    4: add_missing_columns,  # models: cue/job model_id, take model, host model, version, pan
 }
 
 

@@ -67,7 +67,7 @@ from foleydesk.providers.base import (
     UnknownTask,
 )
 from foleydesk.providers.http import RetryPolicy
-from foleydesk.providers.registry import get_provider
+from foleydesk.providers.registry import default_offering, find_offering, get_provider
 from foleydesk.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -126,23 +126,26 @@ class JobEngine:
         self._leases = JobLeases(project.store)
         self._elsewhere: set[int] = set()
         self._segment_locks: dict[Path, asyncio.Lock] = {}
+        self._versions: dict[int, str] = {}  # job -> the model version its host reported
         self.policy = RetryPolicy(settings.retry_attempts, settings.retry_base_seconds)
 
     # -- providers and limits --
 
-    def provider(self, provider_id: str) -> Provider:
-        if provider_id not in self._providers:
-            self._providers[provider_id] = get_provider(provider_id, self.settings, self.client)
-        return self._providers[provider_id]
+    def provider(self, provider_id: str, model_id: str = "") -> Provider:
+        """The host's client for one of its models (its default model for "")."""
+        key = f"{model_id}@{provider_id}"
+        if key not in self._providers:
+            self._providers[key] = get_provider(provider_id, self.settings, self.client, model_id)
+        return self._providers[key]
 
     def update_settings(self, settings: Settings) -> None:
         """New settings or keys from the settings dialog: hosted providers are rebuilt on next
         use (local ones keep their in-process tasks); new limits apply to new submits."""
         self.settings = settings
         self.policy = RetryPolicy(settings.retry_attempts, settings.retry_base_seconds)
-        for provider_id, provider in list(self._providers.items()):
+        for key, provider in list(self._providers.items()):
             if not provider.capabilities.resubmit_safe:
-                del self._providers[provider_id]
+                del self._providers[key]
         for provider_id, gate in self._gates.items():
             own = settings.provider(provider_id)
             caps = self.provider(provider_id).capabilities
@@ -175,38 +178,63 @@ class JobEngine:
         takes: int = 1,
         seed: int | None = None,
         params: dict[str, Any] | None = None,
+        model_id: str = "",
     ) -> list[Job]:
-        """Queue `takes` jobs per cue (seeds seed, seed+1, ...). Raises UserError listing every
-        problem before anything is queued."""
+        """Queue `takes` jobs per cue (seeds seed, seed+1, ...) on one offering: `model_id` on
+        host `provider_id` ("": the cue's model when the cue names this host, else the host's
+        default model for the cue's kind). Raises UserError listing every problem before
+        anything is queued."""
         if takes < 1:
             raise UserError("Ask for at least one take.", "Use --takes 1 or more.")
-        provider = self.provider(provider_id)
         params = {k: v for k, v in (params or {}).items() if v is not None}
-        plans: list[tuple[Cue, dict[str, Any], float]] = []
+        plans: list[tuple[Cue, dict[str, Any], float, str]] = []
         problems: list[str] = []
         for cue_id in cue_ids:
             cue = self.project.cue(cue_id)
+            model = model_id or self._cue_model(cue, provider_id)
+            provider = self.provider(provider_id, model)
             for one_seed in seeds_for(seed, takes):
                 request = build_request(cue, one_seed, params)
-                job = Job(0, cue.id, provider_id, request=request)
+                job = Job(0, cue.id, provider_id, request=request, model_id=model)
                 generation = generation_request(job, self.project.source.frame_rate)
                 for problem in provider.validate(generation):
                     line = f"{cue.display_name()}: {problem}"
                     if line not in problems:
                         problems.append(line)
-                plans.append((cue, request, provider.estimate_cost(generation)))
+                plans.append((cue, request, provider.estimate_cost(generation), model))
         if problems:
             raise UserError("Nothing was queued:\n  " + "\n  ".join(problems))
         jobs: list[Job] = []
         with self.project.transaction():
-            for cue, request, cost in plans:
+            for cue, request, cost, model in plans:
                 job = self.project.add_job(
-                    Job(0, cue.id, provider_id, request=request, cost_estimate=cost)
+                    Job(
+                        0,
+                        cue.id,
+                        provider_id,
+                        request=request,
+                        cost_estimate=cost,
+                        model_id=model,
+                    )
                 )
                 self._leases.take(job.id)  # ours from birth: no other process starts it
                 jobs.append(job)
         self._wake.set()
         return jobs
+
+    @staticmethod
+    def _cue_model(cue: Cue, provider_id: str) -> str:
+        if cue.model_id and cue.provider_id == provider_id:
+            return cue.model_id
+        return default_offering(provider_id, cue.kind).model
+
+    def job_provider(self, job: Job) -> Provider:
+        """The client of the offering a job runs on (a record whose host no longer serves its
+        model, or one from before models were recorded, runs on the host's default)."""
+        model = job.model_id
+        if model and find_offering(model, job.provider_id) is None:
+            model = ""
+        return self.provider(job.provider_id, model)
 
     # -- state changes --
 
@@ -297,7 +325,7 @@ class JobEngine:
             job = await self._own(listed.id)
             if job is None or job.state is JobState.UNCERTAIN:
                 continue
-            provider = self.provider(job.provider_id)
+            provider = self.job_provider(job)
             chunks = job.request.get("chunks") or []
             lost_chunk = any(c.get("sent") and not c.get("task_id") for c in chunks)
             if (job.task_id or chunks) and provider.capabilities.resubmit_safe:
@@ -343,7 +371,7 @@ class JobEngine:
             job = await self._own(listed.id) if listed.id not in self._leases.held else listed
             if job is None or not job.task_id:
                 return
-            provider = self.provider(job.provider_id)
+            provider = self.job_provider(job)
             try:
                 status = await provider.poll(job.task_id or "")
             except (TransientError, ProviderError) as exc:
@@ -405,7 +433,7 @@ class JobEngine:
         self._tasks.setdefault(-job.id, task)
 
     async def _remote_cancel(self, job: Job) -> None:
-        provider = self.provider(job.provider_id)
+        provider = self.job_provider(job)
         if not (job.task_id and provider.capabilities.cancellable):
             return
         try:
@@ -427,6 +455,7 @@ class JobEngine:
                 old.provider_id,
                 request=dict(old.request),
                 cost_estimate=old.cost_estimate,
+                model_id=old.model_id,
             )
         )
         self._wake.set()
@@ -481,7 +510,7 @@ class JobEngine:
 
     async def _run_owned(self, job_id: int) -> None:
         job = self.project.job(job_id)
-        provider = self.provider(job.provider_id)
+        provider = self.job_provider(job)
         gate = self._gate(provider)
         held = False
         try:
@@ -560,6 +589,8 @@ class JobEngine:
             task_id = await self._submit(job_id, provider, gate, request, index)
         status = await self._wait(job_id, provider, task_id)
         if status.state is TaskState.COMPLETED:
+            if status.version:
+                self._versions[job_id] = status.version
             length = round(end * PROJECT_SAMPLE_RATE) - round(start * PROJECT_SAMPLE_RATE)
             if index is None:
                 length = length_samples(job, self.project.source.frame_rate)
@@ -800,6 +831,7 @@ class JobEngine:
         job = self.project.job(job_id)
         final = self.project.takes_dir / take_name(job, provider.id)
         digest = await self._cpu_call(write_take, final, samples)
+        offering = provider.offering
         take = Take(
             0,
             job.cue_id,
@@ -814,6 +846,9 @@ class JobEngine:
             file=str(final.relative_to(self.project.media_dir)),
             sha256=digest,
             created_at=time.time(),
+            model_id=offering.model,
+            host_model=offering.endpoint,
+            model_version=self._versions.pop(job_id, ""),
         )
         await self._records.add_take(
             take,

@@ -22,6 +22,8 @@ from foleydesk.errors import UserError
 if TYPE_CHECKING:
     import httpx
 
+    from foleydesk.providers.catalog import Offering
+
 
 class OutputKind(StrEnum):
     AUDIO = "audio"
@@ -85,6 +87,7 @@ class Capabilities:
     kinds: tuple[CueKind, ...] = (CueKind.FOLEY,)
     max_duration: Fraction = Fraction(30)
     min_duration: Fraction = Fraction(1)
+    best_duration: Fraction = Fraction(8)  # the model's sweet spot: chunks are cut this long
     max_prompt: int = 500
     max_negative: int = 200
     steps_range: tuple[int, int] = (20, 50)
@@ -109,6 +112,7 @@ class Capabilities:
     terms_url: str = ""
     mask_away_clip: bool = False  # the host takes MMAudio's mask_away_clip switch
     sample_rate: int = 44_100
+    channels: int = 1  # what the model returns (a take keeps what the file holds)
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,7 @@ class TaskStatus:
     progress: float | None = None
     outputs: list[Output] = field(default_factory=list)
     error: str = ""
+    version: str = ""  # the model version the host reports, if it does
 
 
 @dataclass(frozen=True)
@@ -158,9 +163,12 @@ class Output:
 
 @runtime_checkable
 class Provider(Protocol):
+    """A host's client bound to one offering (a model on that host); `id` is the host id."""
+
     id: str
     name: str
-    capabilities: Capabilities
+    capabilities: Capabilities  # the host's limits narrowed to the offering's model
+    offering: Offering
 
     def estimate_cost(self, request: GenerationRequest) -> float: ...
 

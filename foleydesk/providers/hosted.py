@@ -26,6 +26,7 @@ from foleydesk.providers.base import (
     TransientError,
     common_problems,
 )
+from foleydesk.providers.catalog import Offering
 from foleydesk.providers.http import (
     HostHttp,
     RetryPolicy,
@@ -84,12 +85,19 @@ class HostedProvider:
     task_path = ""  # with "{task_id}"
     task_id_paths: tuple[tuple[str, ...], ...] = (("task_id",),)
     status_words = StatusWords({}, (), ())
+    offerings: tuple[Offering, ...] = ()  # the first is the host's default model
 
-    def __init__(self, settings: Settings, client: httpx.AsyncClient | None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        client: httpx.AsyncClient | None,
+        offering: Offering | None = None,
+    ) -> None:
         self.settings = settings
         self.client = client
+        self.offering = offering or self.offerings[0]
         own = settings.provider(self.id)
-        caps = self.capabilities
+        caps = self.capabilities = self.offering.capabilities(type(self).capabilities)
         if own.concurrency or own.per_minute or own.per_day or own.max_seconds:
             from dataclasses import replace
 
@@ -211,7 +219,15 @@ class HostedProvider:
 
     async def poll(self, task_id: str) -> TaskStatus:
         answer = await (await self.http()).get_json(self.task_path.format(task_id=task_id))
-        return read_status(self.name, self.unwrap(answer), self.status_words, self.output_for)
+        return read_status(self.name, self.unwrap(answer), self.words(), self.output_for)
+
+    def words(self) -> StatusWords:
+        """The host's status words, with the offering's own result paths when it has them."""
+        if not self.offering.result_paths:
+            return self.status_words
+        from dataclasses import replace
+
+        return replace(self.status_words, url_paths=self.offering.result_paths)
 
     # -- connection test --
 
@@ -269,7 +285,7 @@ class HostedProvider:
     # -- helpers for subclasses --
 
     def output_for(self, url: str) -> Output:
-        kind = self.capabilities.output
+        kind = self.offering.output
         suffix = ".mp4" if kind is OutputKind.VIDEO else ".mp3"
         tail = url.split("?")[0].rsplit("/", 1)[-1].lower()
         for known in (".wav", ".mp3", ".flac", ".mp4", ".m4a"):
@@ -343,40 +359,37 @@ def task_id_of(host: str, data: Any, paths: tuple[tuple[str, ...], ...], answer:
     return task_id
 
 
-@dataclass(frozen=True)
-class InputNames:
-    """One host's names for MMAudio's inputs; None = the host does not take that input.
-    `video`, `prompt` and `negative_prompt` are called so on every host."""
-
-    steps: str
-    seed: str = "seed"
-    cfg: str | None = None
-    duration: str | None = None
-    mask_away_clip: str | None = None
-    negative_default: str = ""  # sent when the user gave none ("": leave the field out)
-
-
-def mmaudio_input(
-    request: GenerationRequest, caps: Capabilities, names: InputNames
+def offering_input(
+    request: GenerationRequest, caps: Capabilities, offering: Offering
 ) -> dict[str, Any]:
-    """A request as one host's MMAudio inputs: the same model everywhere, other names."""
-    inputs: dict[str, Any] = {
+    """A request as one offering's inputs: our names mapped to the host's field names; an
+    input the host does not take is left out, an empty optional one too."""
+    cfg = request.cfg_strength
+    low = max(1, int(caps.min_duration))
+    high = int(caps.max_duration)
+    ours: dict[str, Any] = {
         "video": request.video_url,
         "prompt": request.prompt,
-        names.steps: request.steps or caps.default_steps,
+        "sfx_prompt": request.prompt,
+        "negative_prompt": request.negative_prompt,
+        "steps": request.steps or caps.default_steps,
+        "guidance": cfg if cfg is not None else caps.default_cfg,
+        "duration": whole_seconds(request.duration, low, high),
+        "seed": request.seed,
+        "mask_away_clip": request.mask_away_clip,
+        "lyrics": request.lyrics,
+        "style_prompt": request.style_prompt or request.prompt,
+        "style_audio": request.style_audio_url,
     }
-    negative = request.negative_prompt or names.negative_default
-    if negative:
-        inputs["negative_prompt"] = negative
-    if names.duration:
-        inputs[names.duration] = whole_seconds(request.duration)
-    if names.cfg:
-        cfg = request.cfg_strength
-        inputs[names.cfg] = cfg if cfg is not None else caps.default_cfg
-    if names.mask_away_clip:
-        inputs[names.mask_away_clip] = request.mask_away_clip
-    if request.seed is not None:
-        inputs[names.seed] = request.seed
+    inputs: dict[str, Any] = dict(offering.fixed)
+    for name, field_name in offering.fields.items():
+        value = ours.get(name)
+        if value is None or value == "":
+            value = offering.defaults.get(name)
+        if value is not None and value != "":
+            inputs[field_name] = value
+        elif name == "lyrics":  # DiffRhythm: an empty lyrics field means instrumental
+            inputs[field_name] = ""
     return inputs
 
 

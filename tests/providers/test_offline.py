@@ -11,8 +11,8 @@ import pytest
 
 from foleydesk.core.model import CueKind
 from foleydesk.providers.base import GenerationRequest, TaskState
-from foleydesk.providers.motion import find_onsets, motion_energy
 from foleydesk.providers.hosts.offline import OfflineProvider, render
+from foleydesk.providers.motion import find_onsets, motion_energy
 from foleydesk.providers.sketch import beds_for, material_for
 from tests.fakes.clips import make_clip
 

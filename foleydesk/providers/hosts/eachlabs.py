@@ -15,20 +15,18 @@ from foleydesk.core.model import CueKind
 from foleydesk.providers.base import (
     Capabilities,
     GenerationRequest,
-    Output,
     OutputKind,
     Pricing,
     ProviderError,
     TaskState,
 )
+from foleydesk.providers.catalog import Offering
 from foleydesk.providers.hosted import (
     HostedProvider,
-    InputNames,
     StatusWords,
     answer_json,
     first_str,
-    mmaudio_input,
-    video_output,
+    offering_input,
 )
 from foleydesk.providers.http import FileBody
 
@@ -36,10 +34,6 @@ CREATE_PATH = "/v1/prediction/"
 TASK_PATH = "/v1/prediction/{task_id}"
 CANCEL_PATH = "/v1/prediction/{task_id}/cancel"
 PRESIGN_PATH = "/v1/upload/presign"
-MODEL = "mmaudio"
-INPUTS = InputNames(
-    steps="num_steps", cfg="cfg_strength", duration="duration", negative_default="music"
-)
 TASK_ID = (("predictionID",), ("id",), ("prediction_id",))
 
 STATES = {
@@ -61,11 +55,35 @@ WORDS = StatusWords(
 )
 
 
+OFFERINGS = (
+    Offering(
+        "mmaudio",
+        "eachlabs",
+        "mmaudio",
+        {
+            "video": "video",
+            "prompt": "prompt",
+            "negative_prompt": "negative_prompt",
+            "steps": "num_steps",
+            "guidance": "cfg_strength",
+            "duration": "duration",
+            "seed": "seed",
+        },
+        output=OutputKind.VIDEO,
+        pricing=Pricing(
+            per_second=0.00108, estimated=True, text="$0.00108/s of GPU time (estimated)"
+        ),
+        defaults={"negative_prompt": "music"},
+    ),
+)
+
+
 class EachlabsProvider(HostedProvider):
     id = "eachlabs"
     name = "Eachlabs (MMAudio)"
     default_base_url = "https://api.eachlabs.ai"
     create_path, task_path, task_id_paths, status_words = CREATE_PATH, TASK_PATH, TASK_ID, WORDS
+    offerings = OFFERINGS
     capabilities = Capabilities(
         kinds=(CueKind.FOLEY,),
         max_duration=Fraction(30),
@@ -108,15 +126,16 @@ class EachlabsProvider(HostedProvider):
         return public
 
     def body(self, request: GenerationRequest) -> dict[str, Any]:
-        return {"model": MODEL, "input": mmaudio_input(request, self.capabilities, INPUTS)}
+        inputs = offering_input(request, self.capabilities, self.offering)
+        return {"model": self.offering.endpoint, "input": inputs}
 
     def unwrap(self, answer: Any) -> Any:
         if isinstance(answer, dict) and str(answer.get("status", "")).lower() == "error":
             raise ProviderError(f"Eachlabs refused the request: {answer.get('message')}")
         return answer
 
-    def output_for(self, url: str) -> Output:
-        return video_output(url)
-
     async def cancel(self, task_id: str) -> None:
         await (await self.http()).request("POST", CANCEL_PATH.format(task_id=task_id))
+
+
+make = EachlabsProvider

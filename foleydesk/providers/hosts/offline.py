@@ -30,8 +30,10 @@ from foleydesk.providers.base import (
     UnknownTask,
     common_problems,
 )
+from foleydesk.providers.catalog import Offering
 from foleydesk.providers.motion import find_onsets, motion_energy
 from foleydesk.providers.sketch import music_sketch, synthesize
+from foleydesk.settings import Settings
 
 CAPABILITIES = Capabilities(
     kinds=(CueKind.FOLEY, CueKind.MUSIC),
@@ -49,6 +51,19 @@ CAPABILITIES = Capabilities(
     cancellable=True,
     first_poll_seconds=0.05,
     sample_rate=PROJECT_SAMPLE_RATE,
+)
+
+
+OFFERINGS = (
+    Offering(
+        "sketch",
+        "offline",
+        "sketch",
+        {"video": "video", "prompt": "prompt", "seed": "seed", "style_prompt": "style_prompt"},
+        pricing=Pricing(text="free (runs on this computer)"),
+        max_seconds=Fraction(600),
+        min_seconds=Fraction(1, 100),
+    ),
 )
 
 
@@ -70,9 +85,11 @@ class _Task:
 class OfflineProvider:
     id = "offline"
     name = "Offline sketch (rough, no network)"
-    capabilities = CAPABILITIES
+    offerings = OFFERINGS
 
-    def __init__(self) -> None:
+    def __init__(self, offering: Offering | None = None) -> None:
+        self.offering = offering or OFFERINGS[0]
+        self.capabilities = self.offering.capabilities(CAPABILITIES)
         self._tasks: dict[str, _Task] = {}
 
     def estimate_cost(self, request: GenerationRequest) -> float:
@@ -124,3 +141,10 @@ class OfflineProvider:
 
     async def test_connection(self, client: httpx.AsyncClient) -> str:
         return "runs on this computer"  # nothing to connect to, no key
+
+
+def make(
+    settings: Settings, client: httpx.AsyncClient | None, offering: Offering
+) -> OfflineProvider:
+    """The offline host needs neither settings nor a client."""
+    return OfflineProvider(offering)

@@ -8,7 +8,6 @@ ephemeral resource endpoint on a separate host (10 MB cap).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -22,27 +21,23 @@ from foleydesk.providers.base import (
     TaskState,
     TransientError,
 )
+from foleydesk.providers.catalog import Offering
 from foleydesk.providers.hosted import (
     HostedProvider,
-    InputNames,
     StatusWords,
     answer_json,
     file_base64,
     first_str,
-    mmaudio_input,
+    offering_input,
 )
 
 CREATE_PATH = "/api/v1/task"
 TASK_PATH = "/api/v1/task/{task_id}"
 UPLOAD_PATH = "/api/ephemeral_resource"
-MMAUDIO_MODEL = "Qubico/mmaudio"
 MMAUDIO_TASK = "video2audio"
-MMAUDIO_INPUTS = InputNames(steps="steps")
 TASK_ID = (("task_id",),)
-DIFFRHYTHM_MODEL = "Qubico/diffrhythm"
 DIFFRHYTHM_BASE_MAX = Fraction(95)
 DIFFRHYTHM_FULL_MAX = Fraction(285)
-MUSIC_PRICE = 0.02
 STYLE_MIN_SECONDS = 10
 STYLE_MAX_SECONDS = 30  # a longer reference only costs upload
 UPLOAD_CAP = 10 * 1024 * 1024
@@ -87,15 +82,47 @@ WORDS = StatusWords(
 )
 
 
+OFFERINGS = (
+    Offering(
+        "mmaudio",
+        "piapi",
+        "Qubico/mmaudio",
+        {
+            "video": "video",
+            "prompt": "prompt",
+            "negative_prompt": "negative_prompt",
+            "steps": "steps",
+            "seed": "seed",
+        },
+        pricing=Pricing(
+            per_second=0.0005,
+            cap_seconds=Fraction(30),
+            min_seconds=Fraction(1),
+            text="$0.0005/s (capped at 30 s)",
+        ),
+        max_seconds=Fraction(30),
+    ),
+    Offering(
+        "diffrhythm",
+        "piapi",
+        "Qubico/diffrhythm",
+        {"lyrics": "lyrics", "style_prompt": "style_prompt", "style_audio": "style_audio"},
+        pricing=Pricing(per_call=0.02, text="$0.02 per song"),
+        max_seconds=DIFFRHYTHM_FULL_MAX,
+    ),
+)
+
+
 class PiapiProvider(HostedProvider):
     id = "piapi"
     name = "PiAPI (MMAudio, DiffRhythm)"
     default_base_url = "https://api.piapi.ai"
     default_upload_url = "https://upload.theapi.app"
     create_path, task_path, task_id_paths, status_words = CREATE_PATH, TASK_PATH, TASK_ID, WORDS
+    offerings = OFFERINGS
     capabilities = Capabilities(
         kinds=(CueKind.FOLEY, CueKind.MUSIC),
-        max_duration=Fraction(30),
+        max_duration=DIFFRHYTHM_FULL_MAX,
         max_prompt=1000,
         max_negative=500,
         steps_range=(20, 50),
@@ -113,11 +140,6 @@ class PiapiProvider(HostedProvider):
         terms_url="https://piapi.ai/terms-of-service",
     )
 
-    def caps_for(self, request: GenerationRequest) -> Capabilities:
-        if request.kind is CueKind.MUSIC:
-            return dataclasses.replace(self.capabilities, max_duration=DIFFRHYTHM_FULL_MAX)
-        return self.capabilities
-
     def validate(self, request: GenerationRequest) -> list[str]:
         problems = super().validate(request)
         music = request.kind is CueKind.MUSIC
@@ -132,11 +154,6 @@ class PiapiProvider(HostedProvider):
         if music and request.style_audio is not None and not request.style_audio.is_file():
             problems.append(f"The style reference {request.style_audio} does not exist.")
         return problems
-
-    def estimate_cost(self, request: GenerationRequest) -> float:
-        if request.kind is CueKind.MUSIC:
-            return MUSIC_PRICE
-        return super().estimate_cost(request)
 
     async def upload(self, path: Path, content_type: str) -> str:
         size = path.stat().st_size
@@ -159,17 +176,14 @@ class PiapiProvider(HostedProvider):
         return url
 
     def body(self, request: GenerationRequest) -> dict[str, Any]:
-        if request.kind is CueKind.MUSIC:
+        inputs = offering_input(request, self.capabilities, self.offering)
+        task = MMAUDIO_TASK
+        if self.offering.model == "diffrhythm":
             task = "txt2audio-base" if request.duration <= DIFFRHYTHM_BASE_MAX else "txt2audio-full"
-            music: dict[str, Any] = {
-                "lyrics": request.lyrics,
-                "style_prompt": request.style_prompt or request.prompt,
-            }
-            if request.style_audio_url:
-                music["style_audio"] = request.style_audio_url
-            return {"model": DIFFRHYTHM_MODEL, "task_type": task, "input": music}
-        foley = mmaudio_input(request, self.capabilities, MMAUDIO_INPUTS)
-        return {"model": MMAUDIO_MODEL, "task_type": MMAUDIO_TASK, "input": foley}
+        return {"model": self.offering.endpoint, "task_type": task, "input": inputs}
 
     def unwrap(self, answer: Any) -> Any:
         return envelope_data(answer, self.name)
+
+
+make = PiapiProvider

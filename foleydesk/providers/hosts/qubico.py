@@ -17,18 +17,16 @@ from foleydesk.providers.base import (
     GenerationRequest,
     Pricing,
 )
+from foleydesk.providers.catalog import Offering
 from foleydesk.providers.hosted import (
     HostedProvider,
-    InputNames,
     StatusWords,
-    mmaudio_input,
+    offering_input,
 )
 from foleydesk.providers.hosts.piapi import STATES, envelope_data
 
 CREATE_PATH = "/v1/inference"
 TASK_PATH = "/v1/tasks/{task_id}"
-MODEL = "Qubico/mmaudio"
-INPUTS = InputNames(steps="steps", seed="seeds")
 TASK_ID = (("task_id",),)
 WORDS = StatusWords(
     STATES,
@@ -37,11 +35,30 @@ WORDS = StatusWords(
 )
 
 
+OFFERINGS = (
+    Offering(
+        "mmaudio",
+        "qubico",
+        "Qubico/mmaudio",
+        {
+            "video": "video",
+            "prompt": "prompt",
+            "negative_prompt": "negative_prompt",
+            "steps": "steps",
+            "seed": "seeds",
+        },
+        pricing=Pricing(per_second=0.05, text="$0.05/s"),
+        max_seconds=Fraction(60),
+    ),
+)
+
+
 class QubicoProvider(HostedProvider):
     id = "qubico"
     name = "Qubico (MMAudio)"
     default_base_url = "https://api.qubico.ai"
     create_path, task_path, task_id_paths, status_words = CREATE_PATH, TASK_PATH, TASK_ID, WORDS
+    offerings = OFFERINGS
     capabilities = Capabilities(
         kinds=(CueKind.FOLEY,),
         max_duration=Fraction(60),
@@ -60,7 +77,11 @@ class QubicoProvider(HostedProvider):
     )
 
     def body(self, request: GenerationRequest) -> dict[str, Any]:
-        return {"model": MODEL, "input": mmaudio_input(request, self.capabilities, INPUTS)}
+        inputs = offering_input(request, self.capabilities, self.offering)
+        return {"model": self.offering.endpoint, "input": inputs}
 
     def unwrap(self, answer: Any) -> Any:
         return envelope_data(answer, self.name)
+
+
+make = QubicoProvider

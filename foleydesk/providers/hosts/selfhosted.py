@@ -30,12 +30,12 @@ from foleydesk.providers.base import (
     TransientError,
     UnknownTask,
 )
+from foleydesk.providers.catalog import Offering
 from foleydesk.providers.hosted import (
     HostedProvider,
-    InputNames,
     first_str,
     json_or_none,
-    mmaudio_input,
+    offering_input,
 )
 from foleydesk.providers.http import error_text
 from foleydesk.secrets import get_key
@@ -46,8 +46,27 @@ HEALTH_PATH = "/health-check"  # Cog >= 0.7: {status: STARTING | READY | BUSY | 
 ROOT_PATH = "/"  # older Cog: {docs_url, openapi_url}
 BROKEN_STATES = ("SETUP_FAILED", "DEFUNCT")
 PREDICT_TIMEOUT = 900.0  # a slow GPU on a long range
-INPUTS = InputNames(
-    steps="num_steps", cfg="cfg_strength", duration="duration", negative_default="music"
+COG_FIELDS = {  # the Cog images of MMAudio, HunyuanVideo-Foley and ThinkSound share these
+    "video": "video",
+    "prompt": "prompt",
+    "negative_prompt": "negative_prompt",
+    "steps": "num_steps",
+    "guidance": "cfg_strength",
+    "duration": "duration",
+    "seed": "seed",
+}
+OFFERINGS = tuple(
+    Offering(
+        model,
+        "selfhosted",
+        model,
+        COG_FIELDS,
+        output=OutputKind.VIDEO,
+        pricing=Pricing(text="free (your own GPU)"),
+        defaults={"negative_prompt": "music"},
+        confirmed=model == "mmaudio",
+    )
+    for model in ("mmaudio", "hunyuan-foley", "thinksound")
 )
 
 
@@ -55,6 +74,7 @@ class SelfhostedProvider(HostedProvider):
     id = "selfhosted"
     name = "Self-hosted MMAudio (Cog)"
     default_base_url = "http://localhost:5000"
+    offerings = OFFERINGS
     capabilities = Capabilities(
         kinds=(CueKind.FOLEY,),
         max_duration=Fraction(30),
@@ -72,8 +92,13 @@ class SelfhostedProvider(HostedProvider):
         cancellable=True,
     )
 
-    def __init__(self, settings: Settings, client: httpx.AsyncClient | None) -> None:
-        super().__init__(settings, client)
+    def __init__(
+        self,
+        settings: Settings,
+        client: httpx.AsyncClient | None,
+        offering: Offering | None = None,
+    ) -> None:
+        super().__init__(settings, client, offering)
         self._tasks: dict[str, asyncio.Task[TaskStatus]] = {}
 
     def allow_http_hosts(self) -> frozenset[str]:
@@ -88,7 +113,7 @@ class SelfhostedProvider(HostedProvider):
         return {"Authorization": f"Bearer {key}"} if key else {}
 
     def body(self, request: GenerationRequest) -> dict[str, Any]:
-        return {"input": mmaudio_input(request, self.capabilities, INPUTS)}
+        return {"input": offering_input(request, self.capabilities, self.offering)}
 
     async def _predict(self, body: dict[str, Any]) -> TaskStatus:
         for attempt in range(self.policy.attempts):
@@ -159,3 +184,6 @@ class SelfhostedProvider(HostedProvider):
                 "Look at the server's log, then restart it.",
             )
         return f"answers at {self.base_url}" + (f" (status {state})." if state else ".")
+
+
+make = SelfhostedProvider

@@ -16,34 +16,26 @@ from foleydesk.core.model import CueKind
 from foleydesk.providers.base import (
     Capabilities,
     GenerationRequest,
-    Output,
     OutputKind,
     Pricing,
     ProviderError,
     TaskState,
 )
+from foleydesk.providers.catalog import Offering
 from foleydesk.providers.hosted import (
     HostedProvider,
-    InputNames,
     StatusWords,
     answer_json,
     first_str,
-    mmaudio_input,
+    offering_input,
     task_id_of,
-    video_output,
 )
-from foleydesk.providers.http import multipart_file
 from foleydesk.providers.hosts.piapi import envelope_data
+from foleydesk.providers.http import multipart_file
 
-CREATE_PATH = "/api/v3/wavespeed-ai/mmaudio-v2"
+CREATE_PATH = "/api/v3/{endpoint}"
 TASK_PATH = "/api/v3/predictions/{task_id}/result"
 UPLOAD_PATH = "/api/v3/media/upload/binary"
-INPUTS = InputNames(
-    steps="num_inference_steps",
-    cfg="guidance_scale",
-    duration="duration",  # always the segment's length, in whole seconds
-    mask_away_clip="mask_away_clip",
-)
 TASK_ID = (("id",),)
 
 STATES = {
@@ -62,11 +54,33 @@ WORDS = StatusWords(
 )
 
 
+OFFERINGS = (
+    Offering(
+        "mmaudio",
+        "wavespeed",
+        "wavespeed-ai/mmaudio-v2",
+        {
+            "video": "video",
+            "prompt": "prompt",
+            "negative_prompt": "negative_prompt",
+            "steps": "num_inference_steps",
+            "guidance": "guidance_scale",
+            "duration": "duration",  # always the segment's length, in whole seconds
+            "mask_away_clip": "mask_away_clip",
+            "seed": "seed",
+        },
+        output=OutputKind.VIDEO,
+        pricing=Pricing(per_second=0.001, min_seconds=Fraction(1), text="$0.001/s"),
+    ),
+)
+
+
 class WavespeedProvider(HostedProvider):
     id = "wavespeed"
     name = "WaveSpeed (MMAudio v2)"
     default_base_url = "https://api.wavespeed.ai"
     create_path, task_path, task_id_paths, status_words = CREATE_PATH, TASK_PATH, TASK_ID, WORDS
+    offerings = OFFERINGS
     capabilities = Capabilities(
         kinds=(CueKind.FOLEY,),
         mask_away_clip=True,
@@ -99,15 +113,16 @@ class WavespeedProvider(HostedProvider):
         return url
 
     def body(self, request: GenerationRequest) -> dict[str, Any]:
-        return mmaudio_input(request, self.capabilities, INPUTS)
+        return offering_input(request, self.capabilities, self.offering)
 
     def unwrap(self, answer: Any) -> Any:
         return envelope_data(answer, self.name)
 
-    def output_for(self, url: str) -> Output:
-        return video_output(url)
-
     async def submit(self, request: GenerationRequest) -> str:
-        answer = await (await self.http()).submit_json(CREATE_PATH, self.body(request))
+        path = CREATE_PATH.format(endpoint=self.offering.endpoint)
+        answer = await (await self.http()).submit_json(path, self.body(request))
         data = self.unwrap(answer)
         return task_id_of(self.name, data, TASK_ID, data)  # a refusal shows in `data`
+
+
+make = WavespeedProvider
