@@ -63,6 +63,7 @@ class Settings:
     # At rates without SMPTE timecode (12.5, 29.83, VFR): show the timecode the NLE will show
     # at the sequence rate instead of clock time and frame number.
     conformed_timecode: bool = False
+    marker_cue_seconds: float = 2.0  # length of a cue made from an NLE marker without one
 
     def provider(self, provider_id: str) -> ProviderSettings:
         """The provider's settings (a fresh default entry is stored when it had none)."""

@@ -18,6 +18,7 @@ from foleydesk.cli import (
     job_cmds,
     lane_cmds,
     loudness_cmds,
+    markers_cmds,
     media_cmds,
     project_cmds,
 )
@@ -27,7 +28,15 @@ from foleydesk.paths import log_file
 
 log = logging.getLogger("foleydesk.cli")
 
-COMMAND_MODULES = (project_cmds, lane_cmds, media_cmds, job_cmds, export_cmds, loudness_cmds)
+COMMAND_MODULES = (
+    project_cmds,
+    lane_cmds,
+    markers_cmds,
+    media_cmds,
+    job_cmds,
+    export_cmds,
+    loudness_cmds,
+)
 
 
 class _Parser(argparse.ArgumentParser):
