@@ -2,10 +2,11 @@
 
 The AAF holds one audio track per lane (overlapping cues spill onto extra tracks, as in every
 other timeline), each clip named from its cue's label with the prompt, model@host and seed as
-the clip's comments, at the sequence rate and start timecode of the timeline the other formats
-use. Clips link either the cue's own BWF (default) or the lane's full-length stem at the same
-timecode. With `embed`, the audio goes inside the AAF: each file is first wrapped by pyaaf2 in
-a one-clip AAF, which the adapter then copies in (its supported path for embedded audio).
+the clip's comments, at the sequence rate (interchange/sequence.py) and start timecode of the
+timeline the other formats use. Clips link either the cue's own BWF (default) or the lane's
+full-length stem at the same timecode. With `embed`, the audio goes inside the AAF: each file
+is first wrapped by pyaaf2 in a one-clip AAF, which the adapter then copies in (its supported
+path for embedded audio).
 """
 
 from __future__ import annotations

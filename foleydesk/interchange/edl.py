@@ -15,7 +15,7 @@ import opentimelineio as otio
 from otio_cmx3600_adapter.cmx_3600 import EDLWriter
 
 from foleydesk.core.project import Project
-from foleydesk.interchange.timeline import SOURCE_AUDIO_TRACK, timeline_sequence
+from foleydesk.interchange.timeline import META, SOURCE_AUDIO_TRACK, timeline_sequence
 
 _EVENT = re.compile(r"^(\d{3,})\s")
 _REEL_UNSAFE = re.compile(r"[^A-Z0-9_]")
@@ -72,6 +72,9 @@ def edl_string(project: Project, timeline: otio.schema.Timeline) -> str:
                 f"{tc.to_label(src_in)} {tc.to_label(src_in + length)} "
                 f"{tc.to_label(rec_in)} {tc.to_label(rec_in + length)}"
             )
+            note = str(clip.metadata.get(META, {}).get("note", "")).replace("\n", " ")
+            if note:
+                block.append(f"* COMMENT: {note}")  # what the sound was asked to be, by whom
             events.append((rec_in, lane_index, block))
     events.sort(key=lambda e: (e[0], e[1]))
     fcm = "DROP FRAME" if tc.drop_frame else "NON-DROP FRAME"

@@ -19,6 +19,7 @@ from foleydesk.interchange.aaf import AafOptions, check_aaf_possible, write_aaf
 from foleydesk.interchange.edl import edl_string
 from foleydesk.interchange.fcp7 import xmeml_string
 from foleydesk.interchange.fcpxml import fcpxml_string
+from foleydesk.interchange.notes import add_note_marker
 from foleydesk.interchange.sequence import parse_sequence_rate, sequence_rate
 from foleydesk.interchange.spotting import write_spotting
 from foleydesk.interchange.timeline import TimelineOptions, build_timeline
@@ -148,6 +149,7 @@ def write_otio_file(timeline: otio.schema.Timeline, path: Path, relative: bool) 
         return path
     base = path.parent.resolve() if relative else None
     for clip in copy.find_clips():
+        add_note_marker(clip)
         ref = clip.media_reference
         if isinstance(ref, otio.schema.ExternalReference):
             ref.target_url = plain_path(ref.target_url, base)

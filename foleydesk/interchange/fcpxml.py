@@ -134,7 +134,7 @@ class _Writer:
             role = self._role(track)
             for clip in track.find_clips():
                 position = round(clip.range_in_parent().start_time.value)
-                ElementTree.SubElement(
+                element = ElementTree.SubElement(
                     parent,
                     "asset-clip",
                     ref=self.asset(clip, video=False),
@@ -145,6 +145,16 @@ class _Writer:
                     duration=self.t(clip.source_range.duration.value),
                     audioRole=role,
                 )
+                note = str(clip.metadata.get(META, {}).get("note", ""))
+                if note:  # a clip marker (in the clip's own time) says what it was asked to be
+                    ElementTree.SubElement(
+                        element,
+                        "marker",
+                        start=self.t(clip.source_range.start_time.value),
+                        duration=self.t(1),
+                        value=clip.name,
+                        note=note,
+                    )
         for marker in timeline.tracks.markers:
             ElementTree.SubElement(
                 parent,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import opentimelineio as otio
 
+from foleydesk.core.credits import model_at_host, sound_note
 from foleydesk.core.project import Project
 from foleydesk.interchange.sequence import SequenceRate, parse_sequence_rate, sequence_rate
 from foleydesk.media.stems import ExportedFile, StemExport
@@ -97,14 +98,22 @@ def _stem_clip(project: Project, exported: ExportedFile, grid: _Grid) -> otio.sc
         media_reference=reference,
         source_range=_range(grid.tc(grid.frame(cue.in_frame)), max(1, out_at - in_at), grid.rate),
     )
+    note = sound_note(cue, take)
     clip.metadata[META] = {
         "cue_id": cue.id,
         "take_id": take.id if take else None,
         "prompt": cue.prompt,
+        "note": note,
+        "model": model_at_host(take),
         "in_frame": cue.in_frame,
         "out_frame": cue.out_frame,
         "handle_before": rendered.handle_before,
         "handle_after": rendered.handle_after,
+    }
+    # Premiere shows these in the clip's Description, Log Note and Comment columns.
+    clip.metadata["fcp_xml"] = {
+        "logginginfo": {"description": cue.prompt, "lognote": note},
+        "comments": {"mastercomment1": note},
     }
     return clip
 
@@ -190,5 +199,7 @@ def build_timeline(
             color=otio.schema.MarkerColor.YELLOW,
         )
         marker.metadata[META] = {"cue_id": cue.id, "prompt": cue.prompt}
+        marker.metadata["fcp_xml"] = {"comment": sound_note(cue, None)}
+        marker.comment = sound_note(cue, None)
         timeline.tracks.markers.append(marker)
     return timeline

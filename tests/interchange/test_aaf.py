@@ -171,3 +171,22 @@ def test_aaf_without_takes_is_refused_before_writing(
 
 def test_stem_options_default_keeps_lane_stems() -> None:
     assert StemOptions().lane_stems  # linking lane stems relies on them
+
+
+def test_aaf_at_the_sequence_rate_of_odd_footage(tmp_path: Path) -> None:
+    """A 12.5 fps source goes on a 25 fps sequence (interchange/sequence.py), like every
+    other timeline: positions in seconds stay within half a sequence frame."""
+    source = make_source(tmp_path / "cctv.mp4", Fraction(25, 2), 40, audio=False)
+    project = make_project(tmp_path, source)
+    add_cue_with_take(project, 1, 3, 9, 10, label="knock")
+    stems = export_stems(project, tmp_path / "stems")
+    timeline = build_timeline(project, stems)
+    path = write_aaf(project, timeline, stems, tmp_path / "cctv.aaf", AafOptions("stems"))
+    back = otio.adapters.read_from_file(str(path), adapter_name="AAF")
+    clip = next(iter(back.find_clips()))
+    placed = clip.range_in_parent()
+    assert placed.start_time.rate == 25
+    assert abs(placed.start_time.to_seconds() - 3 / 12.5) < 0.5 / 25
+    assert abs(placed.duration.to_seconds() - 6 / 12.5) < 0.5 / 25
+    _, raw = _pyaaf2_clips(path)
+    assert [(pos, length) for _, _, pos, length, _ in raw] == [(6, 12)]
