@@ -15,6 +15,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -33,8 +35,9 @@ from PySide6.QtWidgets import (
 )
 
 from foleydesk.errors import UserError
-from foleydesk.interchange.export import ExportReport, ExportRequest, export_project
+from foleydesk.interchange.export import ExportRequest
 from foleydesk.ui.compat import TaskKeeper
+from foleydesk.ui.export_parts import PartsOutcome, load_choices, run_parts, save_choices
 from foleydesk.ui.session import ProjectSession
 
 log = logging.getLogger(__name__)
@@ -83,6 +86,10 @@ class ExportDialog(QDialog):
         self.status.setObjectName("Secondary")
         layout.addWidget(self.status)
         buttons = QHBoxLayout()
+        self.reveal_button = QPushButton(self.tr("Reveal in folder"))
+        self.reveal_button.setEnabled(False)
+        self.reveal_button.clicked.connect(self.reveal)
+        buttons.addWidget(self.reveal_button)
         buttons.addStretch(1)
         self.close_button = QPushButton(self.tr("Close"))
         self.export_button = QPushButton(self.tr("Export"))
@@ -92,6 +99,63 @@ class ExportDialog(QDialog):
         layout.addLayout(buttons)
         self.close_button.clicked.connect(self._close_or_cancel)
         self.export_button.clicked.connect(self._start)
+        # Enter exports (not "Choose...", the first button in the dialog).
+        for button in (browse, self.reveal_button, self.close_button):
+            button.setAutoDefault(False)
+        self.export_button.setDefault(True)
+        self.restore_choices(load_choices(session.project))
+        self.last_folder: Path | None = None
+
+    # -- choices kept per project --
+
+    def choices(self) -> dict[str, Any]:
+        """What the editor ticked, to offer again next time for this project."""
+        return {
+            "folder": self.dest.text(),
+            "stems": self.stems.isChecked(),
+            "float": self.float_stems.isChecked(),
+            "handles": self.handles.value(),
+            "video": self.video.isChecked(),
+            "container": self.video_container.currentData(),
+            "audio_mode": self.audio_mode.currentData(),
+            "production_audio": self.include_original.isChecked(),
+            "timeline": self.timeline.isChecked(),
+            "formats": {k: box.isChecked() for k, box in self.timeline_formats.items()},
+            "start_at_hour": self.start_at_hour.isChecked(),
+            "relative_paths": self.relative_paths.isChecked(),
+        }
+
+    def restore_choices(self, data: dict[str, Any]) -> None:
+        def flag(key: str, box: QCheckBox | QGroupBox) -> None:
+            if isinstance(data.get(key), bool):
+                box.setChecked(data[key])
+
+        if isinstance(data.get("folder"), str) and data["folder"].strip():
+            self.dest.setText(data["folder"])
+        flag("stems", self.stems)
+        flag("float", self.float_stems)
+        if isinstance(data.get("handles"), (int, float)):
+            self.handles.setValue(float(data["handles"]))
+        if self.video.isEnabled():
+            flag("video", self.video)
+        for key, combo in (("container", self.video_container), ("audio_mode", self.audio_mode)):
+            index = combo.findData(data.get(key))
+            if index >= 0:
+                combo.setCurrentIndex(index)
+        flag("production_audio", self.include_original)
+        flag("timeline", self.timeline)
+        formats = data.get("formats")
+        if isinstance(formats, dict):
+            for key, box in self.timeline_formats.items():
+                if isinstance(formats.get(key), bool):
+                    box.setChecked(formats[key])
+        flag("start_at_hour", self.start_at_hour)
+        flag("relative_paths", self.relative_paths)
+
+    def reveal(self) -> None:
+        folder = self.last_folder or Path(self.dest.text()).expanduser()
+        if folder.is_dir():
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     # -- the three groups --
 
@@ -213,25 +277,46 @@ class ExportDialog(QDialog):
     async def _run(self, request: ExportRequest) -> None:
         loop = asyncio.get_running_loop()
         project = self.session.project
+        save_choices(project, self.choices())
+        self.last_folder = Path(self.dest.text()).expanduser()
 
         def progress(fraction: float) -> None:
             loop.call_soon_threadsafe(self.progress.setValue, int(fraction * 1000))
 
         self.status.setText(self.tr("Exporting..."))
         try:
-            report: ExportReport = await loop.run_in_executor(
-                None, lambda: export_project(project, request, progress, self.cancel_flag)
+            outcome = await loop.run_in_executor(
+                None, lambda: run_parts(project, request, progress, self.cancel_flag)
             )
             self.progress.setValue(1000)
-            lines = [str(path) for path in report.files]
-            if report.reused:
-                lines.append(self.tr("{0} stems already up to date").format(len(report.reused)))
-            self.status.setText(self.tr("Done:\n") + "\n".join(lines))
-        except UserError as exc:
-            self.status.setText(f"{exc.message} {exc.hint}".strip())
-        except Exception as exc:
-            log.exception("export failed")
-            self.status.setText(self.tr("Export failed: {0}").format(exc))
+            self.status.setText(self.outcome_text(outcome))
+            self.reveal_button.setEnabled(self.last_folder.is_dir())
         finally:
             self.export_button.setEnabled(True)
             self.close_button.setText(self.tr("Close"))
+
+    def outcome_text(self, outcome: PartsOutcome) -> str:
+        """Written files by name, then what was not written and why (never a traceback)."""
+        folder = self.last_folder
+        lines: list[str] = []
+
+        def shown(path: Path) -> str:
+            if folder is not None and path.is_relative_to(folder):
+                return str(path.relative_to(folder))
+            return str(path)
+
+        if outcome.failed:
+            lines.append(self.tr("Done, with problems."))
+        elif outcome.cancelled:
+            lines.append(self.tr("Cancelled."))
+        else:
+            lines.append(self.tr("Done:"))
+        if outcome.written:
+            lines.append(self.tr("Written:"))
+            lines += [f"  {shown(p)}" for p in outcome.written]
+        if outcome.reused:
+            lines.append(self.tr("{0} stems already up to date").format(len(outcome.reused)))
+        if outcome.failed:
+            lines.append(self.tr("Not written:"))
+            lines += [f"  {what}: {why}" for what, why in outcome.failed]
+        return "\n".join(lines)

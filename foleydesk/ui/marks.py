@@ -180,6 +180,16 @@ class MarkKeys:
         session.set_marks(None, None)
         assert command.created is not None
         session.select_cue(command.created.id)
+        self.window.status.showMessage(
+            tr("{0} on {1}: {2} \u2013 {3} ({4} frames). Enter edits its prompt.").format(
+                command.created.display_name(),
+                lane.name,
+                session.timecode(start),
+                session.timecode(end - 1),
+                end - start,
+            ),
+            6000,
+        )
         return True
 
     def enter(self) -> None:

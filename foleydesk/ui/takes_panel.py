@@ -31,6 +31,7 @@ from foleydesk.core.events import Change, Entity
 from foleydesk.core.model import Take, TakeStatus
 from foleydesk.core.timebase import PROJECT_SAMPLE_RATE
 from foleydesk.errors import UserError
+from foleydesk.ui.focus import guard_wheel
 from foleydesk.ui.session import ProjectSession
 
 HEADERS = ("", "Take", "Provider", "Seed", "Made", "Status")
@@ -101,6 +102,11 @@ class TakesPanel(QWidget):
             self.table.setColumnWidth(col, width)
         layout.addWidget(self.table, 1)
 
+        # The take's controls: hidden when the cue has no take, so nothing of the previous
+        # cue's take (its Chosen button, gain, nudge, fades) is left on show.
+        self.take_box = QWidget()
+        take_layout = QVBoxLayout(self.take_box)
+        take_layout.setContentsMargins(0, 0, 0, 0)
         buttons = QHBoxLayout()
         self.audition_button = QPushButton(self.tr("Audition"))
         self.choose_button = QPushButton(self.tr("Choose"))
@@ -109,7 +115,7 @@ class TakesPanel(QWidget):
         for b in (self.audition_button, self.choose_button, self.delete_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
-        layout.addLayout(buttons)
+        take_layout.addLayout(buttons)
 
         form = QFormLayout()
         self.gain = QDoubleSpinBox()
@@ -139,10 +145,12 @@ class TakesPanel(QWidget):
             spin.setSuffix(" ms")
             fades.addWidget(spin)
         form.addRow(self.tr("Fades"), fades)
-        layout.addLayout(form)
+        take_layout.addLayout(form)
         self.hint = QLabel(self.tr("Drag a take out to get its WAV."))
         self.hint.setObjectName("Hint")
-        layout.addWidget(self.hint)
+        take_layout.addWidget(self.hint)
+        layout.addWidget(self.take_box)
+        self.wheel_guard = guard_wheel(self)
 
         self.table.itemSelectionChanged.connect(self._on_row_changed)
         self.table.itemDoubleClicked.connect(lambda _item: self._on_audition())
@@ -239,7 +247,16 @@ class TakesPanel(QWidget):
             self.audition_blocker
             or self.tr("Play the cue's range with this take (double-click a row)")
         )
+        self.take_box.setVisible(take is not None)
         if take is None:
+            self._loading = True
+            try:  # nothing of an earlier take stays in the (hidden) fields
+                self.choose_button.setText(self.tr("Choose"))
+                for spin in (self.gain, self.nudge_ms, self.fade_in, self.fade_out):
+                    spin.setValue(0.0)
+                self.nudge_frames.setValue(0)
+            finally:
+                self._loading = False
             return
         self._loading = True
         try:

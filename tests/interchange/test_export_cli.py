@@ -102,3 +102,21 @@ def test_missing_source_is_a_clear_error(
     assert main(["export", str(project_path), "--video", str(tmp_path / "v.mp4")]) == 2
     assert "shot.mov was not found" in capsys.readouterr().err
     assert not (tmp_path / "v.mp4").exists()
+
+
+def test_renaming_a_cue_leaves_no_old_stem_and_spares_other_files(
+    tmp_path: Path, project_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stems = tmp_path / "out" / "stems"
+    assert main(["export", str(project_path), "--stems", str(stems)]) == 0
+    assert (stems / "door_Foley 1.wav").is_file()
+    mine = stems / "my notes.txt"  # a file the editor put there: never ours to delete
+    mine.write_text("keep me")
+    yours = stems / "door_Foley 1 (my copy).wav"
+    yours.write_bytes((stems / "door_Foley 1.wav").read_bytes())
+    assert main(["cue", "set", str(project_path), "1", "--label", "slam"]) == 0
+    assert main(["export", str(project_path), "--stems", str(stems)]) == 0
+    capsys.readouterr()
+    assert (stems / "slam_Foley 1.wav").is_file()
+    assert not (stems / "door_Foley 1.wav").exists()
+    assert mine.read_text() == "keep me" and yours.is_file()

@@ -57,3 +57,47 @@ def test_nothing_ticked_says_so(window: Any, run: Any, qtbot: Any, fresh_video: 
     dialog.export_button.click()
     assert "at least one" in dialog.status.text()
     dialog.reject()
+
+
+def test_one_failing_format_is_named_with_its_reason_and_the_rest_is_written(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import Qt
+
+    assert run(window.open_async(fresh_video))
+    name = window.session.project.name
+    out = tmp_path / "delivery"
+    (out / f"{name}.edl").mkdir(parents=True)  # a folder where the EDL should go
+    window.show_export()
+    dialog = window.findChild(ExportDialog)
+    dialog.dest.setText(str(out))
+    for box in dialog.timeline_formats.values():
+        box.setChecked(True)
+    dialog.handles.setValue(0.5)
+    assert not dialog.reveal_button.isEnabled()
+    dialog.dest.setFocus()
+    qtbot.keyClick(dialog.dest, Qt.Key.Key_Return)  # Enter exports (not "Choose...")
+    qtbot.waitUntil(lambda: dialog.status.text().startswith("Done"), timeout=60000)
+    text = dialog.status.text()
+    assert text.startswith("Done, with problems."), text
+    written, not_written = text.split("Not written:")
+    for suffix in (".xml", ".fcpxml", ".otio"):
+        assert f"{name}{suffix}" in written
+        assert (out / f"{name}{suffix}").is_file()
+    assert "stems/Mix.wav" in written
+    assert f"{name}.edl:" in not_written
+    for raw in ("Traceback", "Errno", "IsADirectoryError"):
+        assert raw not in text
+    assert dialog.reveal_button.isEnabled()
+    dialog.reject()
+
+    # The next dialog for this project offers the same choices.
+    window.show_export()
+    qtbot.waitUntil(lambda: len(window.findChildren(ExportDialog)) >= 1, timeout=2000)
+    again = [d for d in window.findChildren(ExportDialog) if d is not dialog and d.isVisible()]
+    assert again, "no second dialog"
+    second = again[-1]
+    assert second.dest.text() == str(out)
+    assert second.handles.value() == 0.5
+    assert all(box.isChecked() for box in second.timeline_formats.values())
+    second.reject()

@@ -226,3 +226,25 @@ def test_leaving_a_field_unchanged_adds_no_undo_step(
         click_into(qtbot, field)
         press(qtbot, Qt.Key.Key_Escape)
     assert session.undo_stack.count() == steps, session.undo_stack.undoText()
+
+
+def test_an_empty_takes_panel_shows_nothing_of_the_previous_cue(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    session = opened(window, run, qtbot, fresh_video)
+    first = add_cue(window, 5, 20, prompt="knock")
+    second = add_cue(window, 25, 40, prompt="thud")
+    session.select_cue(first)
+    window.timeline.setFocus()
+    press(qtbot, Qt.Key.Key_G)
+    panel = window.takes_panel
+    qtbot.waitUntil(
+        lambda: panel.table.rowCount() == 1 and panel.take_box.isVisible(), timeout=20000
+    )
+    assert panel.choose_button.text() == "Chosen"
+    rect = window.timeline.cue_rect(session.project.cues[second])
+    qtbot.mouseClick(window.timeline, Qt.MouseButton.LeftButton, pos=rect.center().toPoint())
+    assert session.selected_cue_id == second
+    assert panel.table.rowCount() == 0
+    assert not panel.take_box.isVisible()
+    assert panel.choose_button.text() == "Choose" and panel.gain.value() == 0.0
