@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QImage
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -55,6 +55,7 @@ from foleydesk.ui.session import ProjectSession
 from foleydesk.ui.takes_panel import TakesPanel
 from foleydesk.ui.timeline_pane import TimelinePane
 from foleydesk.ui.transport import TransportBar
+from foleydesk.ui.view_state import ViewState, load_view, save_view
 from foleydesk.ui.viewer import ViewerWidget
 
 if TYPE_CHECKING:
@@ -268,6 +269,7 @@ class MainWindow(QMainWindow):
         self.proxies.start(load_settings().viewer_proxy)
         self._update_enabled()
         self._on_position_changed(session.position)
+        self.restore_view()
         try:
             project.require_source()
         except UserError as exc:  # the project still opens: cues can be edited, then relinked
@@ -372,8 +374,46 @@ class MainWindow(QMainWindow):
             self.loader = None
         if self.session is not None:
             self.inspector.commit_text()  # what is being typed belongs to this project
+            self.keep_view()
             self.session.close()
             self.session = None
+
+    def keep_view(self) -> None:
+        """Playhead, zoom, scroll and the picture/timeline split, for the next opening."""
+        session = self.session
+        if session is None:
+            return
+        scale = self.timeline.scale
+        fitted = abs(scale.px_per_frame - scale.width / scale.frame_count) < 1e-9
+        save_view(
+            session.project,
+            ViewState(
+                position=session.position,
+                first_frame=scale.first_frame,
+                visible_frames=None if fitted else scale.visible_frames,
+                splitter=list(self.splitter.sizes()),
+            ),
+        )
+
+    def restore_view(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        state = load_view(session.project)
+        if len(state.splitter) == self.splitter.count() and sum(state.splitter) > 0:
+            self.splitter.setSizes(state.splitter)
+        self.seek(state.position)
+        timeline = self.timeline
+
+        def zoom() -> None:  # once the timeline has its width
+            if self.session is not session:
+                return
+            if state.visible_frames:
+                scale = timeline.scale
+                timeline.zoom(scale.visible_frames / state.visible_frames, 0.0)
+            timeline.scroll_to(state.first_frame)
+
+        QTimer.singleShot(0, zoom)
 
     def _on_model_changed(self, _change: object) -> None:
         self.edit_revision += 1
@@ -833,6 +873,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.session is not None:
             self.inspector.commit_text()
+            self.keep_view()
         preferences.save_window(self.saveGeometry(), self.saveState())
         if self.proxies is not None:
             self.proxies.cancel()  # quitting: the build thread stops at its next frame

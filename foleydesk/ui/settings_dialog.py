@@ -64,6 +64,7 @@ class ProviderBox(QGroupBox):
         form = QFormLayout(self)
         self.key_state = QLabel()
         self.key_state.setObjectName("Secondary")
+        self.key_state.setWordWrap(True)  # a keyring error is a sentence or two, read it all
         self.key_edit = QLineEdit()
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.key_edit.setPlaceholderText(self.tr("paste a new key to set or replace it"))
@@ -130,8 +131,22 @@ class ProviderBox(QGroupBox):
 
     def _save_key(self) -> None:
         value = self.key_edit.text()
-        self.key_edit.clear()  # never keep the key in the widget
-        self.tasks.spawn(self._do(self._call(secrets.set_key, self.provider.id, value)), "set-key")
+        self.set_button.setEnabled(False)
+        self.tasks.spawn(self._store_key(value), "set-key")
+
+    async def _store_key(self, value: str) -> None:
+        """Stored: the field forgets the key. Refused (a space, no keyring): the field keeps
+        what was pasted, so the editor can fix it, and the reason is shown in full."""
+        try:
+            await self._call(secrets.set_key, self.provider.id, value)
+        except UserError as exc:
+            self.key_state.setText(f"{exc.message} {exc.hint}".strip())
+            return
+        finally:
+            self.set_button.setEnabled(True)
+        if self.key_edit.text() == value:
+            self.key_edit.clear()  # never keep a stored key in the widget
+        await self._refresh_state()
 
     def _remove_key(self) -> None:
         self.tasks.spawn(self._do(self._call(secrets.delete_key, self.provider.id)), "delete-key")
@@ -268,6 +283,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
         self.error = QLabel()
         self.error.setObjectName("Over")
+        self.error.setWordWrap(True)
         layout.addWidget(self.error)
         self.finished.connect(self._cancel_tests)
 

@@ -47,6 +47,12 @@ def opened(window: Any, run: Any, qtbot: Any, video: Path) -> Any:
     return window.session
 
 
+def keys_on_timeline(window: Any) -> bool:
+    """The window's keys go to the timeline (its focus widget, even if a busy test machine
+    briefly made another window active)."""
+    return window.focusWidget() is window.timeline
+
+
 def click_into(qtbot: Any, widget: QWidget) -> None:
     qtbot.mouseClick(
         widget.viewport() if hasattr(widget, "viewport") else widget, Qt.MouseButton.LeftButton
@@ -65,7 +71,7 @@ def test_esc_leaves_the_prompt_and_g_generates(
     qtbot.keyClicks(prompt, "door slam")
     press(qtbot, Qt.Key.Key_Escape)
     assert not prompt.hasFocus()
-    assert window.timeline.hasFocus()
+    assert keys_on_timeline(window)
     assert session.project.cue(cue_id).prompt == "door slam"  # Esc keeps what was typed
     press(qtbot, Qt.Key.Key_G)
     assert prompt.toPlainText() == "door slam"
@@ -88,7 +94,7 @@ def test_enter_commits_shift_enter_breaks_the_line_and_one_undo_reverts(
     assert prompt.hasFocus()
     steps = session.undo_stack.count()
     qtbot.keyClick(prompt, Qt.Key.Key_Return)
-    assert window.timeline.hasFocus()
+    assert keys_on_timeline(window)
     assert session.project.cue(cue_id).prompt == "rain on glass\nthunder"
     assert session.undo_stack.count() == steps + 1
     press(qtbot, Qt.Key.Key_Z, CTRL)
@@ -100,7 +106,7 @@ def test_enter_commits_shift_enter_breaks_the_line_and_one_undo_reverts(
     click_into(qtbot, label)
     qtbot.keyClicks(label, "Storm")
     qtbot.keyClick(label, Qt.Key.Key_Return, CTRL)
-    assert window.timeline.hasFocus()
+    assert keys_on_timeline(window)
     assert session.project.cue(cue_id).label == "Storm"
 
 

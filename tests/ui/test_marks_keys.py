@@ -258,3 +258,27 @@ def test_d_selects_the_cue_under_the_playhead_and_then_the_next_stacked_one(
     assert session.selected_cue_id == first
     press(qtbot, Qt.Key.Key_D)
     assert session.selected_cue_id == command.created.id
+
+
+def test_playhead_zoom_and_split_come_back_when_the_project_reopens(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    session = opened(window, run, qtbot, fresh_video)
+    path = session.project.path
+    window.seek(30)
+    press(qtbot, Qt.Key.Key_Equal)
+    press(qtbot, Qt.Key.Key_Equal)
+    visible = window.timeline.scale.visible_frames
+    first = window.timeline.scale.first_frame
+    assert visible < 49
+    window.splitter.setSizes([300, 420])
+    sizes = window.splitter.sizes()
+    run(window.close_session())
+    window.splitter.setSizes([500, 220])
+    assert run(window.open_async(path))
+    qtbot.waitUntil(lambda: window.session.position == 30, timeout=3000)
+    qtbot.waitUntil(
+        lambda: abs(window.timeline.scale.visible_frames - visible) < 0.01, timeout=3000
+    )
+    assert abs(window.timeline.scale.first_frame - first) < 0.01
+    assert window.splitter.sizes() == sizes
