@@ -12,6 +12,7 @@ app_packages=(
 )
 test_packages=(
   ffmpeg mediainfo                   # fixtures and read-back checks; baselines for bench/
+  libxml2-utils                      # xmllint: FCPXML validated against Apple's DTD
   poppler-utils                      # the spotting sheet PDF read back (pdftotext, pdfinfo)
   xvfb xauth                         # the screenshot test's real window
   openbox xdotool imagemagick        # driving the real window by keyboard under Xvfb (docs/ui.md)

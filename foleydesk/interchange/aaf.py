@@ -25,8 +25,8 @@ from foleydesk.core.project import Project
 from foleydesk.errors import UserError
 from foleydesk.interchange.timeline import (
     META,
-    SOURCE_AUDIO_TRACK,
     SOURCE_VIDEO_TRACK,
+    is_source_audio,
     timeline_sequence,
 )
 from foleydesk.media.atomic import atomic_output
@@ -68,7 +68,7 @@ def aaf_timeline(
     keep = [
         track
         for track in out.tracks
-        if track.name not in (SOURCE_VIDEO_TRACK, SOURCE_AUDIO_TRACK) and track.find_clips()
+        if track.name != SOURCE_VIDEO_TRACK and not is_source_audio(track) and track.find_clips()
     ]
     while len(out.tracks):
         out.tracks.pop()

@@ -15,7 +15,7 @@ import opentimelineio as otio
 from otio_cmx3600_adapter.cmx_3600 import EDLWriter
 
 from foleydesk.core.project import Project
-from foleydesk.interchange.timeline import META, SOURCE_AUDIO_TRACK, timeline_sequence
+from foleydesk.interchange.timeline import META, is_source_audio, timeline_sequence
 
 _EVENT = re.compile(r"^(\d{3,})\s")
 _REEL_UNSAFE = re.compile(r"[^A-Z0-9_]")
@@ -46,7 +46,7 @@ def edl_string(project: Project, timeline: otio.schema.Timeline) -> str:
     lane_tracks = [
         (i, t)
         for i, t in enumerate(stack)
-        if t.kind == otio.schema.TrackKind.Audio and t.name != SOURCE_AUDIO_TRACK
+        if t.kind == otio.schema.TrackKind.Audio and not is_source_audio(t)
     ]
     for lane_index, (track_index, track) in enumerate(lane_tracks):
         clips = list(track.find_clips())

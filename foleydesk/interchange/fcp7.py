@@ -10,13 +10,16 @@ and then corrected where the adapter falls short for Premiere:
 
 from __future__ import annotations
 
+from fractions import Fraction
 from xml.etree import ElementTree
 
 import opentimelineio as otio
 
+from foleydesk.core.model import SourceMedia
 from foleydesk.core.project import Project
 from foleydesk.core.timecode import TimecodeFormat
-from foleydesk.interchange.timeline import META, SOURCE_AUDIO_TRACK, timeline_sequence
+from foleydesk.interchange.sequence import SequenceRate
+from foleydesk.interchange.timeline import META, is_source_audio, timeline_sequence
 from foleydesk.interchange.urls import xmeml_pathurl
 
 
@@ -27,9 +30,10 @@ def _with_urls(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
             ref = clip.media_reference
             if isinstance(ref, otio.schema.ExternalReference):
                 ref.target_url = xmeml_pathurl(ref.target_url)
-            if track.name == SOURCE_AUDIO_TRACK:
+            if is_source_audio(track):
                 # Different metadata keeps the adapter from folding it into the video clipitem.
-                clip.metadata[META] = {"source_audio": True}
+                meta = dict(track.metadata.get(META, {}))
+                clip.metadata[META] = {"source_audio": meta.get("source_audio", 1)}
     return copy
 
 
@@ -48,17 +52,26 @@ def _fix_timecodes(root: ElementTree.Element, tc: TimecodeFormat) -> None:
         display.text = "DF" if tc.drop_frame else "NDF"
 
 
-def _fix_audio(root: ElementTree.Element) -> None:
+def _fix_audio(root: ElementTree.Element, timeline: otio.schema.Timeline) -> None:
     audio = root.find("./project/children/sequence/media/audio")
     if audio is None:
         return
-    for track in audio.findall("track"):
+    ours = [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Audio]
+    for index, track in enumerate(audio.findall("track")):
+        meta = ours[index].metadata.get(META, {}) if index < len(ours) else {}
+        source_track = int(meta.get("source_audio", 1)) if "source_audio" in meta else 1
+        channel_type = "mono" if int(meta.get("channels", 2)) == 1 else "stereo"
         for item in track.findall("clipitem"):
-            if item.find("sourcetrack") is None:
+            source = item.find("sourcetrack")
+            if source is None:
                 source = ElementTree.SubElement(item, "sourcetrack")
                 ElementTree.SubElement(source, "mediatype").text = "audio"
-                ElementTree.SubElement(source, "trackindex").text = "1"
-            item.set("premiereChannelType", "stereo")
+                ElementTree.SubElement(source, "trackindex")
+            index_e = source.find("trackindex")
+            if index_e is not None:
+                # The production stream this track plays (A3 Source plays the file's third).
+                index_e.text = str(source_track)
+            item.set("premiereChannelType", channel_type)
     for file_e in root.iter("file"):
         media = file_e.find("media")
         path = file_e.findtext("pathurl") or ""
@@ -74,6 +87,61 @@ def _fix_audio(root: ElementTree.Element) -> None:
             ElementTree.SubElement(audio_e, "channelcount").text = "2"
 
 
+_FIELDS = {"tt": "upper", "tb": "upper", "bb": "lower", "bt": "lower"}
+
+
+def pixel_aspect_name(width: int, height: int, sar: Fraction) -> tuple[str, bool]:
+    """xmeml's <pixelaspectratio> and <anamorphic> for a picture (FCP7's named aspects)."""
+    if sar == 1:
+        return "square", False
+    if height == 576:
+        return "PAL-601", sar > Fraction(4, 3)
+    if height in (480, 486):
+        return "NTSC-601", sar > 1
+    if (width, height) == (1440, 1080):
+        return "HD-(1440x1080)", False
+    if (width, height) == (960, 720):
+        return "HD-(960x720)", False
+    if (width, height) == (1280, 1080):
+        return "DVCPROHD-(1280x1080)", False
+    return "square", False
+
+
+def _fix_picture(root: ElementTree.Element, source: SourceMedia, seq: SequenceRate) -> None:
+    """Size, field dominance and pixel aspect on the sequence's format and the source file's
+    video, so an interlaced or anamorphic source is not read as progressive square pixels."""
+    dominance = _FIELDS.get(source.field_order, "none")
+    aspect, anamorphic = pixel_aspect_name(source.width, source.height, source.sample_aspect)
+    targets = []
+    sequence_format = root.find("./project/children/sequence/media/video/format")
+    if sequence_format is not None:
+        targets.append(sequence_format)
+    source_url = xmeml_pathurl(source.path)
+    for file_e in root.iter("file"):
+        video_e = file_e.find("media/video")
+        if video_e is not None and file_e.findtext("pathurl") == source_url:
+            targets.append(video_e)
+    for parent in targets:
+        chars = parent.find("samplecharacteristics")
+        if chars is None:
+            chars = ElementTree.SubElement(parent, "samplecharacteristics")
+        if chars.find("rate") is None:
+            rate = ElementTree.SubElement(chars, "rate")
+            ElementTree.SubElement(rate, "timebase").text = str(seq.timebase)
+            ElementTree.SubElement(rate, "ntsc").text = "TRUE" if seq.ntsc else "FALSE"
+        for tag, value in (
+            ("width", str(source.width)),
+            ("height", str(source.height)),
+            ("anamorphic", "TRUE" if anamorphic else "FALSE"),
+            ("pixelaspectratio", aspect),
+            ("fielddominance", dominance),
+        ):
+            element = chars.find(tag)
+            if element is None:
+                element = ElementTree.SubElement(chars, tag)
+            element.text = value
+
+
 def _drop_repeated_rates(root: ElementTree.Element) -> None:
     """The adapter writes a clipitem's <rate> twice; Premiere wants one."""
     for item in root.iter("clipitem"):
@@ -87,7 +155,8 @@ def xmeml_string(project: Project, timeline: otio.schema.Timeline) -> str:
     text = otio.adapters.write_to_string(_with_urls(timeline), "fcp_xml")
     root = ElementTree.fromstring(text)
     _fix_timecodes(root, timeline_sequence(timeline).timecode)
-    _fix_audio(root)
+    _fix_audio(root, timeline)
+    _fix_picture(root, project.source, timeline_sequence(timeline))
     _drop_repeated_rates(root)
     ElementTree.indent(root, space="  ")
     body = ElementTree.tostring(root, encoding="unicode")

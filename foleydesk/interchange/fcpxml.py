@@ -19,10 +19,12 @@ import opentimelineio as otio
 
 from foleydesk.core.model import LaneKind
 from foleydesk.core.project import Project
-from foleydesk.interchange.timeline import META, SOURCE_AUDIO_TRACK, timeline_sequence
+from foleydesk.interchange.timeline import META, is_source_audio, timeline_sequence
 from foleydesk.interchange.urls import file_url
 
 FCPXML_VERSION = "1.9"
+# The DTD's fieldOrder words (progressive | upper first | lower first).
+_FIELD_ORDER = {"tt": "upper first", "tb": "upper first", "bb": "lower first", "bt": "lower first"}
 
 
 class _Writer:
@@ -37,14 +39,17 @@ class _Writer:
         self._assets: dict[str, str] = {}
         source = project.source
         self.format_id = self._new_id()
-        ElementTree.SubElement(
-            self.resources,
-            "format",
-            id=self.format_id,
-            frameDuration=self.t(1),
-            width=str(source.width),
-            height=str(source.height),
-        )
+        picture = {
+            "id": self.format_id,
+            "frameDuration": self.t(1),
+            "width": str(source.width),
+            "height": str(source.height),
+            "fieldOrder": _FIELD_ORDER.get(source.field_order, "progressive"),
+        }
+        if source.sample_aspect != 1:
+            picture["paspH"] = str(source.sample_aspect.numerator)
+            picture["paspV"] = str(source.sample_aspect.denominator)
+        ElementTree.SubElement(self.resources, "format", picture)
         self.tc_format = "DF" if self.seq.drop_frame else "NDF"
 
     def _new_id(self) -> str:
@@ -86,7 +91,11 @@ class _Writer:
             source = self.project.source
             attrs["format"] = self.format_id
             attrs["hasAudio"] = "1" if source.has_audio else "0"
-            attrs["audioChannels"] = str(source.audio_channels or 2)
+            production = [source.audio_streams[i] for i in source.production]
+            attrs["audioSources"] = str(max(1, len(production)))
+            attrs["audioChannels"] = str(
+                sum(int(s["channels"]) for s in production) or source.audio_channels or 2
+            )
             attrs["audioRate"] = str(source.audio_sample_rate or 48000)
         asset = ElementTree.SubElement(self.resources, "asset", attrs)
         ElementTree.SubElement(asset, "media-rep", kind="original-media", src=url)
@@ -128,7 +137,7 @@ class _Writer:
         )
         lane = 0
         for track in timeline.tracks:
-            if track.kind != otio.schema.TrackKind.Audio or track.name == SOURCE_AUDIO_TRACK:
+            if track.kind != otio.schema.TrackKind.Audio or is_source_audio(track):
                 continue
             lane -= 1
             role = self._role(track)

@@ -41,6 +41,24 @@ def timeline_sequence(timeline: otio.schema.Timeline) -> SequenceRate:
     return parse_sequence_rate(str(timeline.metadata[META]["sequence_rate"]))
 
 
+def is_source_audio(track: otio.schema.Track) -> bool:
+    """True for the tracks that carry the source's production sound (A1 Source, A2 Source...)."""
+    meta = track.metadata.get(META, {})
+    return track.name == SOURCE_AUDIO_TRACK or (
+        isinstance(meta, dict | otio._otio.AnyDictionary) and "source_audio" in meta
+    )
+
+
+def production_tracks(project: Project) -> list[tuple[int, int]]:
+    """(audio stream number in the file, 1-based; its channels) per production-sound track, as
+    Premiere and Resolve lay a file out: each mono stream its own track (A1..An), a stereo or
+    multichannel stream one clip on one track."""
+    source = project.source
+    if not source.audio_streams:
+        return [(1, source.audio_channels or 2)] if source.has_audio else []
+    return [(i + 1, int(source.audio_streams[i]["channels"])) for i in source.production]
+
+
 def _rt(frames: int, rate: float) -> otio.opentime.RationalTime:
     return otio.opentime.RationalTime(frames, rate)
 
@@ -153,9 +171,12 @@ def build_timeline(
     video = otio.schema.Track(name=SOURCE_VIDEO_TRACK, kind=otio.schema.TrackKind.Video)
     video.append(_source_clip(project, grid))
     timeline.tracks.append(video)
-    if project.source.has_audio:
-        audio = otio.schema.Track(name=SOURCE_AUDIO_TRACK, kind=otio.schema.TrackKind.Audio)
-        audio.append(_source_clip(project, grid))
+    for number, (stream, channels) in enumerate(production_tracks(project), start=1):
+        audio = otio.schema.Track(name=f"A{number} Source", kind=otio.schema.TrackKind.Audio)
+        audio.metadata[META] = {"source_audio": stream, "channels": channels}
+        clip = _source_clip(project, grid)
+        clip.metadata[META] = {"source_audio": stream, "channels": channels}
+        audio.append(clip)
         timeline.tracks.append(audio)
 
     for lane in project.sorted_lanes():
