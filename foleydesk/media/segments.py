@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from foleydesk.core.model import Cue
     from foleydesk.core.project import Project
 
-SEGMENT_VERSION = 1  # bump when the encoding changes so cached segments are cut again
+SEGMENT_VERSION = 2  # bump when the encoding changes so cached segments are cut again
 _AUDIO_RATE = 48000
 _MIN_VIDEO_BPS = 40_000
 # A 480p segment never needs more; without a ceiling a short cue under a 100 MB limit asks
@@ -193,12 +193,14 @@ def _write(
     last_out: Any = None
     grid = None if vfr else stream_rate(stream)
     frames = _frames_on_grid(src, stream, times, slack, _Clock(tb, origin, grid or None))
+    first_field = field_first(stream)
     for k, frame in enumerate(frames):
         if frame is not last_src:
             if size is None:
                 size, turns = _geometry(stream, frame, spec.short_side)
                 video.width, video.height = size
-            last_src, last_out = frame, _scaled(scaler, frame, size, turns)
+            whole = deinterlace(frame, first_field) if first_field else frame
+            last_src, last_out = frame, _scaled(scaler, whole, size, turns)
         picture = last_out
         picture.pts = k
         picture.time_base = 1 / spec.fps
@@ -208,6 +210,35 @@ def _write(
         out.mux(packet)
     if aud is not None and audio is not None:
         _encode_audio(out, aud, audio)
+
+
+_FIELD_ORDERS = {2: "top", 3: "bottom", 4: "top", 5: "bottom"}  # AVFieldOrder TT, BB, TB, BT
+
+
+def field_first(stream: Any) -> str:
+    """ "top" or "bottom" for an interlaced stream (the field shown first), "" if progressive."""
+    try:
+        order = int(stream.codec_context.field_order or 0)
+    except (AttributeError, TypeError, ValueError):
+        return ""
+    return _FIELD_ORDERS.get(order, "")
+
+
+def deinterlace(frame: Any, first: str) -> Any:
+    """One progressive picture from an interlaced frame: the field shown first is kept and the
+    other field's lines are rebuilt from it (the second field is a later moment; weaving both
+    leaves combs on every moving edge, which a model reads as motion that is not there)."""
+    rgb = frame.to_ndarray(format="rgb24").astype(np.float32)
+    keep = 0 if first == "top" else 1
+    height = rgb.shape[0]
+    out = rgb.copy()
+    for row in range(1 - keep, height, 2):
+        above = rgb[row - 1] if row - 1 >= 0 else rgb[row + 1]
+        below = rgb[row + 1] if row + 1 < height else rgb[row - 1]
+        out[row] = (above + below) / 2
+    picture = av.VideoFrame.from_ndarray(np.clip(out + 0.5, 0, 255).astype(np.uint8), "rgb24")
+    picture.pts, picture.time_base = frame.pts, frame.time_base
+    return picture
 
 
 def _geometry(stream: Any, frame: Any, short_side: int) -> tuple[tuple[int, int], int]:

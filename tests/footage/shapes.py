@@ -101,14 +101,21 @@ def surround_aac(path: Path) -> Path:
 
 
 def mpeg2_ts_interlaced(path: Path) -> Path:
-    """Broadcast as recorded off air: interlaced (top field first) MPEG-2 in a transport
-    stream, the timecode only in the GOP headers, MP2 audio."""
+    """Broadcast as recorded off air: interlaced MPEG-2 (top field first; the two fields of a
+    frame are 1/50 s apart, so moving edges comb) in a transport stream, the timecode only in
+    the GOP headers, MP2 audio."""
     seconds = "1"
     ffmpeg(
-        *_lavfi_video("25", "128x96", seconds, ",setfield=tff"),
+        # A white bar sweeping across at 50 fields a second: only vertical edges, so any comb
+        # in a frame is the two fields' different moments.
+        "-f", "lavfi", "-i",
+        f"color=c=black:s=128x96:r=50:d={seconds}[bg];"
+        f"color=c=white:s=20x96:r=50:d={seconds}[bar];"
+        "[bg][bar]overlay=x='mod(t*400,108)':y=0,"
+        "tinterlace=mode=interleave_top,setfield=tff[out0]",
         *_tone(seconds),
         "-c:v", "mpeg2video", "-flags", "+ilme+ildct", "-top", "1", "-g", "12",
-        "-timecode", "10:00:00:00", "-b:v", "1M", "-pix_fmt", "yuv420p",
+        "-timecode", "10:00:00:00", "-b:v", "2M", "-pix_fmt", "yuv420p",
         "-c:a", "mp2", "-f", "mpegts", str(path),
     )  # fmt: skip
     return path
