@@ -10,6 +10,9 @@ from foleydesk.core.model import Cue, Take
 
 
 def take_model(take: Take) -> str:
+    """The model the take records (its field; older takes may carry it in their params)."""
+    if take.model_id:
+        return take.model_id
     for key in ("model", "model_id", "offering"):
         value = take.params.get(key)
         if isinstance(value, str) and value:

@@ -30,7 +30,7 @@ def _project(folder: Path, rate: Fraction) -> Project:
     for label, (lane, cue_in, cue_out) in CUES.items():
         cue, take = add_cue_with_take(project, lane, cue_in, cue_out, 10, label=label)
         project.update_cue(cue.id, prompt=f"{label} on gravel")
-        project.update_take(take.id, params={"model": "mmaudio", "seed": 7})
+        project.update_take(take.id, model_id="mmaudio", params={"seed": 7})
     return project
 
 

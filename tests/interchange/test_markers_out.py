@@ -20,7 +20,7 @@ def test_every_timeline_carries_prompt_and_model(tmp_path: Path) -> None:
     project = make_project(tmp_path, source)
     cue, take = add_cue_with_take(project, 1, 5, 20, 10, label="gate")
     project.update_cue(cue.id, prompt="rusty gate squeaks open", negative_prompt="music")
-    project.update_take(take.id, provider_id="piapi", params={"model": "mmaudio", "seed": 31})
+    project.update_take(take.id, provider_id="piapi", model_id="mmaudio", params={"seed": 31})
     path = project.path
     project.close()
     out = tmp_path / "out"

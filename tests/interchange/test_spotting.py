@@ -23,7 +23,7 @@ def project_path(tmp_path: Path) -> Path:
     # Added out of order: the sheet sorts by timecode.
     later, take = add_cue_with_take(project, 2, 300, 330, 10, label="door")
     project.update_cue(later.id, prompt="iron door slams", negative_prompt="voices")
-    project.update_take(take.id, params={"model": "mmaudio", "seed": 99})
+    project.update_take(take.id, model_id="mmaudio", params={"seed": 99})
     for i in range(60):  # enough rows for a second page
         lane = project.lane_by_number(1).id
         project.add_cue(Cue(0, lane, i * 9, i * 9 + 8, label=f"step {i}", prompt="boots on wood"))

@@ -27,7 +27,7 @@ def test_stems_carry_full_bext_and_ixml(tmp_path: Path) -> None:
     project = make_project(tmp_path, source, name="Reel 7")
     cue, take = add_cue_with_take(project, 1, 10, 30, 100, label="door slam")
     project.update_cue(cue.id, prompt="heavy oak door slams shut")
-    project.update_take(take.id, params={"seed": 4242, "model": "mmaudio"})
+    project.update_take(take.id, model_id="mmaudio", params={"seed": 4242})
     out = export_stems(project, tmp_path / "stems")
     clip = out.clips[cue.id].path
     lane = next(iter(out.lane_stems.values())).path
