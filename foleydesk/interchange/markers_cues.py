@@ -80,8 +80,8 @@ def markers_to_cues(
             start = math.floor((marker.at - base) * rate + Fraction(1, 1000))
             length = max(1, round(marker.duration * rate)) if marker.duration else default_frames
             if start < 0 or start >= last:
-                where = "before" if start < 0 else "after"
-                result.outside.append((marker, f"{where} the source ({marker.where})"))
+                where = "before the start" if start < 0 else "after the end"
+                result.outside.append((marker, f"{where} of the source, {marker.where}"))
                 continue
             key = import_key(start, marker)
             if key in existing:
@@ -100,3 +100,27 @@ def markers_to_cues(
             )
             result.added.append(project.add_cue(cue))
     return result
+
+
+@dataclass
+class ImportMarkers:
+    """The import as one undoable edit (File > Import markers): undo removes the cues it made,
+    redo brings them back with the same ids."""
+
+    path: Path
+    default_seconds: float = 2.0
+    lane: Lane | None = None
+    text: str = "Import markers"
+    result: MarkerImport | None = None
+
+    def redo(self, project: Project) -> None:
+        if self.result is None:
+            self.result = markers_to_cues(project, self.path, self.default_seconds, self.lane)
+        else:
+            for cue in self.result.added:
+                project.restore_cue(cue, [])
+
+    def undo(self, project: Project) -> None:
+        assert self.result is not None
+        for cue in reversed(self.result.added):
+            project.remove_cue(cue.id)

@@ -38,6 +38,7 @@ from foleydesk.errors import UserError
 from foleydesk.interchange.export import ExportRequest
 from foleydesk.ui.compat import TaskKeeper
 from foleydesk.ui.export_parts import PartsOutcome, load_choices, run_parts, save_choices
+from foleydesk.ui.post_export import PostExportGroup, loudness_lines
 from foleydesk.ui.session import ProjectSession
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,8 @@ class ExportDialog(QDialog):
         layout.addWidget(self._stems_group())
         layout.addWidget(self._video_group())
         layout.addWidget(self._timeline_group())
+        self.post = PostExportGroup(self)
+        layout.addWidget(self.post)
 
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
@@ -245,6 +248,7 @@ class ExportDialog(QDialog):
             for field, _text, suffix in TIMELINE_FORMATS:
                 if self.timeline_formats[field].isChecked():
                     fields[field] = folder / f"{project.name}{suffix}"
+        fields.update(self.post.request_fields(folder, project))
         return ExportRequest(**fields)
 
     def _browse(self) -> None:
@@ -316,6 +320,9 @@ class ExportDialog(QDialog):
             lines += [f"  {shown(p)}" for p in outcome.written]
         if outcome.reused:
             lines.append(self.tr("{0} stems already up to date").format(len(outcome.reused)))
+        if outcome.stems is not None:
+            lines.append(self.tr("Loudness:"))
+            lines += [f"  {line}" for line in loudness_lines(outcome.stems)]
         if outcome.failed:
             lines.append(self.tr("Not written:"))
             lines += [f"  {what}: {why}" for what, why in outcome.failed]

@@ -19,10 +19,11 @@ from typing import Any
 from foleydesk.core.project import Project
 from foleydesk.errors import UserError
 from foleydesk.interchange.export import ExportRequest, export_project
+from foleydesk.media.stems import StemExport
 
 log = logging.getLogger(__name__)
 CHOICES_FILE = "export-dialog.json"
-TIMELINE_FIELDS = ("xml", "fcpxml", "edl", "otio")
+TIMELINE_FIELDS = ("xml", "fcpxml", "edl", "otio", "aaf")
 
 
 @dataclass
@@ -31,11 +32,23 @@ class PartsOutcome:
     reused: list[Path] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (what, why)
     cancelled: bool = False
+    stems: StemExport | None = None  # the last stems folder written (its loudness is shown)
 
 
 def split_request(request: ExportRequest) -> list[tuple[str, ExportRequest]]:
     """(what, request) per output: stems, each timeline format, the video."""
-    empty = replace(request, stems_dir=None, video=None, xml=None, fcpxml=None, edl=None, otio=None)
+    empty = replace(
+        request,
+        stems_dir=None,
+        video=None,
+        xml=None,
+        fcpxml=None,
+        edl=None,
+        otio=None,
+        aaf=None,
+        spotting=None,
+        loudness_report=None,
+    )
     parts: list[tuple[str, ExportRequest]] = []
     if request.stems_dir is not None:
         parts.append(("Stems", replace(empty, stems_dir=request.stems_dir)))
@@ -46,6 +59,8 @@ def split_request(request: ExportRequest) -> list[tuple[str, ExportRequest]]:
             parts.append((path.name, part))
     if request.video is not None:
         parts.append((request.video.name, replace(empty, video=request.video)))
+    if request.spotting is not None:
+        parts.append((request.spotting.name, replace(empty, spotting=request.spotting)))
     return parts
 
 
@@ -86,6 +101,8 @@ def run_parts(
             log.exception("export of %s failed", what)
             outcome.failed.append((what, "it could not be written (details in the log file)"))
             continue
+        if report.stems is not None:
+            outcome.stems = report.stems
         for path in report.files:
             if path not in outcome.written:
                 outcome.written.append(path)

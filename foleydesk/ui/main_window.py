@@ -843,6 +843,40 @@ class MainWindow(QMainWindow):
 
         drag_lane(self, lane_id, self.timeline)
 
+    def choose_markers(self) -> None:
+        """File > Import markers: the NLE's markers become cues (one undo step)."""
+        if self.session is None:
+            return
+        dialog = QFileDialog(self, self.tr("Import markers from Premiere or Resolve"))
+        dialog.setNameFilters(
+            [
+                self.tr("Markers (*.xml *.fcpxml *.edl *.otio *.csv *.txt)"),
+                self.tr("All files (*)"),
+            ]
+        )
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(lambda p: self.import_markers(Path(p)))
+        dialog.open()
+
+    def import_markers(self, path: Path) -> None:
+        from foleydesk.interchange.markers_cues import ImportMarkers
+
+        if self.session is None:
+            return
+        command = ImportMarkers(path, load_settings().marker_cue_seconds)
+        try:
+            self.session.push(command)
+        except UserError as exc:
+            self.show_error(exc)
+            return
+        assert command.result is not None
+        lines = [command.result.summary()]
+        lines += [
+            self.tr("Not placed: {0}: {1}").format(m.name or self.tr("no name"), why)
+            for m, why in command.result.outside
+        ]
+        self.show_info("\n".join(lines))
+
     def show_export(self) -> None:
         if self.session is None:
             return

@@ -29,6 +29,7 @@ class WindowActions:
 
     relink: QAction
     export: QAction
+    import_markers: QAction
     undo: QAction
     redo: QAction
     delete: QAction
@@ -56,6 +57,7 @@ class WindowActions:
             self.generate,
             self.delete,
             self.export,
+            self.import_markers,
             self.relink,
             self.choose,
         )
@@ -108,6 +110,9 @@ def build_menus(w: MainWindow) -> WindowActions:
     _action(w, tr("Open the &demo"), w.open_demo, None, file_menu)
     file_menu.addSeparator()
     relink = _action(w, tr("&Relink source video..."), w.choose_relink, None, file_menu)
+    import_markers = _action(
+        w, tr("&Import markers (Premiere, Resolve)..."), w.choose_markers, None, file_menu
+    )
     export = _action(w, tr("&Export..."), w.show_export, "Ctrl+E", file_menu)
     _action(w, tr("&Settings..."), w.show_settings, QKeySequence.StandardKey.Preferences, file_menu)
     file_menu.addSeparator()
@@ -182,6 +187,7 @@ def build_menus(w: MainWindow) -> WindowActions:
     return WindowActions(
         relink=relink,
         export=export,
+        import_markers=import_markers,
         undo=undo,
         redo=redo,
         delete=delete,

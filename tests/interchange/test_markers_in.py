@@ -107,7 +107,7 @@ def test_premiere_xmeml_markers(
     xml.write_text(XMEML, "utf-8")
     assert main(["import-markers", str(premiere_project), str(xml), "--length", "1"]) == 0
     out = capsys.readouterr().out
-    assert "after the end" in out and "after the source" in out  # listed, not dropped
+    assert "after the end: after the end of the source, sequence" in out  # listed
     assert _cues(premiere_project) == [
         (
             24,
@@ -138,7 +138,9 @@ def test_resolve_marker_edl_on_a_source_without_timecode(
     assert main(["import-markers", str(path), str(edl), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["format"] == "Resolve EDL" and "01:00:00:00" in data["origin"]
-    assert data["outside"] == [{"name": "too late", "why": "after the source (event 003)"}]
+    assert data["outside"] == [
+        {"name": "too late", "why": "after the end of the source, event 003"}
+    ]
     assert _cues(path) == [
         (25, 75, "door knock", "", "#4f9dde"),  # a point marker gets the default 2 s
         (87, 123, "glass breaks", "", "#d7656a"),  # 01:00:03:12 = frame 87; |D:36

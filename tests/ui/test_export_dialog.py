@@ -101,3 +101,33 @@ def test_one_failing_format_is_named_with_its_reason_and_the_rest_is_written(
     assert second.handles.value() == 0.5
     assert all(box.isChecked() for box in second.timeline_formats.values())
     second.reject()
+
+
+def test_post_group_writes_spotting_sheet_and_normalises_the_mix(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from foleydesk.media.bwf import read_bwf_info
+
+    assert run(window.open_async(fresh_video))
+    window.show_export()
+    dialog = window.findChild(ExportDialog)
+    out = tmp_path / "post"
+    dialog.dest.setText(str(out))
+    dialog.timeline.setChecked(False)
+    post = dialog.post
+    post.setChecked(True)
+    QTest.mouseClick(post.spotting, Qt.MouseButton.LeftButton)
+    post.loudness.setCurrentIndex(post.loudness.findData("ebu-r128"))
+    post.normalize.setCurrentIndex(post.normalize.findData("mix"))
+    assert post.true_peak.value() == -1.0 and post.normalize.isEnabled()
+    dialog.export_button.click()
+    qtbot.waitUntil(lambda: dialog.status.text().startswith("Done"), timeout=60000)
+    name = window.session.project.name
+    assert (out / f"{name} spotting.pdf").stat().st_size > 0
+    assert "Mix.wav" in dialog.status.text() and "gain" in dialog.status.text()
+    mix = read_bwf_info(out / "stems" / "Mix.wav")
+    assert mix.loudness and mix.loudness[0] is not None  # measured into the bext
+    dialog.reject()
