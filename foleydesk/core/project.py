@@ -191,6 +191,18 @@ class Project:
                 continue
         return None
 
+    def look_for_source(self) -> bool:
+        """The source was missing: is it back where it was (a drive mounted again, the file
+        moved back)? True when it is found now."""
+        if self.source_path is not None:
+            return True
+        found = self._locate_source()
+        if found is None:
+            return False
+        self.source_path = found
+        self.changed.emit(Change(Entity.SOURCE, 0, Action.UPDATED))
+        return True
+
     def require_source(self) -> Path:
         """The source's path, or a clear error that tells the user how to relink it."""
         if self.source_path is None:
@@ -201,17 +213,30 @@ class Project:
             )
         return self.source_path
 
-    def relink(self, new_path: Path) -> None:
+    def relink(self, new_path: Path, rewrap: SourceMedia | None = None) -> None:
+        """Point the project at its source again. `rewrap`: the editor accepted another file
+        with the same frames and timing (media.rewrap checked it); its fingerprint, container
+        and picture size become the project's."""
         new_path = new_path.resolve()
-        if fingerprint(new_path) != self.source.fingerprint:
+        found = fingerprint(new_path)
+        if rewrap is None and found != self.source.fingerprint:
             raise UserError(
                 f"{new_path.name} is not the project's source video.",
                 "Its size and content differ from the file the project was made for.",
             )
+        extra: dict[str, Any] = {}
+        if rewrap is not None:
+            extra = {
+                "fingerprint": found,
+                "container": rewrap.container,
+                "width": rewrap.width,
+                "height": rewrap.height,
+            }
         self.source = dataclasses.replace(
             self.source,
             path=str(new_path),
             relative_path=os.path.relpath(new_path, self.path.parent),
+            **extra,
         )
         self.store.save_source(self.source)
         self.source_path = new_path

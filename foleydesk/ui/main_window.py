@@ -51,6 +51,7 @@ from foleydesk.ui.media_loader import MediaLoader
 from foleydesk.ui.menus import build_menus
 from foleydesk.ui.opening import open_or_create
 from foleydesk.ui.proxy_builder import ProxyKeeper
+from foleydesk.ui.relink import SourceWatch
 from foleydesk.ui.session import ProjectSession
 from foleydesk.ui.takes_panel import TakesPanel
 from foleydesk.ui.timeline_pane import TimelinePane
@@ -89,6 +90,8 @@ class MainWindow(QMainWindow):
         self._build_shell()
         self.field_keys = FieldKeys(self, self.keys_home, self.show_help)
         self.marks = MarkKeys(self)
+        self.source_watch = SourceWatch(self)
+        self.relink_question: QMessageBox | None = None  # open while a rewrap is asked about
         self.menu_actions = build_menus(self)
         self._update_enabled()
         self.resize(1280, 800)
@@ -274,6 +277,7 @@ class MainWindow(QMainWindow):
             project.require_source()
         except UserError as exc:  # the project still opens: cues can be edited, then relinked
             self.show_error(exc)
+        self.source_watch.start()
         self.project_opened.emit(session)
 
     def _build_views(self, session: ProjectSession) -> None:
@@ -473,12 +477,9 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     async def _relink(self, path: Path) -> None:
-        if self.session is None:
-            return
-        project = self.session.project
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, project.relink, path)
-        await self.install_project_again()
+        from foleydesk.ui.relink import relink
+
+        await relink(self, path)
 
     async def install_project_again(self) -> None:
         if self.session is None:
