@@ -23,7 +23,9 @@ from foleydesk.media.stems import StemExport
 
 log = logging.getLogger(__name__)
 CHOICES_FILE = "export-dialog.json"
-TIMELINE_FIELDS = ("xml", "fcpxml", "edl", "otio", "aaf")
+TIMELINE_FIELDS = ("xml", "fcpxml", "edl", "otio", "aaf")  # each needs the stems
+# Every field of ExportRequest that names an output: a part asks for one of them.
+OUTPUT_FIELDS = ("stems_dir", "loudness_report", "video", "spotting", *TIMELINE_FIELDS)
 
 
 @dataclass
@@ -36,31 +38,25 @@ class PartsOutcome:
 
 
 def split_request(request: ExportRequest) -> list[tuple[str, ExportRequest]]:
-    """(what, request) per output: stems, each timeline format, the video."""
-    empty = replace(
-        request,
-        stems_dir=None,
-        video=None,
-        xml=None,
-        fcpxml=None,
-        edl=None,
-        otio=None,
-        aaf=None,
-        spotting=None,
-        loudness_report=None,
-    )
+    """(what, request) per output: stems (with the loudness report), each timeline format,
+    the video, the spotting list."""
+    nothing: dict[str, Any] = dict.fromkeys(OUTPUT_FIELDS)
+    empty = replace(request, **nothing)
     parts: list[tuple[str, ExportRequest]] = []
     if request.stems_dir is not None:
-        parts.append(("Stems", replace(empty, stems_dir=request.stems_dir)))
+        stems = replace(empty, stems_dir=request.stems_dir, loudness_report=request.loudness_report)
+        parts.append(("Stems", stems))
     for name in TIMELINE_FIELDS:
         path = getattr(request, name)
         if path is not None:
             part = replace(empty, stems_dir=request.stems_dir, **{name: path})
             parts.append((path.name, part))
-    if request.video is not None:
-        parts.append((request.video.name, replace(empty, video=request.video)))
-    if request.spotting is not None:
-        parts.append((request.spotting.name, replace(empty, spotting=request.spotting)))
+    for name in ("video", "spotting"):
+        path = getattr(request, name)
+        if path is not None:
+            parts.append((path.name, replace(empty, **{name: path})))
+    if not parts:  # nothing asked: let export_project say so in its own words
+        parts.append(("Export", request))
     return parts
 
 

@@ -131,3 +131,27 @@ def test_post_group_writes_spotting_sheet_and_normalises_the_mix(
     mix = read_bwf_info(out / "stems" / "Mix.wav")
     assert mix.loudness and mix.loudness[0] is not None  # measured into the bext
     dialog.reject()
+
+
+def test_every_output_of_a_request_is_its_own_part() -> None:
+    from dataclasses import fields
+
+    from foleydesk.interchange.export import ExportRequest
+    from foleydesk.ui.export_parts import OUTPUT_FIELDS, split_request
+
+    paths = [f.name for f in fields(ExportRequest) if "Path" in str(f.type)]
+    assert sorted(paths) == sorted(OUTPUT_FIELDS), "a new output must be split into its own part"
+    out = Path("/tmp/out")
+    request = ExportRequest(
+        stems_dir=out / "stems",
+        loudness_report=out / "loud.json",
+        video=out / "v.mov",
+        xml=out / "t.xml",
+        aaf=out / "t.aaf",
+        spotting=out / "s.csv",
+    )
+    parts = dict(split_request(request))
+    assert list(parts) == ["Stems", "t.xml", "t.aaf", "v.mov", "s.csv"]
+    assert parts["Stems"].loudness_report == out / "loud.json"
+    assert parts["t.aaf"].stems_dir == out / "stems" and parts["t.aaf"].xml is None
+    assert parts["v.mov"].stems_dir is None and parts["v.mov"].aaf is None
