@@ -39,6 +39,7 @@ class ProviderSettings:
     per_minute: int | None = None  # submits per minute
     per_day: int | None = None  # submits per day
     max_seconds: float | None = None  # the longest range the host takes (hosts change)
+    api_style: str | None = None  # a host with two documented APIs: the one that answered
     enabled: bool = True
 
 

@@ -58,8 +58,9 @@ def cut_job_segment(project: Project, job: Job, caps: Capabilities, piece: Piece
 
 
 def style_reference(project: Project, job: Job, request: GenerationRequest) -> Path:
-    """A music cue's style reference as a 24-bit WAV of 10-30 s: the chosen file, or the
-    source's own sound under the cue."""
+    """A music cue's style reference as a compact WAV of 10-30 s (mono 16-bit: a style needs
+    no more, and PiAPI's 10 MB cap is on the base64 text): the chosen file, or the source's
+    own sound under the cue."""
     from foleydesk.media.audio import decode_audio
     from foleydesk.media.takes import write_wav
 
@@ -70,11 +71,13 @@ def style_reference(project: Project, job: Job, request: GenerationRequest) -> P
                 "The source video has no sound to use as the style reference.",
                 "Choose a reference file instead.",
             )
-        samples = decode_audio(project.require_source(), start, min(end, start + STYLE_MOST))
+        samples = decode_audio(
+            project.require_source(), start, min(end, start + STYLE_MOST), channels=1
+        )
         name = "the sound under the cue"
     else:
         assert request.style_audio is not None
-        samples = decode_audio(request.style_audio, Fraction(0), STYLE_MOST)
+        samples = decode_audio(request.style_audio, Fraction(0), STYLE_MOST, channels=1)
         name = request.style_audio.name
     seconds = Fraction(samples.shape[0], PROJECT_SAMPLE_RATE)
     if seconds < STYLE_LEAST:
@@ -85,7 +88,7 @@ def style_reference(project: Project, job: Job, request: GenerationRequest) -> P
         )
     out = project.cache_dir / f"job{job.id}-style.wav"
     project.cache_dir.mkdir(parents=True, exist_ok=True)
-    return write_wav(out, samples, PROJECT_SAMPLE_RATE, "pcm24")
+    return write_wav(out, samples, PROJECT_SAMPLE_RATE, "pcm16")
 
 
 def write_take(path: Path, samples: Any) -> str:

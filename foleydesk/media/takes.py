@@ -20,7 +20,7 @@ from foleydesk.media.atomic import atomic_output
 from foleydesk.media.audio import Samples, decode_audio, open_container
 from foleydesk.media.probe import MediaError
 
-WavSubtype = Literal["float32", "pcm24"]
+WavSubtype = Literal["float32", "pcm24", "pcm16"]  # pcm16: compact uploads only
 
 _FORMAT_PCM = 1
 _FORMAT_FLOAT = 3
@@ -85,12 +85,14 @@ def wav_data(samples: Samples, subtype: WavSubtype = "float32") -> bytes:
         ints = np.clip(np.round(data.astype(np.float64) * 8388608.0), -8388608, 8388607)
         as32 = ints.astype("<i4").reshape(-1)
         return as32.view(np.uint8).reshape(-1, 4)[:, :3].tobytes()
+    if subtype == "pcm16":
+        return np.clip(np.round(data * 32768.0), -32768, 32767).astype("<i2").tobytes()
     raise ValueError(f"unknown WAV subtype {subtype!r}")
 
 
 def wav_fmt_chunk(channels: int, sample_rate: int, subtype: WavSubtype) -> bytes:
     """The `fmt ` chunk (with header); WAVE_FORMAT_EXTENSIBLE above two channels."""
-    bits = 32 if subtype == "float32" else 24
+    bits = {"float32": 32, "pcm24": 24, "pcm16": 16}[subtype]
     code = _FORMAT_FLOAT if subtype == "float32" else _FORMAT_PCM
     block = channels * bits // 8
     common = struct.pack("<HIIHH", channels, sample_rate, sample_rate * block, block, bits)

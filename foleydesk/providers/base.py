@@ -110,6 +110,7 @@ class Capabilities:
     cancellable: bool = False
     first_poll_seconds: float | None = None  # local providers answer fast: poll sooner
     terms_url: str = ""
+    privacy_note: str = ""  # what the host keeps of an upload, and for how long
     mask_away_clip: bool = False  # the host takes MMAudio's mask_away_clip switch
     sample_rate: int = 44_100
     channels: int = 1  # what the model returns (a take keeps what the file holds)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -237,6 +237,11 @@ def _json_parts(body: Any) -> Parts:
     return parts
 
 
+def _same_origin(a: str, b: str) -> bool:
+    one, two = urlsplit(a), urlsplit(b)
+    return (one.scheme, one.hostname, one.port) == (two.scheme, two.hostname, two.port)
+
+
 def _transient_for(response: httpx.Response) -> TransientError:
     return TransientError(
         f"{response.status_code}: {error_text(response)}", retry_after_seconds(response)
@@ -252,8 +257,22 @@ def key_refused(host: str, status: int, message: str, key_id: str = "") -> Provi
     )
 
 
-def _refusal(response: httpx.Response, host: str, key_id: str = "") -> ProviderError:
+class PlanRefused(ProviderError):
+    """The host took the key but the account's plan does not include this (PiAPI's uploads on
+    the Free plan: 403 "Insufficient plan level"): a plan problem, not a key problem."""
+
+
+PLAN_WORDS = ("plan level", "insufficient plan", "upgrade your plan", "not available on")
+
+
+def refusal(response: httpx.Response, host: str, key_id: str = "") -> ProviderError:
+    """A 4xx answer as the error the user reads (key, plan, unknown task, too large, other)."""
     message = error_text(response)
+    if response.status_code == 403 and any(w in message.lower() for w in PLAN_WORDS):
+        return PlanRefused(
+            f"{host}: your plan does not include this ({message}).",
+            "Upgrade the plan in your account at the host, or choose another host.",
+        )
     if response.status_code in (401, 403):
         return key_refused(host, response.status_code, message, key_id)
     if response.status_code == 404:
@@ -327,7 +346,7 @@ class HostHttp:
                 if response.status_code < 400:
                     return response
                 if response.status_code not in RETRY_STATUSES:
-                    raise _refusal(response, self.host_name, self.key_id)
+                    raise refusal(response, self.host_name, self.key_id)
                 last = _transient_for(response)
             retry_after = last.retry_after if isinstance(last, TransientError) else None
             if attempt + 1 < self.policy.attempts:
@@ -336,6 +355,16 @@ class HostHttp:
                 await asyncio.sleep(delay)
         assert last is not None
         raise last
+
+    async def _post_once(self, url: str, body: Mapping[str, Any], **kwargs: Any) -> httpx.Response:
+        try:
+            return await self._send_once("POST", url, json=dict(body), **kwargs)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise TransientError(f"cannot reach {self.host_name} ({type(exc).__name__})") from None
+        except httpx.TransportError as exc:
+            raise SubmitUncertain(
+                f"the answer from {self.host_name} was lost ({type(exc).__name__})"
+            ) from None
 
     async def answer_once(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """One request, whatever status comes back (the caller reads a refusal itself); only
@@ -360,23 +389,30 @@ class HostHttp:
         raise TransientError(f"{self.host_name} answered with garbled JSON")
 
     async def submit_json(self, path: str, body: Mapping[str, Any], **kwargs: Any) -> Any:
-        """POST a create exactly once; classify what came back (see module docstring)."""
+        """POST a create exactly once; classify what came back (see module docstring). A
+        redirect created nothing: it is followed once, to the same host over the same scheme,
+        and otherwise refused in words (never "uncertain")."""
         url = self.url(path)
-        try:
-            response = await self._send_once("POST", url, json=dict(body), **kwargs)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise TransientError(f"cannot reach {self.host_name} ({type(exc).__name__})") from None
-        except httpx.TransportError as exc:
-            raise SubmitUncertain(
-                f"the answer from {self.host_name} was lost ({type(exc).__name__})"
-            ) from None
+        for hop in range(2):
+            response = await self._post_once(url, body, **kwargs)
+            if not response.is_redirect:
+                break
+            target = urljoin(url, response.headers.get("Location", ""))
+            if hop or not _same_origin(url, target):
+                raise ProviderError(
+                    f"{self.host_name} redirected the request to {redact(target)}; nothing was "
+                    "created.",
+                    "Check the host's address in Settings (or its FOLEYDESK_..._BASE_URL); "
+                    "the key is only ever sent to the address you set.",
+                )
+            url = target
         status = response.status_code
         if status in (429, 503):
             raise _transient_for(response)
         if status in (502, 504):
             raise SubmitUncertain(f"{self.host_name} answered {status} (a gateway timed out)")
         if status >= 400:
-            raise _refusal(response, self.host_name, self.key_id)
+            raise refusal(response, self.host_name, self.key_id)
         try:
             return response.json()
         except (ValueError, json.JSONDecodeError):

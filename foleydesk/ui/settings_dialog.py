@@ -104,6 +104,11 @@ class ProviderBox(QGroupBox):
         pricing = QLabel(caps.pricing.text or "")
         pricing.setObjectName("Cost")
         form.addRow(self.tr("Price"), pricing)
+        if caps.privacy_note:
+            privacy = QLabel(caps.privacy_note)
+            privacy.setObjectName("Secondary")
+            privacy.setWordWrap(True)
+            form.addRow(self.tr("Uploads"), privacy)
         self.set_button.clicked.connect(self._save_key)
         self.remove_button.clicked.connect(self._remove_key)
         self.test_button.clicked.connect(self._test)

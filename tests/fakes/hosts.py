@@ -186,6 +186,7 @@ def decode_data_uri(value: str, expected_prefix: str) -> bytes:
 class PiapiHost(TaskHost):
     name = "piapi"
     output_format = "mp3"
+    plan_level = "creator"  # "free": the File Upload API answers 403 "Insufficient plan level"
 
     def error(self, status: int, message: str) -> Response:
         return json_response(status, {"code": status, "message": message, "data": None})
@@ -202,6 +203,8 @@ class PiapiHost(TaskHost):
     def upload(self, request: Request) -> Response:
         if bad := self.check(request):
             return bad
+        if self.plan_level == "free":
+            return self.error(403, "Insufficient plan level")
         body = request.json()
         name = body.get("file_name")
         need(
@@ -210,13 +213,14 @@ class PiapiHost(TaskHost):
         )
         data = body.get("file_data")
         need(isinstance(data, str) and data, "file_data is required")
+        # "Max 10MB" is stated on file_data, the base64 text (PROVIDERS.md).
+        need(len(data) <= 10 * 1024 * 1024, "file too large (10MB max)")
         if data.startswith("data:"):
             data = data.split(",", 1)[1]
         try:
             raw = base64.b64decode(data, validate=True)
         except binascii.Error as exc:
             raise Invalid("file_data is not base64") from exc
-        need(len(raw) <= 10 * 1024 * 1024, "file too large (10MB max)")
         ext = name.rsplit(".", 1)[-1].lower()
         url = self.add_file(
             raw, ext, {"wav": "audio/wav", "mp3": "audio/mpeg"}.get(ext, "video/mp4")
@@ -298,27 +302,39 @@ class PiapiHost(TaskHost):
 
 
 class QubicoHost(TaskHost):
+    """Either of Qubico's two documented APIs (`style`): "inference" (qubico.ai/docs) or
+    "task" (doc.qubico.ai, PiAPI's shape). Other paths get a web server's plain 404."""
+
     name = "qubico"
     output_format = "wav"
     concurrency = 5
     per_minute = 20
+    style = "inference"
+    plain_404 = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.create_times: list[float] = []
         self.limit_violations = 0
 
+    def route(self, request: Request) -> tuple[str, Callable[[], Response]] | None:
+        create, poll = (
+            ("/v1/inference", "/v1/tasks/")
+            if self.style == "inference"
+            else ("/api/v1/task", "/api/v1/task/")
+        )
+        if request.method == "POST" and request.path == create:
+            return "create", self.guarded(lambda: self.create(request))
+        if request.method == "GET" and request.path.startswith(poll):
+            return "poll", lambda: self.poll(request.path.rsplit("/", 1)[-1], request)
+        return None
+
     def error(self, status: int, message: str) -> Response:
+        if self.style == "task":
+            return json_response(status, {"code": status, "message": message, "data": None})
         return json_response(
             status, {"error": {"code": status, "message": message, "details": None}}
         )
-
-    def route(self, request: Request) -> tuple[str, Callable[[], Response]] | None:
-        if request.method == "POST" and request.path == "/v1/inference":
-            return "create", self.guarded(lambda: self.create(request))
-        if request.method == "GET" and request.path.startswith("/v1/tasks/"):
-            return "poll", lambda: self.poll(request.path.rsplit("/", 1)[-1], request)
-        return None
 
     def create(self, request: Request) -> Response:
         if bad := self.check(request):
@@ -336,6 +352,8 @@ class QubicoHost(TaskHost):
                 )
         body = request.json()
         need(body.get("model") == "Qubico/mmaudio", "model must be Qubico/mmaudio")
+        if self.style == "task":
+            need(body.get("task_type") == "video2audio", "task_type must be video2audio")
         inputs = body.get("input")
         need(isinstance(inputs, dict), "input is required")
         prompt = inputs.get("prompt")
@@ -352,6 +370,9 @@ class QubicoHost(TaskHost):
         task = self.new_task(prompt, video, None)
         with self.lock:
             self.create_times.append(now)
+        if self.style == "task":
+            data = {"task_id": task.id, "status": "pending", "output": None}
+            return json_response(200, {"code": 200, "message": "success", "data": data})
         return json_response(
             202,
             {
@@ -383,6 +404,10 @@ class QubicoHost(TaskHost):
             answer["usage"] = {"credits_used": 1, "processing_time": 1.0}
         if status == "failed":
             answer["error"] = {"code": "generation_failed", "message": "video decoding failed"}
+        if self.style == "task":
+            if status == "completed":
+                answer["output"] = {"audio_url": answer.pop("results")[0]["url"]}
+            return json_response(200, {"code": 200, "message": "success", "data": answer})
         return json_response(200, answer)
 
 
@@ -392,11 +417,44 @@ class QubicoHost(TaskHost):
 class EachlabsHost(TaskHost):
     name = "eachlabs"
     output_format = "mp4"
+    default_keep_seconds = 180 * 86_400  # uploads are kept 180 days unless asked otherwise
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.presigned: dict[str, str] = {}  # upload token -> public URL
         self.puts_with_key = 0
+        self.auth_styles: Counter[str] = Counter()  # "bearer" (documented) | "x-api-key"
+        self.deleted_at: dict[str, float] = {}  # upload token -> when the file is deleted
+        self.clock_offset = 0.0  # advance(): the host's clock runs ahead (a long queue)
+        self.fail_reason = ("CUDA out of memory", "OOM")  # (error_message, error_code)
+        self.task_reasons: dict[str, tuple[str, str]] = {}
+
+    def now(self) -> float:
+        return time.time() + self.clock_offset
+
+    def advance(self, seconds: float) -> None:
+        """Let `seconds` pass at the host (uploads it keeps for less are deleted)."""
+        self.clock_offset += seconds
+
+    def check(self, request: Request) -> Response | None:
+        """Bearer is documented; X-API-Key still works (undocumented since July 2026)."""
+        if request.headers.get("authorization", "") == f"Bearer {self.key}":
+            self.auth_styles["bearer"] += 1
+            return None
+        if "x-api-key" in request.headers and not request.headers.get("authorization"):
+            bad = self.check_key(request, "x-api-key")
+            if bad is None:
+                self.auth_styles["x-api-key"] += 1
+            return bad
+        return self.check_key(request, "authorization", "Bearer ")
+
+    def fetch_video(self, url: str) -> bytes:
+        token = url.rsplit("/", 1)[-1].split(".")[0]
+        deleted = self.deleted_at.get(token)
+        if deleted is not None and self.now() >= deleted:
+            with self.lock:
+                self.files.pop(token, None)
+        return super().fetch_video(url)
 
     def error(self, status: int, message: str) -> Response:
         return json_response(status, {"status": "error", "message": message, "details": None})
@@ -425,7 +483,10 @@ class EachlabsHost(TaskHost):
         body = request.json()
         need(isinstance(body.get("content_type"), str), "content_type is required")
         need(body.get("file_type") == "video", "file_type must be video")
+        keep = body.get("expires_in_seconds", self.default_keep_seconds)
+        need(is_int(keep) and keep > 0, "expires_in_seconds must be a positive integer")
         token = uuid.uuid4().hex
+        self.deleted_at[token] = self.now() + keep
         public = f"{self.base_url}/files/{token}.mp4"
         with self.lock:
             self.presigned[token] = body["content_type"]
@@ -470,8 +531,14 @@ class EachlabsHost(TaskHost):
         need(is_int(inputs.get("num_steps", 25)), "num_steps must be an integer")
         need(is_num(inputs.get("cfg_strength", 4.5)), "cfg_strength must be a number")
         need(inputs.get("seed") is None or is_int(inputs["seed"]), "seed must be an integer")
-        video = self.fetch_video(video_url)
+        try:  # the prediction reads its input when it runs; a deleted file fails it then
+            video: bytes | None = self.fetch_video(video_url)
+        except Invalid:
+            video = None
         task = self.new_task(inputs["prompt"], video, Fraction(duration))
+        if video is None:
+            task.fails = True
+            self.task_reasons[task.id] = ("Failed to download input video: 404 Not Found", "E404")
         return json_response(
             200,
             {
@@ -486,20 +553,23 @@ class EachlabsHost(TaskHost):
         if not isinstance(task, FakeTask):
             return task
         raw = task.status(time.monotonic())
-        status = {"pending": "starting", "completed": "success"}.get(raw, raw)
+        # A failed prediction polls as "error" with the reason inside `output` (PROVIDERS.md).
+        status = {"pending": "starting", "completed": "success", "failed": "error"}.get(raw, raw)
+        output: Any = self.result_url(task) if status == "success" else None
+        message, code = self.task_reasons.get(task.id, self.fail_reason)
+        if status == "error":
+            output = {"error_message": message, "error_code": code}
         answer: dict[str, Any] = {
             "id": task.id,
             "status": status,
-            "output": self.result_url(task) if status == "success" else None,
-            "logs": "CUDA error: out of memory" if status == "failed" else None,
+            "output": output,
+            "logs": f"Traceback ...\nRuntimeError: {message}" if status == "error" else None,
             "metrics": {"predict_time": 1.2, "cost": 0.0013},
             "urls": {
                 "get": f"{self.base_url}/v1/prediction/{task.id}",
                 "cancel": f"{self.base_url}/v1/prediction/{task.id}/cancel",
             },
         }
-        if status == "failed":
-            answer["error"] = "CUDA error: out of memory"
         return json_response(200, answer)
 
     def cancel(self, task_id: str, request: Request) -> Response:
@@ -536,6 +606,14 @@ def parse_multipart(body: bytes, content_type: str) -> dict[str, tuple[str, byte
 class WavespeedHost(TaskHost):
     name = "wavespeed"
     output_format = "mp4"
+    tickets = True  # False: a deployment without the ticket upload (404), binary only
+    redirect_create: str | None = None  # Location a create is answered with (307), once
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.uploads: Counter[str] = Counter()  # "ticket" | "binary"
+        self.ticket_types: dict[str, str] = {}
+        self.creates_seen = 0  # create requests that arrived, redirected or not
 
     def error(self, status: int, message: str) -> Response:
         return json_response(status, {"code": status, "message": message, "data": None})
@@ -547,16 +625,62 @@ class WavespeedHost(TaskHost):
         path = request.path
         if request.method == "POST" and path == "/api/v3/media/upload/binary":
             return "upload", self.guarded(lambda: self.upload(request))
+        if request.method == "POST" and path == "/api/v3/media/uploads" and self.tickets:
+            return "upload", self.guarded(lambda: self.ticket(request))
+        if request.method == "PUT" and path.startswith("/ticket-put/"):
+            return "upload", self.guarded(lambda: self.ticket_put(request))
         if request.method == "POST" and path == "/api/v3/wavespeed-ai/mmaudio-v2":
-            return "create", self.guarded(lambda: self.create(request))
+            return "create", self.guarded(lambda: self.redirected(request) or self.create(request))
         if request.method == "GET" and path.startswith("/api/v3/predictions/"):
             task_id = path.removeprefix("/api/v3/predictions/").removesuffix("/result")
             return "poll", lambda: self.poll(task_id, request)
         return None
 
+    def redirected(self, request: Request) -> Response | None:
+        with self.lock:
+            self.creates_seen += 1
+            target, self.redirect_create = self.redirect_create, None
+        if target is None:
+            return None
+        return Response(307, b"", {"Location": target})
+
+    def ticket(self, request: Request) -> Response:
+        """The SDKs' upload since Aug 2026: a ticket, then a PUT to its URL with its headers."""
+        if bad := self.check(request):
+            return bad
+        body = request.json()
+        need(isinstance(body.get("filename"), str) and body["filename"], "filename is required")
+        need(is_int(body.get("size")) and 0 < body["size"] <= 100 * 1024 * 1024, "size 1-100MB")
+        need(isinstance(body.get("content_type"), str), "content_type is required")
+        token = uuid.uuid4().hex
+        with self.lock:
+            self.ticket_types[token] = body["content_type"]
+        data = {
+            "upload": {
+                "url": f"{self.base_url}/ticket-put/{token}?X-Amz-Signature=abc",
+                "method": "PUT",
+                "headers": {"Content-Type": body["content_type"], "x-amz-meta-ticket": token},
+            },
+            "download_url": f"{self.base_url}/files/{token}.mp4",
+        }
+        return json_response(200, {"code": 200, "message": "success", "data": data})
+
+    def ticket_put(self, request: Request) -> Response:
+        token = request.path.rsplit("/", 1)[-1]
+        content_type = self.ticket_types.get(token)
+        if content_type is None or request.headers.get("x-amz-meta-ticket") != token:
+            return Response(403, b"<Error><Code>SignatureDoesNotMatch</Code></Error>")
+        need("authorization" not in request.headers, "the key must not go to storage")
+        need(request.headers.get("content-type") == content_type, "Content-Type must match")
+        with self.lock:
+            self.files[token] = (trim_free(request.body), content_type, 0)
+            self.uploads["ticket"] += 1
+        return Response(200, b"")
+
     def upload(self, request: Request) -> Response:
         if bad := self.check(request):
             return bad
+        self.uploads["binary"] += 1
         fields = parse_multipart(request.body, request.headers.get("content-type", ""))
         need("file" in fields, "multipart field 'file' is required")
         filename, data = fields["file"]

@@ -145,6 +145,7 @@ class FakeServer:
 
     name = "fake"
     retry_after = "1"  # seconds, as the Retry-After header of 429/503 answers
+    plain_404 = False  # True: an unknown path gets a web server's text page, not the API's JSON
 
     def __init__(self, key: str = "test-key", plan: FaultPlan | None = None) -> None:
         self.key = key
@@ -273,6 +274,8 @@ class FakeServer:
         else:
             found = self.route(request)
             if found is None:
+                if self.plain_404:
+                    return Response(404, b"404 page not found", {"Content-Type": "text/plain"})
                 return self.error(404, f"no route for {request.method} {request.path}")
             category, handler = found
         fault = self.plan.draw(category)

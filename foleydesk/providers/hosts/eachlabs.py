@@ -1,8 +1,12 @@
 """Eachlabs predictions: MMAudio; upload by presigned PUT; the output is a video (take = audio).
 
-Facts (PROVIDERS.md, "Eachlabs"): POST /v1/prediction/ header X-API-Key -> {status: success,
-predictionID}; GET /v1/prediction/{id} -> {status, output, logs, urls{cancel}}; presign at
-POST /v1/upload/presign -> {presigned_url | upload_url, public_url, required_headers}.
+Facts (PROVIDERS.md, "Eachlabs"): POST /v1/prediction/ with `Authorization: Bearer KEY` (the
+documented header; X-API-Key still works, undocumented) -> {status: success, predictionID} or
+{status: error, message}; GET /v1/prediction/{id} -> {status, output, logs, urls{cancel}}, a
+failed generation as status "error" (or "failed") with the reason in output.error_message /
+output.error_code / logs; presign at POST /v1/upload/presign {content_type, file_type,
+expires_in_seconds = how long the *file* is kept} -> {presigned_url | upload_url, public_url,
+required_headers}; the presigned URL itself lives 15 minutes whatever is asked.
 """
 
 from __future__ import annotations
@@ -27,11 +31,13 @@ from foleydesk.providers.hosted import (
     answer_json,
     first_str,
     offering_input,
+    task_id_of,
 )
 from foleydesk.providers.http import FileBody
 
 CREATE_PATH = "/v1/prediction/"
 TASK_PATH = "/v1/prediction/{task_id}"
+KEEP_UPLOADS_SECONDS = 7 * 86_400  # a queued prediction must still find its segment
 CANCEL_PATH = "/v1/prediction/{task_id}/cancel"
 PRESIGN_PATH = "/v1/upload/presign"
 TASK_ID = (("predictionID",), ("id",), ("prediction_id",))
@@ -50,7 +56,14 @@ STATES = {
 WORDS = StatusWords(
     STATES,
     url_paths=(("output",), ("output", "0"), ("output", "url")),
-    error_paths=(("error",), ("message",), ("logs",)),
+    error_paths=(
+        ("output", "error_message"),
+        ("error",),
+        ("error", "message"),
+        ("output", "error_code"),
+        ("logs",),
+        ("message",),
+    ),
     failed_text="The task failed.",
 )
 
@@ -100,18 +113,24 @@ class EachlabsProvider(HostedProvider):
         output=OutputKind.VIDEO,
         needs_upload=True,
         cancellable=True,
+        privacy_note="Eachlabs keeps each uploaded segment for 7 days (so a queued generation "
+        "still finds it), then deletes it.",
         terms_url="https://www.eachlabs.ai/terms",
     )
 
     def auth_headers(self, key: str) -> dict[str, str]:
-        return {"X-API-Key": key}
+        return {"Authorization": f"Bearer {key}"}
 
     async def upload(self, path: Path, content_type: str) -> str:
         http = await self.http()
         response = await http.request(
             "POST",
             PRESIGN_PATH,
-            json={"content_type": content_type, "file_type": "video", "expires_in_seconds": 900},
+            json={
+                "content_type": content_type,
+                "file_type": "video",
+                "expires_in_seconds": KEEP_UPLOADS_SECONDS,
+            },
         )
         answer = answer_json(response, "the presign answer")
         put_url = first_str(answer, ("presigned_url",), ("upload_url",), ("data", "upload_url"))
@@ -129,10 +148,14 @@ class EachlabsProvider(HostedProvider):
         inputs = offering_input(request, self.capabilities, self.offering)
         return {"model": self.offering.endpoint, "input": inputs}
 
-    def unwrap(self, answer: Any) -> Any:
+    async def submit(self, request: GenerationRequest) -> str:
+        """A create answered with status "error" is a refusal in the host's words (nothing was
+        made); a prediction that fails later is read by poll (status "error" there too)."""
+        answer = await (await self.http()).submit_json(CREATE_PATH, self.body(request))
         if isinstance(answer, dict) and str(answer.get("status", "")).lower() == "error":
-            raise ProviderError(f"Eachlabs refused the request: {answer.get('message')}")
-        return answer
+            reason = first_str(answer, ("message",), ("error",), ("details",))
+            raise ProviderError(f"Eachlabs refused the request: {reason or 'no reason given'}.")
+        return task_id_of(self.name, answer, TASK_ID, answer)
 
     async def cancel(self, task_id: str) -> None:
         await (await self.http()).request("POST", CANCEL_PATH.format(task_id=task_id))

@@ -30,6 +30,7 @@ from foleydesk.providers.hosted import (
     first_str,
     offering_input,
 )
+from foleydesk.providers.http import PlanRefused
 
 CREATE_PATH = "/api/v1/task"
 TASK_PATH = "/api/v1/task/{task_id}"
@@ -40,7 +41,8 @@ DIFFRHYTHM_BASE_MAX = Fraction(95)
 DIFFRHYTHM_FULL_MAX = Fraction(285)
 STYLE_MIN_SECONDS = 10
 STYLE_MAX_SECONDS = 30  # a longer reference only costs upload
-UPLOAD_CAP = 10 * 1024 * 1024
+BASE64_CAP = 10 * 1024 * 1024  # "max 10MB" is stated on file_data, the base64 text
+UPLOAD_CAP = BASE64_CAP // 4 * 3 - 4096  # the raw file whose base64 stays under it
 
 STATES = {
     "pending": TaskState.PENDING,
@@ -138,6 +140,7 @@ class PiapiProvider(HostedProvider):
         needs_upload=True,
         segment_short_side=384,
         terms_url="https://piapi.ai/terms-of-service",
+        privacy_note="PiAPI deletes uploaded segments after 24 hours. Uploads need a paid plan.",
     )
 
     def validate(self, request: GenerationRequest) -> list[str]:
@@ -159,14 +162,23 @@ class PiapiProvider(HostedProvider):
         size = path.stat().st_size
         if size > UPLOAD_CAP:
             raise ProviderError(
-                f"The segment is {size / 1e6:.1f} MB; PiAPI's upload takes at most 10 MB.",
+                f"The file is {size / 1e6:.1f} MB; PiAPI's upload takes at most "
+                f"{UPLOAD_CAP / 1e6:.1f} MB (10 MB once base64-encoded).",
                 "Use a shorter range.",
             )
         body = {
             "file_name": path.name[-128:],
             "file_data": await asyncio.to_thread(file_base64, path),
         }
-        response = await (await self.upload_http()).request("POST", UPLOAD_PATH, json=body)
+        try:
+            response = await (await self.upload_http()).request("POST", UPLOAD_PATH, json=body)
+        except PlanRefused as exc:
+            raise ProviderError(
+                f"PiAPI's plan on this account does not allow file uploads ({exc.message}); "
+                "the key itself was accepted.",
+                "PiAPI's File Upload API is not on the Free plan: upgrade the plan at piapi.ai, "
+                "or generate this cue on another host (foleydesk models).",
+            ) from None
         answer = answer_json(response, "the upload's answer")
         url = first_str(answer, ("data", "url"), ("url",))
         if not url:

@@ -1,13 +1,17 @@
-"""WaveSpeed: mmaudio-v2; media upload; Bearer key; the output is an MP4 (take = its audio).
+"""WaveSpeed: MMAudio v2 and newer foley models, one path per model; Bearer key.
 
-Facts (PROVIDERS.md, "WaveSpeed"): POST /api/v3/wavespeed-ai/mmaudio-v2; GET
-/api/v3/predictions/{id}/result; envelope {code, message, data{id, status, outputs[], error}};
-a failed task can be HTTP 200 with data.status "failed"; upload POST /api/v3/media/upload/binary
-(multipart `file`) -> data.download_url. The submit is never retried blindly (as its SDK).
+Facts (PROVIDERS.md, "WaveSpeed"): POST /api/v3/{model id}; GET /api/v3/predictions/{id}/result;
+envelope {code, message, data{id, status, outputs[], error}}; a failed task can be HTTP 200 with
+data.status "failed". Upload as the SDKs do since Aug 2026: POST /api/v3/media/uploads
+{filename, size, content_type} -> PUT the bytes to data.upload.url with data.upload.headers ->
+data.download_url; the older multipart POST /api/v3/media/upload/binary (field `file`) is the
+fallback. The submit is never retried blindly (as its SDK).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -20,6 +24,7 @@ from foleydesk.providers.base import (
     Pricing,
     ProviderError,
     TaskState,
+    TransientError,
 )
 from foleydesk.providers.catalog import Offering
 from foleydesk.providers.hosted import (
@@ -27,15 +32,20 @@ from foleydesk.providers.hosted import (
     StatusWords,
     answer_json,
     first_str,
+    json_or_none,
     offering_input,
     task_id_of,
 )
 from foleydesk.providers.hosts.piapi import envelope_data
-from foleydesk.providers.http import multipart_file
+from foleydesk.providers.http import FileBody, multipart_file, refusal
+
+log = logging.getLogger(__name__)
 
 CREATE_PATH = "/api/v3/{endpoint}"
 TASK_PATH = "/api/v3/predictions/{task_id}/result"
 UPLOAD_PATH = "/api/v3/media/upload/binary"
+TICKET_PATH = "/api/v3/media/uploads"
+NO_TICKETS = (404, 405, 501)  # an older deployment: use the binary upload
 TASK_ID = (("id",),)
 
 STATES = {
@@ -96,12 +106,50 @@ class WavespeedProvider(HostedProvider):
         output=OutputKind.VIDEO,
         needs_upload=True,
         terms_url="https://wavespeed.ai/terms-of-service",
+        privacy_note="WaveSpeed keeps uploaded segments for 7 days.",
     )
 
     def auth_headers(self, key: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {key}"}
 
     async def upload(self, path: Path, content_type: str) -> str:
+        """The ticket flow first; the binary upload when tickets are not offered or fail."""
+        url = await self._ticket_upload(path, content_type)
+        return url or await self._binary_upload(path, content_type)
+
+    async def _ticket_upload(self, path: Path, content_type: str) -> str | None:
+        http = await self.http()
+        size = await asyncio.to_thread(lambda: path.stat().st_size)
+        ticket = {"filename": path.name, "size": size, "content_type": content_type}
+        try:
+            response = await http.answer_once("POST", TICKET_PATH, json=ticket)
+        except TransientError as exc:
+            log.info("WaveSpeed upload ticket: %s; using the binary upload", exc)
+            return None
+        status = response.status_code
+        if status in NO_TICKETS or status == 429 or status >= 500:
+            log.info("WaveSpeed upload ticket answered %s; using the binary upload", status)
+            return None
+        if status >= 400:
+            raise refusal(response, self.name, self.id)
+        data = envelope_data(json_or_none(response), self.name)
+        put_url = first_str(data, ("upload", "url"), ("upload_url",))
+        download = first_str(data, ("download_url",), ("upload", "download_url"))
+        if not put_url or not download:
+            log.info("WaveSpeed upload ticket without URLs; using the binary upload")
+            return None
+        raw = data.get("upload")
+        extra = raw.get("headers") if isinstance(raw, dict) else None
+        headers = {str(k): str(v) for k, v in (extra or {}).items()}
+        headers.setdefault("Content-Type", content_type)
+        method = first_str(data, ("upload", "method")) or "PUT"
+        # The ticket's URL carries its own authorisation: the key is not sent there.
+        await http.request(
+            method.upper(), put_url, auth=False, content=FileBody(path), headers=headers
+        )
+        return download
+
+    async def _binary_upload(self, path: Path, content_type: str) -> str:
         body, form_type = multipart_file("file", path, content_type)
         response = await (await self.http()).request(
             "POST", UPLOAD_PATH, content=body, headers={"Content-Type": form_type}
