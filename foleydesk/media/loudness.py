@@ -29,6 +29,17 @@ SILENCE_LUFS = -70.0  # the absolute gate: at or below it, nothing was loud enou
 
 
 @dataclass(frozen=True)
+class LiveReading:
+    """What a meter shows while playing: the latest momentary and short-term loudness, the
+    integrated loudness and the highest true peak since play started (None: below the gate)."""
+
+    momentary: float | None
+    short_term: float | None
+    integrated: float | None
+    true_peak: float | None
+
+
+@dataclass(frozen=True)
 class Loudness:
     """One file's figures; None where the signal never rose above the gate (silence)."""
 
@@ -77,6 +88,8 @@ class LoudnessMeter:
         self._peak = 0.0
         self._momentary = -math.inf
         self._short = -math.inf
+        self._last_momentary = -math.inf
+        self._last_short = -math.inf
 
     def _build(self, template: av.AudioFrame | None) -> av.filter.Graph:
         graph = av.filter.Graph()
@@ -105,8 +118,10 @@ class LoudnessMeter:
             meta = frame.metadata
             self._integrated = float(meta.get("lavfi.r128.I", self._integrated))
             self._range = float(meta.get("lavfi.r128.LRA", self._range))
-            self._momentary = max(self._momentary, float(meta.get("lavfi.r128.M", "-inf")))
-            self._short = max(self._short, float(meta.get("lavfi.r128.S", "-inf")))
+            self._last_momentary = float(meta.get("lavfi.r128.M", "-inf"))
+            self._last_short = float(meta.get("lavfi.r128.S", "-inf"))
+            self._momentary = max(self._momentary, self._last_momentary)
+            self._short = max(self._short, self._last_short)
             self._peak = max(self._peak, float(meta.get("lavfi.r128.true_peak", "0")))
 
     def push_frame(self, frame: av.AudioFrame) -> None:
@@ -132,6 +147,15 @@ class LoudnessMeter:
         self._graph.push(frame)
         self._samples += data.shape[0]
         self._drain()
+
+    def reading(self) -> LiveReading:
+        """The figures so far, without ending the measurement (for a meter while playing)."""
+        return LiveReading(
+            momentary=_lufs(self._last_momentary),
+            short_term=_lufs(self._last_short),
+            integrated=_lufs(self._integrated),
+            true_peak=_dbtp(self._peak),
+        )
 
     def result(self) -> Loudness:
         if self._graph is not None:

@@ -32,6 +32,7 @@ from foleydesk.errors import UserError
 from foleydesk.media.frames import VideoFrame
 from foleydesk.playback.clock import AudioClock, TimelineMap
 from foleydesk.playback.feeder import Feeder, FeedRange
+from foleydesk.playback.meter import LiveLoudness
 from foleydesk.playback.mixer import Mixer, MixSettings, TakeCache, build_plan
 from foleydesk.playback.output import AudioOutput, NullOutput, open_output
 from foleydesk.playback.ring import AudioRing, Samples
@@ -116,12 +117,14 @@ class PlaybackEngine:
         self._takes = TakeCache()
         self.mixer = Mixer(source_audio)
         self.mixer.set_plan(build_plan(project, self.mix_settings, self._takes), crossfade=False)
+        self.loudness = LiveLoudness(self.sample_rate, self._ring.channels)
         self._feeder = Feeder(
             self._ring,
             self._timeline,
             self.mixer,
             target_fill=int(buffer_seconds * self.sample_rate),
             on_tick=self._tick,
+            tap=self.loudness.tap,
         )
         self._output: AudioOutput = open_output(
             self._ring, self.sample_rate, use_device, device, latency

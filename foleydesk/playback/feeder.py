@@ -44,12 +44,14 @@ class Feeder:
         mixer: Mixer,
         target_fill: int,
         on_tick: Callable[[], None] | None = None,
+        tap: Callable[[Samples | None], None] | None = None,
     ) -> None:
         self.ring = ring
         self.timeline = timeline
         self.mixer = mixer
         self.target_fill = min(target_fill, ring.capacity - CHUNK)
         self._on_tick = on_tick
+        self._tap = tap  # the loudness meter's copy of what is mixed (None: a new play)
         self._chunk: Samples = np.zeros((CHUNK, ring.channels), np.float32)
         self._cond = threading.Condition()
         self._range: FeedRange | None = None
@@ -130,6 +132,8 @@ class Feeder:
             ring.flush()
         else:
             self._cursor = feed.start
+            if self._tap is not None:
+                self._tap(None)
             mark = ring.write_count
             self.timeline.add(mark, feed.start, new_session=True)
             # Prefill behind the stale data, then make the reader skip straight to it.
@@ -162,4 +166,6 @@ class Feeder:
         block = self._chunk[:n]
         self.mixer.render(self._cursor, block)
         ring.write(block)
+        if self._tap is not None:
+            self._tap(block)
         self._cursor += n

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 FRAME_TICK_MS = 15
+METER_INTERVAL = 0.1  # seconds between loudness meter redraws (ebur128 blocks are 100 ms)
 SHUTTLE_RATES = (1, 2, 4, 8)
 
 
@@ -131,6 +133,7 @@ class PlaybackController(QObject):
         self.engine: PlaybackEngine | None = None
         self._shuttle = 0
         self._last_frame_index = -1
+        self._meter_at = 0.0
         self.timer = QTimer(self)
         self.timer.setInterval(FRAME_TICK_MS)
         self.timer.timeout.connect(self._tick)
@@ -282,6 +285,10 @@ class PlaybackController(QObject):
         position: Fraction = engine.position
         frame = time_to_frame(position, self.session.rate, Rounding.FLOOR)
         self.session.set_position_from_playback(frame)
+        now = time.monotonic()
+        if engine.playing and now - self._meter_at >= METER_INTERVAL:
+            self._meter_at = now
+            self.window.transport.set_loudness(engine.loudness.poll())
         if engine.playing and engine.shuttle_rate < 0:
             if self.window.loader is not None:  # backwards: exact seeks, stale ones dropped
                 self.window.loader.request_frame(frame, self.window.viewer.wanted_size())

@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from foleydesk.media.loudness import LiveReading
+
 
 class ElidedLabel(QLabel):
     """A label that shortens its text with an ellipsis instead of widening the bar."""
@@ -109,6 +111,15 @@ class TransportBar(QWidget):
         self.volume.setFixedWidth(80)
         self.volume.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         layout.addWidget(self.volume)
+        self.loudness = QLabel("")
+        self.loudness.setObjectName("Secondary")
+        self.loudness.setToolTip(
+            self.tr(
+                "Loudness of what plays (EBU R128): momentary, short-term, integrated since "
+                "play started, highest true peak"
+            )
+        )
+        layout.addWidget(self.loudness)
         self.device = ElidedLabel("")
         self.device.setObjectName("Secondary")
         self.device.setMaximumWidth(240)
@@ -156,6 +167,20 @@ class TransportBar(QWidget):
         if not available:
             self.device.set_full_text(self.tr("no playback"))
             self.device.setToolTip(reason)
+
+    def set_loudness(self, reading: LiveReading | None) -> None:
+        """M, S, I in LUFS and the true peak in dBTP; '-' below the gate (silence)."""
+        if reading is None:
+            self.loudness.setText("")
+            return
+
+        def lufs(value: float | None) -> str:
+            return f"{value:5.1f}" if value is not None else "   -"
+
+        self.loudness.setText(
+            f"M {lufs(reading.momentary)}  S {lufs(reading.short_term)}  "
+            f"I {lufs(reading.integrated)} LUFS  TP {lufs(reading.true_peak)} dBTP"
+        )
 
     def set_device_status(self, text: str, detail: str = "") -> None:
         """Short text in the bar, the whole of it in the tooltip."""

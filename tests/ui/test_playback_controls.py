@@ -26,3 +26,19 @@ def test_volume_slider_scales_what_is_heard(
     assert mixer.plan.source_gain == 0.0
     slider.setValue(100)
     assert mixer.plan.source_gain == pytest.approx(unity)
+
+
+def test_loudness_meter_shows_while_playing(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    from PySide6.QtCore import Qt
+
+    assert run(window.open_async(fresh_video))
+    qtbot.waitUntil(lambda: window.player is not None and window.player.ready, timeout=10000)
+    assert window.transport.loudness.text() == ""
+    window.timeline.setFocus()
+    qtbot.keyClick(window.timeline, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.transport.loudness.text().startswith("M "), timeout=5000)
+    text = window.transport.loudness.text()
+    assert "LUFS" in text and "dBTP" in text
+    qtbot.keyClick(window.timeline, Qt.Key.Key_Space)
