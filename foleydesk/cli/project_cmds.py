@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -10,10 +11,9 @@ from typing import Any
 from foleydesk.cli.output import add_json_flag, print_json
 from foleydesk.core.commands import AddCue, DeleteCue, EditCue, UndoStack
 from foleydesk.core.model import Cue, CueKind, SourceMedia
-from foleydesk.core.positions import parse_position
+from foleydesk.core.positions import parse_position, start_timecode_change
 from foleydesk.core.project import PROJECT_SUFFIX, Project, default_project_path
 from foleydesk.core.timebase import format_rate, seconds_text
-from foleydesk.core.timecode import looks_like_timecode
 from foleydesk.errors import UserError
 from foleydesk.media.ucs import check_cat_id
 
@@ -273,7 +273,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         raise UserError("A project needs at least one Foley lane.", "Use --lanes 1 or more.")
     source = source_media_from_info(probe(args.video))
     if args.start_tc:
-        source = with_start_timecode(source, args.start_tc)
+        source = dataclasses.replace(source, **start_timecode_change(source, args.start_tc))
     target = args.output or default_project_path(args.video)
     with Project.create(target, source, foley_lanes=args.lanes) as project:
         if args.json:
@@ -284,38 +284,9 @@ def cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
-def with_start_timecode(source: SourceMedia, label: str) -> SourceMedia:
-    """The source with a start timecode typed by the editor (at the timecode rate; ';' before
-    the frames means drop-frame at 29.97 and 59.94)."""
-    import dataclasses
-
-    from foleydesk.core.timecode import DROP_FRAME_RATES, TimecodeFormat
-
-    if not looks_like_timecode(label):
-        raise UserError(
-            f"'{label}' is not a timecode.", "Write it as HH:MM:SS:FF, e.g. 01:00:00:00."
-        )
-    rate = source.timecode_rate
-    drop = ";" in label and rate in DROP_FRAME_RATES
-    if ";" in label and not drop:
-        raise UserError(
-            f"Drop-frame timecode does not exist at {format_rate(rate)} fps.",
-            "Use ':' before the frames.",
-        )
-    frames = TimecodeFormat.for_rate(rate, drop).to_frames(label)
-    return dataclasses.replace(
-        source, start_timecode_frames=frames, drop_frame=drop, timecode_source="user"
-    )
-
-
 def cmd_start_tc(args: argparse.Namespace) -> int:
     with open_project(args.project) as project:
-        changed = with_start_timecode(project.source, args.timecode)
-        project.update_source(
-            start_timecode_frames=changed.start_timecode_frames,
-            drop_frame=changed.drop_frame,
-            timecode_source="user",
-        )
+        project.update_source(**start_timecode_change(project.source, args.timecode))
         if args.json:
             print_json(source_json(project.source, project.source_path))
         else:

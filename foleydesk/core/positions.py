@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from typing import Any
 
 from foleydesk.core.model import SourceMedia
-from foleydesk.core.timebase import Rounding, time_to_frame
-from foleydesk.core.timecode import looks_like_timecode
+from foleydesk.core.timebase import Rounding, format_rate, time_to_frame
+from foleydesk.core.timecode import DROP_FRAME_RATES, TimecodeFormat, looks_like_timecode
 from foleydesk.errors import UserError
 
 _SECONDS_RE = re.compile(r"^\s*\d+(\.\d+)?\s*s?\s*$")
@@ -48,3 +49,22 @@ def parse_position(text: str, source: SourceMedia) -> int:
         f"'{text}' is not a time.",
         "Use seconds (4.5), frames (108f), timecode (00:00:04:12) or clock time (00:00:04.500).",
     )
+
+
+def start_timecode_change(source: SourceMedia, label: str) -> dict[str, Any]:
+    """The source fields for a start timecode the editor typed (counted at the timecode rate;
+    ';' before the frames means drop-frame, at 29.97 and 59.94 only). Cues are source frames,
+    so every cue stays on its frame."""
+    if not looks_like_timecode(label):
+        raise UserError(
+            f"'{label.strip()}' is not a timecode.", "Write it as HH:MM:SS:FF, e.g. 01:00:00:00."
+        )
+    rate = source.timecode_rate
+    drop = ";" in label
+    if drop and rate not in DROP_FRAME_RATES:
+        raise UserError(
+            f"Drop-frame timecode does not exist at {format_rate(rate)} fps.",
+            "Use ':' before the frames.",
+        )
+    frames = TimecodeFormat.for_rate(rate, drop).to_frames(label)
+    return {"start_timecode_frames": frames, "drop_frame": drop, "timecode_source": "user"}

@@ -136,9 +136,9 @@ def mux_video(
     cancel: threading.Event | None = None,
 ) -> Path:
     """Write the source's video packets plus the rendered audio to `out_path` (.mp4, .mov or
-    .mkv), and every production audio stream of the source copied as it is (when the original
-    is included and the container can carry its codec); the file appears under its name only
-    when complete."""
+    .mkv), and every audio stream of the source copied as it is (when the original is included
+    and the container can carry its codec); the file appears under its name only when
+    complete."""
     out_path = Path(out_path)
     fmt, codec = container_for(out_path)
     source_path = project.require_source()
@@ -211,7 +211,7 @@ def _write(
                 stream.metadata["title"] = title
                 stream.metadata["handler_name"] = title
                 tracks.append(_Track(title, mixer, stream))
-            copies = _copy_audio_streams(project, source, output, fmt) if include_original else {}
+            copies = _copy_audio_streams(source, output, fmt) if include_original else {}
             total = source_length_samples(project)
             first_pts = round(origin * 48000)  # file time 0 = the first video frame
             duration = Fraction(total, 48000)
@@ -239,20 +239,13 @@ def _write(
         progress(1.0)
 
 
-def _copy_audio_streams(project: Project, source: Any, output: Any, fmt: str) -> dict[int, Any]:
-    """Output streams for the source's production audio, packets copied as they are."""
+def _copy_audio_streams(source: Any, output: Any, fmt: str) -> dict[int, Any]:
+    """Output streams for every audio stream of the source, packets copied as they are (the
+    ones whose codec the container cannot carry are left to the rendered tracks)."""
     allowed = _AUDIO_COPY.get(fmt)
-    production = (
-        {int(project.source.audio_streams[i]["index"]) for i in project.source.production}
-        if project.source.audio_streams
-        else {a.index for a in source.streams.audio}
-    )
     copies: dict[int, Any] = {}
     for number, stream in enumerate(source.streams.audio, start=1):
-        if stream.index not in production:
-            continue
-        name = codec_id(stream)
-        if allowed is not None and name not in allowed:
+        if allowed is not None and codec_id(stream) not in allowed:
             continue  # e.g. PCM into MP4: the rendered "Original" track still carries it
         try:
             out = output.add_stream_from_template(stream, opaque=True)

@@ -34,8 +34,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from foleydesk.core.timebase import format_rate
 from foleydesk.errors import UserError
 from foleydesk.interchange.export import ExportRequest
+from foleydesk.interchange.sequence import default_sequence_rate, sequence_rate
 from foleydesk.ui.compat import TaskKeeper
 from foleydesk.ui.export_parts import PartsOutcome, load_choices, run_parts, save_choices
 from foleydesk.ui.post_export import PostExportGroup, loudness_lines
@@ -49,6 +51,22 @@ TIMELINE_FORMATS = (
     ("fcpxml", "FCPXML for Resolve and Final Cut (.fcpxml)", ".fcpxml"),
     ("edl", "CMX3600 EDL (.edl)", ".edl"),
     ("otio", "OpenTimelineIO (.otio)", ".otio"),
+)
+
+
+SEQUENCE_RATE_CHOICES = (
+    "23.976",
+    "24",
+    "25",
+    "29.97",
+    "29.97df",
+    "30",
+    "47.952",
+    "48",
+    "50",
+    "59.94",
+    "59.94df",
+    "60",
 )
 
 
@@ -190,6 +208,7 @@ class ExportDialog(QDialog):
         self.video_container = QComboBox()
         self.video_container.addItem(self.tr("MOV with PCM audio"), ".mov")
         self.video_container.addItem(self.tr("MP4 with AAC audio"), ".mp4")
+        self.video_container.addItem(self.tr("MKV with PCM audio (any picture codec)"), ".mkv")
         self.audio_mode = QComboBox()
         self.audio_mode.addItem(self.tr("the mix as one track"), "mix")
         self.audio_mode.addItem(self.tr("separate tracks (original, lanes, mix)"), "tracks")
@@ -224,7 +243,36 @@ class ExportDialog(QDialog):
         options.addWidget(self.relative_paths)
         options.addStretch(1)
         column.addLayout(options)
+        column.addLayout(self._sequence_rate_row())
         return self.timeline
+
+    def _sequence_rate_row(self) -> QHBoxLayout:
+        """The rate timelines are written at: the source's own when an NLE has it; otherwise
+        the rate the NLE would conform it to, said so, and changeable (kept in the project)."""
+        source = self.session.project.source
+        default = default_sequence_rate(source)
+        chosen = sequence_rate(self.session.project)
+        row = QHBoxLayout()
+        self.sequence_rate = QComboBox()
+        for text in SEQUENCE_RATE_CHOICES:
+            label = text.replace("df", " DF")
+            if text == default.text:
+                label += self.tr(" (default)")
+            self.sequence_rate.addItem(label, text)
+        self.sequence_rate.setCurrentIndex(max(0, self.sequence_rate.findData(chosen.text)))
+        row.addWidget(QLabel(self.tr("Sequence rate")))
+        row.addWidget(self.sequence_rate)
+        if not source.smpte:
+            what = self.tr("VFR, about {0} fps") if source.vfr else self.tr("{0} fps")
+            note = QLabel(
+                self.tr("The source is {0}: NLEs conform it to {1}.").format(
+                    what.format(format_rate(source.frame_rate)), default.text
+                )
+            )
+            note.setObjectName("SequenceRateNote")
+            row.addWidget(note)
+        row.addStretch(1)
+        return row
 
     # -- running --
 
@@ -238,6 +286,7 @@ class ExportDialog(QDialog):
             "handle_frames": math.ceil(handles),
             "start_at_hour": self.start_at_hour.isChecked(),
             "relative_paths": self.relative_paths.isChecked(),
+            "sequence_rate": str(self.sequence_rate.currentData()),
         }
         if self.video.isChecked() and self.video.isEnabled():
             suffix = str(self.video_container.currentData())

@@ -99,6 +99,8 @@ def run_parts(
             continue
         if report.stems is not None:
             outcome.stems = report.stems
+        for path, why in report.failed:  # written around: the rest of the part went out
+            outcome.failed.append((path.name, why))
         for path in report.files:
             if path not in outcome.written:
                 outcome.written.append(path)

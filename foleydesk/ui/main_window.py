@@ -35,7 +35,9 @@ from foleydesk.core.commands import (
     EditMarker,
 )
 from foleydesk.core.model import Marker
+from foleydesk.core.positions import start_timecode_change
 from foleydesk.core.project import OPENABLE_SUFFIXES, Project
+from foleydesk.core.timebase import format_rate
 from foleydesk.errors import UserError
 from foleydesk.settings import load_settings
 from foleydesk.ui import preferences, recent
@@ -86,6 +88,7 @@ class MainWindow(QMainWindow):
         self.edit_revision = 0  # counts model changes: drag-out renders know when they are stale
         self.drag_renders: dict[Path, int] = {}
         self.marker_dialog: QInputDialog | None = None  # open while a marker is being renamed
+        self.start_tc_dialog: QInputDialog | None = None
         self.generate_confirm: QMessageBox | None = None  # open while G asks about many cues
         self._build_shell()
         self.field_keys = FieldKeys(self, self.keys_home, self.show_help)
@@ -659,6 +662,43 @@ class MainWindow(QMainWindow):
                 self._push(EditMarker(marker_id, {"label": label}, self.tr("Rename marker")))
 
         return self.tasks.spawn(ask(), "rename-marker")
+
+    def ask_start_timecode(self) -> asyncio.Task[None] | None:
+        """Set or change the project's start timecode (a reference export often has none);
+        every cue stays on its frame and every export uses it."""
+        session = self.session
+        if session is None:
+            return None
+        source = session.project.source
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle(self.tr("Start timecode"))
+        rate = format_rate(source.timecode_rate)
+        dialog.setLabelText(
+            self.tr(
+                "Timecode of the first frame (at {0} fps; ';' before the frames for DF):"
+            ).format(rate)
+        )
+        dialog.setTextValue(source.start_timecode())
+        self.start_tc_dialog = dialog
+
+        async def ask() -> None:
+            accepted = await dialog_result(dialog) == QInputDialog.DialogCode.Accepted
+            text = dialog.textValue()
+            dialog.deleteLater()
+            self.start_tc_dialog = None
+            if not accepted or self.session is not session:
+                return
+            try:
+                session.project.update_source(**start_timecode_change(source, text))
+            except UserError as exc:
+                self.show_error(exc)
+                return
+            self._on_position_changed(session.position)
+            self.status.showMessage(
+                self.tr("Start timecode {0}").format(session.project.source.start_timecode()), 4000
+            )
+
+        return self.tasks.spawn(ask(), "start-timecode")
 
     def edit_prompt(self) -> None:
         if self.session is not None and self.session.selected_cue is not None:

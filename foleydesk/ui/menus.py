@@ -28,6 +28,7 @@ class WindowActions:
     """The actions the window enables, disables or retitles as its project changes."""
 
     relink: QAction
+    start_tc: QAction
     export: QAction
     import_markers: QAction
     undo: QAction
@@ -59,6 +60,7 @@ class WindowActions:
             self.export,
             self.import_markers,
             self.relink,
+            self.start_tc,
             self.choose,
         )
 
@@ -113,6 +115,7 @@ def build_menus(w: MainWindow) -> WindowActions:
     import_markers = _action(
         w, tr("&Import markers (Premiere, Resolve)..."), w.choose_markers, None, file_menu
     )
+    start_tc = _action(w, tr("Start &timecode..."), w.ask_start_timecode, None, file_menu)
     export = _action(w, tr("&Export..."), w.show_export, "Ctrl+E", file_menu)
     _action(w, tr("&Settings..."), w.show_settings, QKeySequence.StandardKey.Preferences, file_menu)
     file_menu.addSeparator()
@@ -186,6 +189,7 @@ def build_menus(w: MainWindow) -> WindowActions:
 
     return WindowActions(
         relink=relink,
+        start_tc=start_tc,
         export=export,
         import_markers=import_markers,
         undo=undo,
