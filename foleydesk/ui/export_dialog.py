@@ -144,6 +144,7 @@ class ExportDialog(QDialog):
             "formats": {k: box.isChecked() for k, box in self.timeline_formats.items()},
             "start_at_hour": self.start_at_hour.isChecked(),
             "relative_paths": self.relative_paths.isChecked(),
+            "post": self.post.choices(),
         }
 
     def restore_choices(self, data: dict[str, Any]) -> None:
@@ -172,6 +173,8 @@ class ExportDialog(QDialog):
                     box.setChecked(formats[key])
         flag("start_at_hour", self.start_at_hour)
         flag("relative_paths", self.relative_paths)
+        if isinstance(data.get("post"), dict):
+            self.post.restore(data["post"])
 
     def reveal(self) -> None:
         folder = self.last_folder or Path(self.dest.text()).expanduser()

@@ -101,6 +101,52 @@ class PostExportGroup(QGroupBox):
         groups_row.addStretch(1)
         form.addRow(self.tr("Stems"), groups_row)
 
+    def _boxes(self) -> dict[str, QCheckBox]:
+        return {
+            "aaf": self.aaf,
+            "aaf_embed": self.aaf_embed,
+            "spotting": self.spotting,
+            "category_stems": self.category_stems,
+            "m_and_e": self.m_and_e,
+        }
+
+    def _combos(self) -> dict[str, QComboBox]:
+        return {
+            "aaf_link": self.aaf_link,
+            "spotting_format": self.spotting_format,
+            "loudness": self.loudness,
+            "normalize": self.normalize,
+            "naming": self.naming,
+        }
+
+    def choices(self) -> dict[str, Any]:
+        """What to remember for this project's next export (the dialog keeps it)."""
+        data: dict[str, Any] = {"on": self.isChecked()}
+        data.update({k: box.isChecked() for k, box in self._boxes().items()})
+        data.update({k: combo.currentData() for k, combo in self._combos().items()})
+        data.update(
+            custom_lufs=self.custom_lufs.value(),
+            true_peak=self.true_peak.value(),
+            creator_id=self.creator_id.text(),
+        )
+        return data
+
+    def restore(self, data: dict[str, Any]) -> None:
+        for key, combo in self._combos().items():
+            index = combo.findData(data.get(key))
+            if index >= 0:
+                combo.setCurrentIndex(index)
+        for key, box in self._boxes().items():
+            if isinstance(data.get(key), bool):
+                box.setChecked(data[key])
+        for key, spin in (("custom_lufs", self.custom_lufs), ("true_peak", self.true_peak)):
+            if isinstance(data.get(key), (int, float)):
+                spin.setValue(float(data[key]))
+        if isinstance(data.get("creator_id"), str):
+            self.creator_id.setText(data["creator_id"])
+        if isinstance(data.get("on"), bool):
+            self.setChecked(data["on"])
+
     def _on_loudness_changed(self) -> None:
         choice = self.loudness.currentData()
         self.custom_lufs.setEnabled(choice == CUSTOM)

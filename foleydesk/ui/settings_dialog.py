@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -260,6 +261,15 @@ class SettingsDialog(QDialog):
             )
         )
         top.addRow(self.tr("Viewer proxy"), self.proxy_combo)
+        self.marker_length = QDoubleSpinBox()
+        self.marker_length.setRange(0.1, 60.0)
+        self.marker_length.setSingleStep(0.5)
+        self.marker_length.setSuffix(self.tr(" s"))
+        self.marker_length.setValue(self.settings.marker_cue_seconds)
+        self.marker_length.setToolTip(
+            self.tr("Length of a cue made from an imported NLE marker that has no duration")
+        )
+        top.addRow(self.tr("Cue from a point marker"), self.marker_length)
         self.tasks.spawn(self._list_devices(), "audio-devices")
         note = QLabel(
             self.tr(
@@ -315,6 +325,7 @@ class SettingsDialog(QDialog):
             self.settings.audio_device = self.device_combo.currentData() or None
         self.settings.foley_lanes = self.lanes_spin.value()
         self.settings.viewer_proxy = self.proxy_combo.currentData() or "auto"
+        self.settings.marker_cue_seconds = self.marker_length.value()
         self.settings.default_provider = self.default_provider.currentData()
         for box in self.boxes:
             box.apply(self.settings)

@@ -132,6 +132,14 @@ def test_post_group_writes_spotting_sheet_and_normalises_the_mix(
     assert mix.loudness and mix.loudness[0] is not None  # measured into the bext
     dialog.reject()
 
+    window.show_export()  # the next export of this project starts from the same choices
+    second = [d for d in window.findChildren(ExportDialog) if d is not dialog and d.isVisible()]
+    assert second and second[-1].post.isChecked()
+    post2 = second[-1].post
+    assert post2.spotting.isChecked() and post2.loudness.currentData() == "ebu-r128"
+    assert post2.normalize.currentData() == "mix"
+    second[-1].reject()
+
 
 def test_every_output_of_a_request_is_its_own_part() -> None:
     from dataclasses import fields

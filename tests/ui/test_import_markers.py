@@ -31,3 +31,24 @@ def test_import_markers_from_the_file_menu(
     assert project.sorted_cues() == []  # one undo step for the whole import
     window.import_markers(tmp_path / "missing.edl")
     assert "There is no file" in window.banner.text
+
+
+def test_point_marker_length_is_a_setting(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from foleydesk.ui.settings_dialog import SettingsDialog
+
+    monkeypatch.setenv("FOLEYDESK_CONFIG_DIR", str(tmp_path / "config"))
+    dialog = SettingsDialog(window)
+    dialog.show()
+    qtbot.waitUntil(dialog.device_combo.isEnabled, timeout=10000)
+    assert dialog.marker_length.value() == 2.0
+    dialog.marker_length.setValue(0.5)
+    dialog._save()
+    assert run(window.open_async(fresh_video))
+    edl = tmp_path / "m.edl"
+    edl.write_text(RESOLVE_EDL, "utf-8")
+    window.import_markers(edl)
+    cue = window.session.project.sorted_cues()[0]
+    rate = window.session.project.source.frame_rate
+    assert cue.label == "door knock" and cue.frame_count == round(rate / 2)
