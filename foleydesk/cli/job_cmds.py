@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import getpass
 import sys
 import time
@@ -19,6 +20,7 @@ from foleydesk.core.model import Job, JobState
 from foleydesk.core.project import Project
 from foleydesk.errors import UserError
 from foleydesk.jobs.engine import JobEngine, JobEvent
+from foleydesk.jobs.lease import JobLeases
 from foleydesk.providers.base import describe
 from foleydesk.providers.http import make_client
 from foleydesk.providers.registry import (
@@ -353,11 +355,31 @@ def _params(args: argparse.Namespace) -> dict[str, Any]:
 def cmd_jobs(args: argparse.Namespace) -> int:
     with _open(args.project) as project:
         jobs = sorted(project.jobs.values(), key=lambda j: j.id)
+        runners = _runners(project, jobs)
         if args.json:
-            print_json([job_json(project, j) for j in jobs])
+            print_json([{**job_json(project, j), "runner_pid": runners.get(j.id)} for j in jobs])
         else:
-            _print_job_table(jobs)
+            shown = [
+                dataclasses.replace(
+                    j, status_text=f"{j.status_text} (in process {runners[j.id]})".lstrip()
+                )
+                if j.id in runners
+                else j
+                for j in jobs
+            ]
+            _print_job_table(shown)
     return 0
+
+
+def _runners(project: Project, jobs: list[Job]) -> dict[int, int]:
+    """Which live process runs each unfinished job (the app, or a `generate` elsewhere)."""
+    leases = JobLeases(project.store)
+    runners: dict[int, int] = {}
+    for job in jobs:
+        holder = None if job.state.finished else leases.held_elsewhere(job.id)
+        if holder is not None:
+            runners[job.id] = holder.pid
+    return runners
 
 
 def cmd_resume(args: argparse.Namespace) -> int:

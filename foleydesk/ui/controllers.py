@@ -67,6 +67,12 @@ class JobController:
             )
         self.ensure_running()
 
+    async def adopt_orphans(self) -> None:
+        """Take over jobs whose process died (a terminal's `generate` killed mid-job): resume
+        decides per job as after a restart, under the job's lease."""
+        await self.engine.resume(wait=False)
+        self.ensure_running()
+
     def ensure_running(self) -> None:
         if self._runner is None or self._runner.done():
             self._runner = self.window.tasks.spawn(self.engine.run_until_idle(), "jobs")

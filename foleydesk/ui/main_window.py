@@ -45,6 +45,7 @@ from foleydesk.ui.banner import Banner
 from foleydesk.ui.compat import TaskKeeper, dialog_result
 from foleydesk.ui.cue_table import CueTableView
 from foleydesk.ui.focus import FieldKeys
+from foleydesk.ui.follow import ProjectFollower
 from foleydesk.ui.help_sheet import HelpSheet
 from foleydesk.ui.inspector import CueInspector
 from foleydesk.ui.jobs_panel import JobsPanel
@@ -158,6 +159,11 @@ class MainWindow(QMainWindow):
         self.engine_status = QLabel()
         self.engine_status.setObjectName("Secondary")
         self.status.addPermanentWidget(self.engine_status)
+        self.others_status = QLabel()  # "also open in another process" (follow.py)
+        self.others_status.setObjectName("Secondary")
+        self.others_status.hide()
+        self.status.addPermanentWidget(self.others_status)
+        self.follower: ProjectFollower | None = None
 
         self.transport.play_toggled.connect(self.toggle_play)
         self.transport.step.connect(self.step)
@@ -272,6 +278,12 @@ class MainWindow(QMainWindow):
         session.changed.connect(self._on_model_changed)
         self._update_title()
         self._attach_engines(session)
+        session.refused.connect(self.show_error)
+        jobs = self.jobs
+        self.follower = ProjectFollower(
+            session, self.tasks, jobs.adopt_orphans if jobs is not None else None, self
+        )
+        self.follower.others_changed.connect(self._on_others_changed)
         self.proxies.start(load_settings().viewer_proxy)
         self._update_enabled()
         self._on_position_changed(session.position)
@@ -363,6 +375,11 @@ class MainWindow(QMainWindow):
         attach_engines(self, session)
 
     async def close_session(self) -> None:
+        if self.follower is not None:
+            self.follower.close()
+            self.follower.deleteLater()
+            self.follower = None
+            self._on_others_changed(None)
         if self.proxies is not None:
             proxies, self.proxies = self.proxies, None
             await proxies.close()  # a build stops at its next frame and removes its file
@@ -425,6 +442,18 @@ class MainWindow(QMainWindow):
     def _on_model_changed(self, _change: object) -> None:
         self.edit_revision += 1
 
+    def _on_others_changed(self, other: int | None) -> None:
+        """Say when the project is not ours alone: edits from there appear here as they land."""
+        if other is None:
+            self.others_status.hide()
+            return
+        self.others_status.setText(self.tr("also open in another process"))
+        if other > 0:
+            self.others_status.setToolTip(
+                self.tr("Process {0} has this project open too.").format(other)
+            )
+        self.others_status.show()
+
     # ------------------------------------------------------------------ viewer proxy
 
     @property
@@ -468,6 +497,11 @@ class MainWindow(QMainWindow):
             [self.tr("Videos and projects ({0})").format(patterns), self.tr("All files (*)")]
         )
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        # Deleted when closed: a dialog left alive keeps watching (and reading) the folder the
+        # new project is made in (core/filelock.py says why that once cost edits).
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if self.session is not None:  # start where the open project is (a new dialog each time)
+            dialog.setDirectory(str(self.session.project.path.parent))
         dialog.fileSelected.connect(self.open_path)
         dialog.open()
 
@@ -475,6 +509,7 @@ class MainWindow(QMainWindow):
         if self.session is None:
             return
         dialog = QFileDialog(self, self.tr("Find the source video"))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.fileSelected.connect(lambda p: self.tasks.spawn(self._relink(Path(p)), "relink"))
         dialog.open()

@@ -47,6 +47,7 @@ class ProjectSession(QObject):
     take_selection_changed = Signal(object)  # take id or None
     position_changed = Signal(int)  # playhead frame
     marks_changed = Signal()  # pending in/out marks
+    refused = Signal(object)  # UserError: an undo or redo another process's edit forbade
 
     def __init__(self, project: Project, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -86,7 +87,7 @@ class ProjectSession(QObject):
 
     def push(self, command: Command) -> Command:
         """Run an edit through the undo stack (raises UserError when it is refused)."""
-        return undo.push(self.undo_stack, self.project, command)
+        return undo.push(self.undo_stack, self.project, command, self.refused.emit)
 
     # -- selection --
 
