@@ -2,9 +2,10 @@
 
 Cues render their chosen take as a clip (BWF, TimeReference at the in point) and lanes render a
 full-length stem, on demand, into the project's exports/drag folder. Short renders happen while
-the mouse waits; long ones run in the background and the drag is offered once they are ready
-(a drag cannot wait for a file without freezing the window). A take that is not the chosen one
-arrives as its own 48 kHz WAV.
+the mouse waits; long ones render off the loop under a wait cursor and the drag starts when
+the file is ready if the button is still held, so one drag gives the file (a drag cannot wait
+for a file without freezing the window). A take that is not the chosen one arrives as its own
+48 kHz WAV.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QMimeData, Qt, QUrl
 from PySide6.QtGui import QDrag
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from foleydesk.errors import UserError
 from foleydesk.media.render import render_cue_clip, render_lane_stem
@@ -41,10 +42,16 @@ def start_file_drag(widget: QWidget, path: str) -> None:
 
 
 def _rendered(
-    window: MainWindow, out: Path, length: Fraction, render: Callable[[], Any]
+    window: MainWindow,
+    out: Path,
+    length: Fraction,
+    render: Callable[[], Any],
+    widget: QWidget | None = None,
 ) -> Path | None:
     """The file, rendered now (or still fresh); None when it renders in the background or
-    cannot be rendered (the window says why)."""
+    cannot be rendered (the window says why). A long render runs off the loop under a wait
+    cursor; if the mouse button is still held when it is done, the drag starts there and then
+    (one drag gives the file), otherwise the window says it is ready."""
     if window.session is None:
         return None
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -52,20 +59,44 @@ def _rendered(
         return out
     if length > SYNC_RENDER_LIMIT:
         revision = window.edit_revision
+        session = window.session
+
+        waiting = [True]
+
+        def stop_waiting(*_args: object) -> None:
+            if waiting:
+                waiting.clear()
+                QApplication.restoreOverrideCursor()
 
         async def later() -> None:
-            await asyncio.get_running_loop().run_in_executor(None, render)
+            try:
+                await asyncio.get_running_loop().run_in_executor(None, render)
+            except UserError as exc:
+                window.show_error(exc)
+                return
+            finally:
+                stop_waiting()
             window.drag_renders[out] = revision
-            window.show_info(f"{out.name} is rendered: drag it out again.")
+            held = QApplication.mouseButtons() & Qt.MouseButton.LeftButton
+            if widget is not None and held and window.session is session:
+                window.status.showMessage(f"{out.name} is ready: drop it where you want it.", 5000)
+                start_file_drag(widget, str(out))
+            else:
+                window.show_info(f"{out.name} is rendered: drag it out again.")
 
-        window.show_info(f"Rendering {out.name} in the background; drag again when it is ready.")
-        window.tasks.spawn(later(), "drag-render")
+        window.status.showMessage(f"Rendering {out.name}: keep holding the mouse button...")
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        # Restored when it is done, also when the task is cancelled before it ran (closing).
+        window.tasks.spawn(later(), "drag-render").add_done_callback(stop_waiting)
         return None
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:
         render()
     except UserError as exc:
         window.show_error(exc)
         return None
+    finally:
+        QApplication.restoreOverrideCursor()
     window.drag_renders[out] = window.edit_revision
     return out
 
@@ -87,7 +118,7 @@ def drag_take(window: MainWindow, take_id: int) -> None:
         start_file_drag(window.takes_panel.table, str(path))
 
 
-def cue_file(window: MainWindow, cue_id: int) -> Path | None:
+def cue_file(window: MainWindow, cue_id: int, widget: QWidget | None = None) -> Path | None:
     """The cue's chosen take as a BWF clip at its in point's timecode, ready to hand over."""
     session = window.session
     if session is None:
@@ -98,17 +129,21 @@ def cue_file(window: MainWindow, cue_id: int) -> Path | None:
         return None
     out = project.exports_dir / "drag" / f"{safe_name(cue.display_name(), 'clip')}.wav"
     return _rendered(
-        window, out, cue.duration(session.rate), lambda: render_cue_clip(project, cue, out)
+        window,
+        out,
+        cue.duration(session.rate),
+        lambda: render_cue_clip(project, cue, out),
+        widget,
     )
 
 
 def drag_cue(window: MainWindow, cue_id: int, widget: QWidget) -> None:
-    path = cue_file(window, cue_id)
+    path = cue_file(window, cue_id, widget)
     if path is not None:
         start_file_drag(widget, str(path))
 
 
-def lane_file(window: MainWindow, lane_id: int) -> Path | None:
+def lane_file(window: MainWindow, lane_id: int, widget: QWidget | None = None) -> Path | None:
     """A full-length stem of the lane from the source's start timecode."""
     session = window.session
     if session is None:
@@ -120,11 +155,15 @@ def lane_file(window: MainWindow, lane_id: int) -> Path | None:
     name = f"{safe_name(project.name)} - {safe_name(lane.name)} stem.wav"
     out = project.exports_dir / "drag" / name
     return _rendered(
-        window, out, project.source.duration, lambda: render_lane_stem(project, lane, out)
+        window,
+        out,
+        project.source.duration,
+        lambda: render_lane_stem(project, lane, out),
+        widget,
     )
 
 
 def drag_lane(window: MainWindow, lane_id: int, widget: QWidget) -> None:
-    path = lane_file(window, lane_id)
+    path = lane_file(window, lane_id, widget)
     if path is not None:
         start_file_drag(widget, str(path))

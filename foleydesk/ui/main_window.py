@@ -426,6 +426,11 @@ class MainWindow(QMainWindow):
         state = load_view(session.project)
         if len(state.splitter) == self.splitter.count() and sum(state.splitter) > 0:
             self.splitter.setSizes(state.splitter)
+        else:  # first opening: every lane in view when the window has room for it
+            want = self.timeline_pane.full_height()
+            total = sum(self.splitter.sizes())
+            if total - want >= self.viewer.minimumHeight() + 40:
+                self.splitter.setSizes([total - want, want])
         self.seek(state.position)
         timeline = self.timeline
 

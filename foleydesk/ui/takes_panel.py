@@ -31,6 +31,7 @@ from foleydesk.core.events import Change, Entity
 from foleydesk.core.model import Take, TakeStatus
 from foleydesk.core.timebase import PROJECT_SAMPLE_RATE
 from foleydesk.errors import UserError
+from foleydesk.ui.elided import ElidedLabel
 from foleydesk.ui.focus import guard_wheel
 from foleydesk.ui.session import ProjectSession
 
@@ -81,7 +82,7 @@ class TakesPanel(QWidget):
         self._reload_timer.timeout.connect(self.reload)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
-        self.title = QLabel()
+        self.title = ElidedLabel()
         self.title.setObjectName("Secondary")
         layout.addWidget(self.title)
         self.table = TakeTable(0, len(HEADERS))
@@ -183,7 +184,7 @@ class TakesPanel(QWidget):
         self._loading = True
         try:
             takes = self.takes()
-            self.title.setText(
+            self.title.set_full_text(
                 self.tr("Takes of {0}").format(cue.display_name())
                 if cue is not None
                 else self.tr("Select a cue to see its takes.")

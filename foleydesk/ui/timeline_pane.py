@@ -4,12 +4,21 @@ timeline itself and a horizontal scroll bar that follows its zoom and scroll."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollBar, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QScrollArea,
+    QScrollBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
+from foleydesk.ui.elided import ElidedLabel
 from foleydesk.ui.session import ProjectSession
 from foleydesk.ui.timeline import TimelineWidget
 
 ZOOM_STEP = 1.5
+MIN_VISIBLE_H = 120  # the ruler and a lane or two stay in view however small the pane
 
 
 class TimelinePane(QWidget):
@@ -20,14 +29,28 @@ class TimelinePane(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self._tools())
-        layout.addWidget(self.timeline, 1)
+        self.tools = self._tools()
+        layout.addWidget(self.tools)
+        # Lanes scroll up and down when the pane is short, so the cue list below can grow.
+        self.lanes_scroll = QScrollArea()
+        self.lanes_scroll.setWidget(self.timeline)
+        self.lanes_scroll.setWidgetResizable(True)
+        self.lanes_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.lanes_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.lanes_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.lanes_scroll.setMinimumHeight(MIN_VISIBLE_H)
+        layout.addWidget(self.lanes_scroll, 1)
         self.scrollbar = QScrollBar(Qt.Orientation.Horizontal)
         self.scrollbar.valueChanged.connect(self.timeline.scroll_to)
         layout.addWidget(self.scrollbar)
         self.timeline.view_changed.connect(self._sync_scrollbar)
         session.marks_changed.connect(self._update_marks_label)
         QTimer.singleShot(0, self, self._sync_scrollbar)  # once laid out; never after deletion
+
+    def full_height(self) -> int:
+        """The height that shows every lane without scrolling."""
+        extra = self.tools.sizeHint().height() + self.scrollbar.sizeHint().height()
+        return self.timeline.content_height() + extra
 
     def _tools(self) -> QWidget:
         tools = QWidget()
@@ -52,7 +75,7 @@ class TimelinePane(QWidget):
         snap.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         snap.toggled.connect(lambda on: setattr(self.timeline, "snap", on))
         row.addWidget(snap)
-        self.marks_label = QLabel()
+        self.marks_label = ElidedLabel()
         self.marks_label.setObjectName("Secondary")
         row.addWidget(self.marks_label)
         row.addStretch(1)
@@ -87,4 +110,4 @@ class TimelinePane(QWidget):
             parts.append(self.tr("{0} frames: Enter makes a cue").format(mark_out - mark_in))
         elif mark_in is not None:
             parts.append(self.tr("O at the last frame, then Enter"))
-        self.marks_label.setText("  ".join(parts))
+        self.marks_label.set_full_text("  ".join(parts))

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSizePolicy,
     QSlider,
     QStyle,
     QToolButton,
@@ -16,36 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from foleydesk.media.loudness import LiveReading
-
-
-class ElidedLabel(QLabel):
-    """A label that shortens its text with an ellipsis instead of widening the bar."""
-
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.full_text = text
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.setMinimumWidth(40)
-
-    def set_full_text(self, text: str) -> None:
-        self.full_text = text
-        self._elide()
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._elide()
-
-    def _elide(self) -> None:
-        metrics = self.fontMetrics()
-        self.setText(metrics.elidedText(self.full_text, Qt.TextElideMode.ElideRight, self.width()))
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(40, super().minimumSizeHint().height())
-
-    def sizeHint(self) -> QSize:
-        return QSize(
-            self.fontMetrics().horizontalAdvance(self.full_text) + 4, super().sizeHint().height()
-        )
+from foleydesk.ui.elided import ElidedLabel
 
 
 class TransportBar(QWidget):
@@ -184,5 +153,5 @@ class TransportBar(QWidget):
 
     def set_device_status(self, text: str, detail: str = "") -> None:
         """Short text in the bar, the whole of it in the tooltip."""
-        self.device.setToolTip(detail or text)
+        self.device.set_own_tooltip(detail or text)
         self.device.set_full_text(text)

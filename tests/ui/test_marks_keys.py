@@ -282,3 +282,22 @@ def test_playhead_zoom_and_split_come_back_when_the_project_reopens(
     )
     assert abs(window.timeline.scale.first_frame - first) < 0.01
     assert window.splitter.sizes() == sizes
+
+
+def test_the_cue_list_can_grow_and_long_labels_shorten_with_the_whole_on_hover(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    session = opened(window, run, qtbot, fresh_video)
+    before = window.cues_dock.height()
+    window.resizeDocks([window.cues_dock], [400], Qt.Orientation.Vertical)
+    qtbot.wait(50)
+    assert window.cues_dock.height() >= 300 > before  # lanes scroll instead of refusing room
+    lane = session.project.default_lane(CueKind.FOLEY)
+    long_name = "Door slam in the long corridor with the echo of the stairwell " * 3
+    command = AddCue(Cue(0, lane.id, 5, 20, label=long_name, colour=""), "Add cue")
+    session.push(command)
+    assert command.created is not None
+    session.select_cue(command.created.id)
+    title = window.takes_panel.title
+    assert title.text().endswith("\u2026") and len(title.text()) < len(title.full_text)
+    assert title.toolTip() == f"Takes of {long_name}"
