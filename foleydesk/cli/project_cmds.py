@@ -32,6 +32,23 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     add_json_flag(p)
     p.set_defaults(func=cmd_new)
 
+    p = sub.add_parser(
+        "audio", help="list the source's audio streams; choose production sound and waveform"
+    )
+    p.add_argument("project", type=Path)
+    p.add_argument(
+        "--production",
+        metavar="N,N|all",
+        help="the streams that are production sound (1-based, as listed), e.g. 1,2 or all",
+    )
+    p.add_argument(
+        "--waveform",
+        metavar="sum|N",
+        help="the source waveform: the production streams summed, or one stream",
+    )
+    add_json_flag(p)
+    p.set_defaults(func=cmd_audio)
+
     p = sub.add_parser("start-tc", help="change a project's start timecode")
     p.add_argument("project", type=Path)
     p.add_argument("timecode", metavar="TC", help="e.g. 01:00:00:00 (29.97 DF: 01:00:00;00)")
@@ -281,6 +298,59 @@ def cmd_new(args: argparse.Namespace) -> int:
         else:
             print(f"project:         {project.path}")
             print_source_lines(project.source)
+    return 0
+
+
+def _stream_numbers(text: str, count: int) -> list[int]:
+    """'1,3' -> positions [0, 2]; 'all' -> every stream; a clear error for anything else."""
+    if text.strip().lower() == "all":
+        return list(range(count))
+    try:
+        numbers = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        numbers = []
+    if not numbers or any(not 1 <= n <= count for n in numbers):
+        raise UserError(
+            f"'{text}' does not name audio streams of this source (it has {count}).",
+            f"Use numbers from 1 to {count} separated by commas, or 'all'.",
+        )
+    return sorted({n - 1 for n in numbers})
+
+
+def cmd_audio(args: argparse.Namespace) -> int:
+    with open_project(args.project) as project:
+        source = project.source
+        count = len(source.audio_streams)
+        changes: dict[str, Any] = {}
+        if args.production is not None:
+            if not count:
+                raise UserError("The source has no audio streams.", "Nothing to choose.")
+            changes["production_streams"] = _stream_numbers(args.production, count)
+        if args.waveform is not None:
+            if args.waveform.strip().lower() == "sum":
+                changes["waveform_stream"] = None
+            else:
+                (position,) = _stream_numbers(args.waveform, count)[:1] or [0]
+                changes["waveform_stream"] = position
+        if changes:
+            source = project.update_source(**changes)
+        if args.json:
+            print_json(
+                {
+                    "audio_streams": source.audio_streams,
+                    "production_streams": source.production,
+                    "waveform_stream": source.waveform_stream,
+                }
+            )
+            return 0
+        for line in audio_lines(source):
+            print(line)
+        shown = (
+            "production streams summed"
+            if source.waveform_stream is None
+            else f"stream #{source.waveform_stream + 1}"
+        )
+        print(f"waveform: {shown}")
     return 0
 
 

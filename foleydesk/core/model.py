@@ -94,6 +94,7 @@ class SourceMedia:
     audio_streams: list[dict[str, Any]] = field(default_factory=list)
     # Positions in audio_streams of the production sound (None: all of them).
     production_streams: list[int] | None = None
+    waveform_stream: int | None = None  # position in audio_streams; None: production summed
     sequence_rate: str = ""  # the editor's choice for timeline exports ("" = the default)
     field_order: str = ""  # "progressive", "tt"/"tb" (top first), "bb"/"bt" (bottom first)
     sample_aspect: Fraction = Fraction(1)

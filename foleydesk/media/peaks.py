@@ -323,3 +323,63 @@ def load_or_compute_peaks(
     if peaks is not None:
         save_peaks(peaks, path)
     return peaks
+
+
+def sum_peaks(parts: list[Peaks]) -> Peaks | None:
+    """The envelope of several streams played together: bucket mins and maxs added (clipped to
+    full scale). It bounds the true sum's envelope, which is what a waveform needs to show."""
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    mins: list[F32] = []
+    maxs: list[F32] = []
+    for level in range(len(first.bucket_sizes)):
+        count = max(len(p.mins[level]) for p in parts)
+        lo = np.zeros(count, np.float32)
+        hi = np.zeros(count, np.float32)
+        for part in parts:
+            n = len(part.mins[level])
+            lo[:n] += part.mins[level]
+            hi[:n] += part.maxs[level]
+        mins.append(np.clip(lo, -1.0, 1.0))
+        maxs.append(np.clip(hi, -1.0, 1.0))
+    return Peaks(
+        first.sample_rate,
+        first.bucket_sizes,
+        tuple(mins),
+        tuple(maxs),
+        max(p.length_samples for p in parts),
+    )
+
+
+def source_waveform_peaks(
+    project: Project,
+    progress: Callable[[float], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> Peaks | None:
+    """The source waveform the editor chose: one audio stream, or the sum of the production
+    streams (the default), each stream's peaks cached on its own."""
+    source = project.source
+    if not source.audio_streams:
+        return load_or_compute_peaks(project, None, progress, cancel)
+    chosen = source.waveform_stream
+    positions = [chosen] if chosen is not None else source.production
+    indexes = [
+        int(source.audio_streams[i]["index"])
+        for i in positions
+        if 0 <= i < len(source.audio_streams)
+    ]
+    parts: list[Peaks] = []
+    for n, index in enumerate(indexes):
+
+        def step(fraction: float, _n: int = n) -> None:
+            if progress is not None:
+                progress((_n + fraction) / len(indexes))
+
+        peaks = load_or_compute_peaks(project, index, step, cancel)
+        if peaks is None:
+            return None
+        parts.append(peaks)
+    return sum_peaks(parts)

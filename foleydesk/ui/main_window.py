@@ -703,6 +703,14 @@ class MainWindow(QMainWindow):
 
         return self.tasks.spawn(ask(), "rename-marker")
 
+    def show_waveform_of(self, position: int | None) -> None:
+        """The source waveform of one audio stream (position in the list), or None: the
+        production streams summed."""
+        if self.session is None or self.loader is None:
+            return
+        self.session.project.update_source(waveform_stream=position)
+        self.loader.load_waveform()
+
     def ask_start_timecode(self) -> asyncio.Task[None] | None:
         """Set or change the project's start timecode (a reference export often has none);
         every cue stays on its frame and every export uses it."""

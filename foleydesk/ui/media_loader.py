@@ -23,7 +23,7 @@ from foleydesk.core.project import Project
 from foleydesk.core.timebase import frame_to_time
 from foleydesk.errors import UserError
 from foleydesk.media.frames import FrameSource
-from foleydesk.media.peaks import Peaks, load_or_compute_peaks
+from foleydesk.media.peaks import Peaks, source_waveform_peaks
 from foleydesk.ui.compat import TaskKeeper
 from foleydesk.ui.timeline import Waveform, WaveLevel
 
@@ -253,7 +253,7 @@ class MediaLoader(QObject):
     async def _load_waveform(self) -> None:
         loop = asyncio.get_running_loop()
         try:
-            peaks = await loop.run_in_executor(None, load_or_compute_peaks, self.project)
+            peaks = await loop.run_in_executor(None, source_waveform_peaks, self.project)
             waveform = waveform_from_peaks(peaks, self.rate)
         except UserError as exc:
             self.waveform_ready.emit(None, exc.message)

@@ -87,6 +87,28 @@ def _action(
     return action
 
 
+def _fill_waveform(menu: QMenu, w: MainWindow) -> None:
+    """The production streams summed, or any one audio stream of the source."""
+    menu.clear()
+    session = w.session
+    if session is None or not session.project.source.audio_streams:
+        none = menu.addAction(menu.tr("(no audio streams)"))
+        none.setEnabled(False)
+        return
+    source = session.project.source
+    choices: list[tuple[str, int | None]] = [(menu.tr("Production sound summed"), None)]
+    for n, stream in enumerate(source.audio_streams):
+        text = menu.tr("Stream {0}: {1} ch ({2})").format(
+            n + 1, stream["channels"], stream["layout"]
+        )
+        choices.append((text, n))
+    for text, position in choices:
+        action = menu.addAction(text)
+        action.setCheckable(True)
+        action.setChecked(source.waveform_stream == position)
+        action.triggered.connect(lambda _=False, p=position: w.show_waveform_of(p))
+
+
 def _fill_recent(menu: QMenu, open_path: Callable[[Path], object]) -> None:
     menu.clear()
     items = recent.load_recent()
@@ -180,6 +202,8 @@ def build_menus(w: MainWindow) -> WindowActions:
         menu=view,
         tip=tr("An all-intra copy of the source at view size: every frame seeks at once"),
     )
+    waveform_menu = view.addMenu(tr("Source &waveform"))
+    waveform_menu.aboutToShow.connect(lambda: _fill_waveform(waveform_menu, w))
     view.addSeparator()
     for dock in (w.inspector_dock, w.side_dock, w.cues_dock):
         view.addAction(dock.toggleViewAction())

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from foleydesk.ui.export_dialog import ExportDialog
-from tests.footage.shapes import h264_at
+from tests.footage.shapes import h264_at, mono_tracks_tmcd
 
 
 @pytest.fixture(scope="session")
@@ -70,3 +70,24 @@ def test_odd_rate_in_the_app(
     qtbot.waitUntil(lambda: session.project.source.start_timecode() == "01:00:00:00", timeout=3000)
     assert session.timecode(15) == "01:00:01.200 15f"
     assert session.project.source.timecode_at(15) == "01:00:01:05"
+
+
+def test_source_waveform_of_one_stream_or_the_sum(
+    window: Any, run: Any, qtbot: Any, ui_media: Path, tmp_path: Path
+) -> None:
+    from PySide6.QtWidgets import QMenu
+
+    from foleydesk.ui.menus import _fill_waveform
+
+    video = mono_tracks_tmcd(tmp_path / "recorder.mov")
+    assert run(window.open_async(video))
+    project = window.session.project
+    menu = QMenu()
+    _fill_waveform(menu, window)
+    texts = [a.text() for a in menu.actions()]
+    assert texts[0] == "Production sound summed" and menu.actions()[0].isChecked()
+    assert texts[1:] == [f"Stream {n}: 1 ch (mono)" for n in range(1, 9)]
+    menu.actions()[3].trigger()
+    assert project.source.waveform_stream == 2
+    _fill_waveform(menu, window)
+    assert menu.actions()[3].isChecked() and not menu.actions()[0].isChecked()
