@@ -192,6 +192,44 @@ def prores_4444_alpha(path: Path) -> Path:
     return path
 
 
+def mkv_timecode_tag(path: Path) -> Path:
+    """H.264 in Matroska with the timecode only as a TIMECODE tag."""
+    ffmpeg(
+        *_lavfi_video("25", "64x48", "0.4"),
+        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+        "-metadata:s:v", "timecode=03:00:00:00", str(path),
+    )  # fmt: skip
+    return path
+
+
+def mpeg2_program_stream(path: Path) -> Path:
+    """MPEG-2 in a program stream (DVD VOB), the timecode only in the GOP headers."""
+    ffmpeg(
+        *_lavfi_video("25", "64x48", "0.4"),
+        "-c:v", "mpeg2video", "-timecode", "04:00:00:00", "-f", "vob", str(path),
+    )  # fmt: skip
+    return path
+
+
+def dv_pal(path: Path) -> Path:
+    """DV25 PAL with its timecode in the DIF subcode."""
+    ffmpeg(
+        *_lavfi_video("25", "720x576", "0.2"),
+        *_tone("0.2"),
+        "-c:v", "dvvideo", "-pix_fmt", "yuv420p", "-c:a", "pcm_s16le",
+        "-timecode", "05:00:00:00", "-f", "dv", str(path),
+    )  # fmt: skip
+    return path
+
+
+# Start timecode in the other places it lives (probe-only shapes).
+TIMECODE_PLACES = {
+    "mkv tag": (mkv_timecode_tag, "tc.mkv", "03:00:00:00", "tag"),
+    "mpeg2 ps": (mpeg2_program_stream, "dvd.vob", "04:00:00:00", "gop"),
+    "dv": (dv_pal, "tape.dv", "05:00:00:00", "dv"),
+}
+
+
 SHAPES: dict[str, Shape] = {
     s.name: s
     for s in (

@@ -188,6 +188,13 @@ def test_fcp7_xml_reads_back_at_the_cue_time(run: Run) -> None:
     seq = parse_sequence_rate(run.shape.sequence_rate)
     assert root.findtext(".//sequence/rate/timebase") == str(seq.timebase)
     assert root.findtext(".//sequence/rate/ntsc") == ("TRUE" if seq.ntsc else "FALSE")
+    chars = root.find(".//sequence/media/video/format/samplecharacteristics")
+    assert chars is not None
+    interlaced = "interlaced" in run.shape.tags
+    assert chars.findtext("fielddominance") == ("upper" if interlaced else "none")
+    anamorphic = "anamorphic" in run.shape.tags
+    assert chars.findtext("pixelaspectratio") == ("PAL-601" if anamorphic else "square")
+    assert chars.findtext("anamorphic") == ("TRUE" if anamorphic else "FALSE")
 
 
 def test_fcpxml_is_valid_and_places_the_cue(run: Run) -> None:
@@ -205,6 +212,10 @@ def test_fcpxml_is_valid_and_places_the_cue(run: Run) -> None:
     assert fmt is not None
     frame = Fraction(fmt.get("frameDuration", "0s").rstrip("s"))
     assert frame == 1 / run.seq
+    interlaced = "interlaced" in run.shape.tags
+    assert fmt.get("fieldOrder") == ("upper first" if interlaced else "progressive")
+    if "anamorphic" in run.shape.tags:
+        assert (fmt.get("paspH"), fmt.get("paspV")) == ("64", "45")
     parent = root.find(".//spine/asset-clip")
     assert parent is not None
     lane = parent.find("asset-clip")

@@ -13,6 +13,7 @@ import pytest
 
 from foleydesk.cli import main
 from tests.footage.conftest import FootageMaker
+from tests.footage.shapes import TIMECODE_PLACES
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -132,3 +133,94 @@ def test_mpeg2_ts_gop_timecode_is_read(
     data = json.loads(out)
     assert data["start_timecode"] == "10:00:00:00"
     assert data["timecode_source"] == "gop"
+
+
+@pytest.mark.parametrize("place", list(TIMECODE_PLACES))
+def test_start_timecode_from_every_place(
+    place: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make, name, label, where = TIMECODE_PLACES[place]
+    code, out, err = _run(capsys, "info", str(make(tmp_path / name)), "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert (data["start_timecode"], data["timecode_source"]) == (label, where)
+
+
+def test_start_tc_set_and_changed_keeps_every_cue_on_its_frame(
+    footage: FootageMaker, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = tmp_path / "cam.foleydesk"
+    code, _, err = _run(
+        capsys, "new", str(footage("12.5")), "-o", str(project), "--start-tc", "01:00:00:00"
+    )
+    assert code == 0, err
+    _run(capsys, "cue", "add", str(project), "--in", "01:00:00:10", "--out", "1.2")
+    code, out, _ = _run(capsys, "cue", "list", str(project), "--json")
+    cue = json.loads(out)[0]
+    # 01:00:00:10 at 25 (the sequence rate of a 12.5 fps clip) is 0.4 s: source frame 5.
+    assert cue["in"]["frame"] == 5 and cue["in"]["timecode"] == "01:00:00:10"
+    assert cue["in"]["display"] == "01:00:00.400 5f"
+    edl = tmp_path / "cut.edl"
+    code, _, err = _run(capsys, "start-tc", str(project), "10:00:00:00")
+    assert code == 0, err
+    code, out, _ = _run(capsys, "cue", "list", str(project), "--json")
+    cue = json.loads(out)[0]
+    assert cue["in"]["frame"] == 5 and cue["in"]["timecode"] == "10:00:00:10"
+    code, _, err = _run(capsys, "start-tc", str(project), "10:00:00;00")
+    assert code == 2 and "Drop-frame" in err
+    code, _, err = _run(capsys, "export", str(project), "--xml", str(tmp_path / "cut.xml"))
+    assert code == 0, err
+    root = ElementTree.parse(tmp_path / "cut.xml").getroot()
+    assert root.findtext(".//sequence/timecode/string") == "10:00:00:00"
+    assert not edl.exists()
+
+
+def test_a_failed_file_is_named_and_the_rest_is_written(
+    footage: FootageMaker, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = _new(capsys, footage("vp9"), tmp_path, "vp9")
+    _run(capsys, "cue", "add", str(project), "--in", "0.1", "--out", "0.3")
+    code, out, err = _run(
+        capsys, "export", str(project), "--video", str(tmp_path / "x.mov"),
+        "--xml", str(tmp_path / "cut.xml"),
+    )  # fmt: skip
+    assert code == 2
+    assert f"wrote      {tmp_path / 'cut.xml'}" in out
+    assert f"not written {tmp_path / 'x.mov'}: VP9 video cannot be copied into .mov" in err
+    assert "internal error" not in err and "Traceback" not in err
+    assert not (tmp_path / "x.mov").exists()
+
+
+@pytest.mark.parametrize(
+    ("shape", "suffix", "works"),
+    [
+        ("av1", ".mp4", True),
+        ("vp9", ".mp4", True),
+        ("mpeg2 ts", ".mp4", True),
+        ("mpeg2 ts", ".mov", True),
+        ("hdr10", ".mp4", True),
+        ("hdr10", ".mov", True),
+        ("dnxhd", ".mov", True),
+        ("prores4444", ".mov", True),
+        ("dnxhd", ".mp4", False),
+        ("prores4444", ".mp4", False),
+    ],
+)
+def test_muxing_goes_by_codec(
+    shape: str,
+    suffix: str,
+    works: bool,
+    footage: FootageMaker,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    project = _new(capsys, footage(shape), tmp_path, "p")
+    out = tmp_path / f"cut{suffix}"
+    code, _, err = _run(capsys, "export", str(project), "--video", str(out))
+    if works:
+        assert code == 0, err
+        with av.open(str(out)) as container, av.open(str(footage(shape))) as source:
+            got = container.streams.video[0].codec_context.codec.canonical_name
+            assert got == source.streams.video[0].codec_context.codec.canonical_name
+    else:
+        assert code == 2 and ".mov or .mkv" in err and not out.exists()
