@@ -59,6 +59,9 @@ class AddCue:
 
     def undo(self, project: Project) -> None:
         assert self.created is not None
+        # Not over another process's edits of the cue since (the chosen take is the engine's).
+        made = {name: getattr(self.created, name) for name in CUE_FIELDS - {"chosen_take_id"}}
+        project.check_unchanged(Entity.CUE, self.created.id, made)
         self.created, self.takes = project.remove_cue(self.created.id)
 
 

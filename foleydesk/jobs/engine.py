@@ -500,7 +500,9 @@ class JobEngine:
 
     async def _run(self, job_id: int) -> None:
         """Run one job under its lease (held by the engine in one process only)."""
-        if job_id not in self._leases.held and await self._own(job_id) is None:
+        if job_id in self._leases.held:
+            self._leases.ensure_beating()
+        elif await self._own(job_id) is None:
             return
         try:
             await self._run_owned(job_id)

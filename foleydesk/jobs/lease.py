@@ -126,7 +126,7 @@ class JobLeases:
     async def take_async(self, job_id: int) -> bool:
         taken = await asyncio.to_thread(self.take, job_id)
         if taken:
-            self._ensure_beating()
+            self.ensure_beating()
         return taken
 
     async def claim(self, project: Project, job_id: int) -> Job | None:
@@ -149,7 +149,8 @@ class JobLeases:
         if job_id in self.held:
             await asyncio.to_thread(self.release, job_id)
 
-    def _ensure_beating(self) -> None:
+    def ensure_beating(self) -> None:
+        """Beat while leases are held (a lease taken with take() from enqueue needs this too)."""
         if self._beating is None or self._beating.done():
             self._beating = asyncio.get_running_loop().create_task(
                 self._beat_forever(), name="job-lease-heartbeat"

@@ -93,3 +93,25 @@ def test_a_live_holder_keeps_its_job_until_its_heartbeat_stops(project: Project)
     project.store.execute("COMMIT")
     assert theirs.take(7), "a holder silent for longer than the lease is presumed dead"
     assert not mine.take(7)
+
+
+def test_a_job_queued_and_run_here_keeps_its_lease_alive(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from foleydesk.jobs import lease
+
+    monkeypatch.setattr(lease, "LEASE_SECONDS", 1.0)
+    monkeypatch.setattr(lease, "HEARTBEAT_SECONDS", 0.2)
+    server = start_host(monkeypatch, "eachlabs", latency=2.5)
+    watcher = JobLeases(project.store)
+    seen: list[bool] = []
+
+    async def work(engine: JobEngine) -> None:
+        job, runner = await started(engine, "eachlabs")
+        await asyncio.sleep(1.6)  # longer than the lease: only heartbeats keep it
+        seen.append(watcher.held_elsewhere(job.id) is not None)
+        await runner
+
+    with server:
+        run_engine(project, fast_settings(), work)
+    assert seen == [True], "a running job's lease lapsed: another process could take it over"

@@ -73,8 +73,9 @@ def test_an_undo_the_terminal_made_stale_says_so_and_changes_nothing(
     assert "changed by another FoleyDesk process" in window.banner.label.text()
     with Project.open(project.path) as reopened:
         assert reopened.cue(cue_id).label == "back door"
-    window.undo()  # the edit before it (adding the cue) still undoes
-    assert cue_id not in project.cues
+    window.undo()  # removing the cue would throw the terminal's label away too: refused
+    assert project.cue(cue_id).label == "back door"
+    assert not window.session.undo_stack.canUndo()
 
 
 def test_the_status_bar_says_when_another_process_has_the_project_open(
