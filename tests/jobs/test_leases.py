@@ -115,3 +115,30 @@ def test_a_job_queued_and_run_here_keeps_its_lease_alive(
     with server:
         run_engine(project, fast_settings(), work)
     assert seen == [True], "a running job's lease lapsed: another process could take it over"
+
+
+def test_jobs_in_a_terminal_names_the_process_running_a_job(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    from pathlib import Path
+
+    server = start_host(monkeypatch, "eachlabs", latency=2.0)
+    root = Path(__file__).resolve().parents[2]
+    listed: list[str] = []
+
+    async def work(engine: JobEngine) -> None:
+        _job, runner = await started(engine, "eachlabs")
+        done = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "foleydesk", "jobs", str(project.path),
+            stdout=asyncio.subprocess.PIPE, cwd=root,
+            env={**os.environ, "PYTHONPATH": str(root)},
+        )  # fmt: skip
+        out, _ = await done.communicate()
+        listed.append(out.decode())
+        await runner
+
+    with server:
+        run_engine(project, fast_settings(), work)
+    assert f"(in process {os.getpid()})" in listed[0]
+    assert "running" in listed[0]
