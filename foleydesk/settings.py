@@ -40,6 +40,7 @@ class ProviderSettings:
     per_day: int | None = None  # submits per day
     max_seconds: float | None = None  # the longest range the host takes (hosts change)
     api_style: str | None = None  # a host with two documented APIs: the one that answered
+    model_version: str | None = None  # a community model's version hash (Replicate)
     enabled: bool = True
 
 

@@ -525,7 +525,9 @@ class JobEngine:
                 await self._run_chunks(job_id, provider, gate)
             else:
                 got = await self._piece(job_id, provider, gate, None)
-                if got is not None:
+                if got is not None and isinstance(got[1], list):
+                    await self._finish_variations(job_id, provider, got[0], got[1])
+                elif got is not None:
                     await self._finish(job_id, provider, got[0], got[1])
         except asyncio.CancelledError:
             if job_id not in self._cancel_requested:
@@ -596,6 +598,12 @@ class JobEngine:
             length = round(end * PROJECT_SAMPLE_RATE) - round(start * PROJECT_SAMPLE_RATE)
             if index is None:
                 length = length_samples(job, self.project.source.frame_rate)
+                count = len(audio_outputs(status.outputs))
+                if count > 1:  # variations of one request (Mirelo's num_samples): a take each
+                    return task_id, [
+                        await self._fetch_samples(job_id, provider, task_id, status, length, k)
+                        for k in range(count)
+                    ]
             return task_id, await self._fetch_samples(job_id, provider, task_id, status, length)
         if status.state is TaskState.CANCELLED:
             self._set(
@@ -794,10 +802,16 @@ class JobEngine:
         )
 
     async def _fetch_samples(
-        self, job_id: int, provider: Provider, task_id: str, status: TaskStatus, length: int
+        self,
+        job_id: int,
+        provider: Provider,
+        task_id: str,
+        status: TaskStatus,
+        length: int,
+        which: int = 0,
     ) -> Any:
-        """The task's result as project-rate samples, exactly `length` long (checked by
-        decoding: a file that does not decode is not a take)."""
+        """The task's result (its `which`-th audio output) as project-rate samples, exactly
+        `length` long (checked by decoding: a file that does not decode is not a take)."""
         self._set(job_id, state=JobState.DOWNLOADING, status_text="fetching the result")
         samples: Any = None
         refreshes = 0
@@ -805,7 +819,8 @@ class JobEngine:
             outputs = status.outputs or await provider.result(task_id)
             if not outputs:
                 raise ProviderError(f"{provider.name} finished but returned no result.")
-            output = next((o for o in outputs if o.kind is OutputKind.AUDIO), outputs[0])
+            audio = audio_outputs(outputs) or outputs[:1]
+            output = audio[min(which, len(audio) - 1)]
             if output.samples is not None:
                 from foleydesk.media.takes import fit_length
 
@@ -828,30 +843,69 @@ class JobEngine:
                 await asyncio.to_thread(tmp.unlink, missing_ok=True)
         return samples
 
+    def _take_params(self, job: Job, provider: Provider, task_id: str) -> dict[str, Any]:
+        """What a take records of how it was made: the cue's parameters, our seed, the seed
+        the model was actually sent (folded into its range), and the host's task id."""
+        request = generation_request(job, self.project.source.frame_rate)
+        return {
+            **job.request.get("params", {}),
+            "seed": job.request.get("seed"),
+            "seed_sent": provider.sent_seed(request),
+            "task_id": task_id,
+        }
+
+    def _new_take(
+        self, job: Job, provider: Provider, task_id: str, file: Path, digest: str, **extra: Any
+    ) -> Take:
+        offering = provider.offering
+        return Take(
+            0,
+            job.cue_id,
+            provider.id,
+            params={**self._take_params(job, provider, task_id), **extra},
+            job_id=job.id,
+            status=TakeStatus.READY,
+            file=str(file.relative_to(self.project.media_dir)),
+            sha256=digest,
+            created_at=time.time(),
+            model_id=offering.model,
+            host_model=offering.endpoint,
+            model_version=self._versions.get(job.id, ""),
+        )
+
+    async def _finish_variations(
+        self, job_id: int, provider: Provider, task_id: str, variations: list[Any]
+    ) -> None:
+        """Several takes from one request, one per variation; after a restart the variations
+        already written are not written again."""
+        job = self.project.job(job_id)
+        written = {
+            t.params.get("variation") for t in self.project.takes.values() if t.job_id == job_id
+        }
+        last = len(variations)
+        for number, samples in enumerate(variations, 1):
+            if number in written:
+                continue
+            final = self.project.takes_dir / take_name(job, provider.id).replace(
+                ".wav", f"-v{number}.wav"
+            )
+            digest = await self._cpu_call(write_take, final, samples)
+            take = self._new_take(job, provider, task_id, final, digest, variation=number)
+            done: dict[str, Any] = {}
+            if number == last:
+                done = {"state": JobState.DONE, "progress": 1.0, "finished_at": time.time()}
+            text = "done" if number == last else f"{number} of {last} takes written"
+            await self._records.add_take(take, job_id, status_text=text, **done)
+        self._versions.pop(job_id, None)
+        self.events.emit(JobEvent(job_id, JobState.DONE, 1.0, "done"))
+
     async def _finish(self, job_id: int, provider: Provider, task_id: str, samples: Any) -> None:
         """Write the take (WAV, atomically), record its sha256, mark the job done."""
         job = self.project.job(job_id)
         final = self.project.takes_dir / take_name(job, provider.id)
         digest = await self._cpu_call(write_take, final, samples)
-        offering = provider.offering
-        take = Take(
-            0,
-            job.cue_id,
-            provider.id,
-            params={
-                **job.request.get("params", {}),
-                "seed": job.request.get("seed"),
-                "task_id": task_id,
-            },
-            job_id=job.id,
-            status=TakeStatus.READY,
-            file=str(final.relative_to(self.project.media_dir)),
-            sha256=digest,
-            created_at=time.time(),
-            model_id=offering.model,
-            host_model=offering.endpoint,
-            model_version=self._versions.pop(job_id, ""),
-        )
+        take = self._new_take(job, provider, task_id, final, digest)
+        self._versions.pop(job_id, None)
         await self._records.add_take(
             take,
             job_id,
@@ -861,3 +915,8 @@ class JobEngine:
             finished_at=time.time(),
         )
         self.events.emit(JobEvent(job_id, JobState.DONE, 1.0, "done"))
+
+
+def audio_outputs(outputs: list[Output]) -> list[Output]:
+    """A task's audio outputs (a video output is only used when there is no audio)."""
+    return [o for o in outputs if o.kind is OutputKind.AUDIO]

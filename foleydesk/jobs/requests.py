@@ -37,6 +37,9 @@ def build_request(cue: Cue, seed: int | None, params: dict[str, Any]) -> dict[st
         "style_prompt": merged.get("style_prompt", ""),
         "style_audio": str(merged.get("style_audio") or ""),
         "chunking": bool(merged.get("chunking", False)),
+        "music_prompt": str(merged.get("music_prompt") or ""),
+        "variations": int(merged.get("variations") or 1),
+        "prompt_influence": merged.get("prompt_influence"),
         "params": merged,
     }
 
@@ -70,6 +73,9 @@ def generation_request(job: Job, rate: Fraction, segment: Path | None = None) ->
         style_audio=Path(style) if style and style != "source" else None,
         style_audio_source=style == "source",
         chunking=bool(r.get("chunking", False)),
+        music_prompt=str(r.get("music_prompt") or ""),
+        variations=int(r.get("variations") or 1),
+        prompt_influence=r.get("prompt_influence"),
     )
 
 

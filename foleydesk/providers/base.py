@@ -136,6 +136,9 @@ class GenerationRequest:
     style_audio_source: bool = False  # use the source's own audio under the cue
     style_audio_url: str | None = None
     chunking: bool = False  # split ranges longer than the host's limit
+    music_prompt: str = ""  # a separate background-music prompt (Kling; the prompt is the sfx)
+    variations: int = 1  # results per call (Mirelo): each becomes a take of the one job
+    prompt_influence: float | None = None  # how closely a text-to-sound model follows words
 
 
 @dataclass
@@ -174,6 +177,16 @@ class Provider(Protocol):
     def estimate_cost(self, request: GenerationRequest) -> float: ...
 
     def validate(self, request: GenerationRequest) -> list[str]: ...
+
+    def sent_seed(self, request: GenerationRequest) -> int | None:
+        """The seed the model is sent for this request (folded into a model's narrower range):
+        recorded on the take, so the take can be made again."""
+        ...
+
+    def notice(self, request: GenerationRequest) -> str:
+        """What the editor should know before sending that is not a problem ("" if nothing):
+        a text sound longer than one generation gets its first part, for instance."""
+        ...
 
     def allow_http_hosts(self) -> frozenset[str]:
         """Hosts besides this computer that may be reached over plain http (a self-hosted

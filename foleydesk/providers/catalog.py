@@ -51,6 +51,7 @@ INPUTS = frozenset(
         "seed",
         "mask_away_clip",
         "variations",  # results per call (Mirelo)
+        "prompt_influence",  # how closely a text-to-sound model follows the words (ElevenLabs)
         "lyrics",
         "style_prompt",
         "style_audio",
@@ -181,6 +182,20 @@ MODELS: Mapping[str, Model] = MappingProxyType(
                 licence="Commercial model (Mirelo); seeds are not deterministic. " + _HOSTED_TERMS,
             ),
             Model(
+                "mirelo-sfx-1.5",
+                "Mirelo SFX 1.5",
+                (Kind.FOLEY,),
+                VideoInput.REQUIRED,
+                frozenset({"video", "prompt", "seed", "duration", "variations"}),
+                best_seconds=Fraction(10),
+                max_seconds=Fraction(10),
+                sampled_fps=Fraction(25),
+                channels=2,
+                sample_rate=48_000,
+                max_variations=4,
+                licence="Commercial model (Mirelo); seeds are not deterministic. " + _HOSTED_TERMS,
+            ),
+            Model(
                 "diffrhythm",
                 "DiffRhythm",
                 (Kind.MUSIC,),
@@ -197,9 +212,9 @@ MODELS: Mapping[str, Model] = MappingProxyType(
                 "ElevenLabs sound effects",
                 (Kind.SFX_FROM_TEXT,),
                 VideoInput.NONE,
-                frozenset({"prompt", "duration"}),
+                frozenset({"prompt", "duration", "prompt_influence"}),
                 best_seconds=Fraction(10),
-                max_seconds=Fraction(22),
+                max_seconds=Fraction(30),  # ElevenLabs' own API; 22 s through fal
                 min_seconds=Fraction(1, 2),
                 channels=2,
                 sample_rate=44_100,
@@ -246,6 +261,7 @@ class Offering:
     cfg_range: tuple[float, float] | None = None
     default_cfg: float | None = None
     confirmed: bool = True  # field names read in the host's docs (False: built defensively)
+    seed_range: tuple[int, int] | None = None  # the seeds this offering takes, when narrower
 
     @property
     def key(self) -> str:

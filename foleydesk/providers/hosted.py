@@ -35,6 +35,7 @@ from foleydesk.providers.http import (
     key_refused,
 )
 from foleydesk.providers.registry import base_url_for, upload_url_for
+from foleydesk.providers.seeds import fit_seed
 from foleydesk.secrets import env_name, get_key
 from foleydesk.settings import Settings
 
@@ -177,6 +178,14 @@ class HostedProvider:
 
     def estimate_cost(self, request: GenerationRequest) -> float:
         return self.capabilities.pricing.estimate(request.duration)
+
+    def sent_seed(self, request: GenerationRequest) -> int | None:
+        if request.seed is None or self.offering.seed_range is None:
+            return request.seed
+        return fit_seed(request.seed, *self.offering.seed_range)
+
+    def notice(self, request: GenerationRequest) -> str:
+        return ""
 
     def caps_for(self, request: GenerationRequest) -> Capabilities:
         """The limits that apply to this request (a host may differ per kind)."""
@@ -380,7 +389,12 @@ def offering_input(
         "lyrics": request.lyrics,
         "style_prompt": request.style_prompt or request.prompt,
         "style_audio": request.style_audio_url,
+        "music_prompt": request.music_prompt,
+        "variations": max(1, min(request.variations, offering.spec.max_variations)),
+        "prompt_influence": request.prompt_influence,
     }
+    if request.seed is not None and offering.seed_range is not None:
+        ours["seed"] = fit_seed(request.seed, *offering.seed_range)
     inputs: dict[str, Any] = dict(offering.fixed)
     for name, field_name in offering.fields.items():
         value = ours.get(name)

@@ -388,10 +388,14 @@ class HostHttp:
                 await asyncio.sleep(self.policy.delay(attempt, None))
         raise TransientError(f"{self.host_name} answered with garbled JSON")
 
-    async def submit_json(self, path: str, body: Mapping[str, Any], **kwargs: Any) -> Any:
-        """POST a create exactly once; classify what came back (see module docstring). A
-        redirect created nothing: it is followed once, to the same host over the same scheme,
-        and otherwise refused in words (never "uncertain")."""
+    async def submit_once(
+        self, path: str, body: Mapping[str, Any], **kwargs: Any
+    ) -> httpx.Response:
+        """POST a create exactly once: the answer when it proves anything (2xx, or a refusal
+        for the caller to read); TransientError when nothing was made; SubmitUncertain when
+        something may have been made that we cannot name (see module docstring). A redirect
+        created nothing: it is followed once, to the same host over the same scheme, and
+        otherwise refused in words (never "uncertain")."""
         url = self.url(path)
         for hop in range(2):
             response = await self._post_once(url, body, **kwargs)
@@ -411,7 +415,16 @@ class HostHttp:
             raise _transient_for(response)
         if status in (502, 504):
             raise SubmitUncertain(f"{self.host_name} answered {status} (a gateway timed out)")
-        if status >= 400:
+        return response
+
+    def refuse(self, response: httpx.Response) -> ProviderError:
+        """A 4xx/5xx answer as the error the user reads, in the host's words."""
+        return refusal(response, self.host_name, self.key_id)
+
+    async def submit_json(self, path: str, body: Mapping[str, Any], **kwargs: Any) -> Any:
+        """POST a create exactly once (submit_once) and read its JSON."""
+        response = await self.submit_once(path, body, **kwargs)
+        if response.status_code >= 400:
             raise refusal(response, self.host_name, self.key_id)
         try:
             return response.json()

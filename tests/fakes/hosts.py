@@ -814,3 +814,10 @@ HOSTS: dict[str, type[TaskHost]] = {
     "wavespeed": WavespeedHost,
     "selfhosted": SelfhostedHost,
 }
+
+# Hosts in their own modules (they build on the classes above, hence the import down here).
+from tests.fakes.elevenlabs import ElevenlabsHost  # noqa: E402
+from tests.fakes.fal import FalHost  # noqa: E402
+from tests.fakes.replicate import ReplicateHost  # noqa: E402
+
+HOSTS.update({"fal": FalHost, "replicate": ReplicateHost, "elevenlabs": ElevenlabsHost})

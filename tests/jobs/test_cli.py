@@ -179,7 +179,17 @@ def test_providers_lists_every_host_with_limits_and_key_state(
     monkeypatch.setenv("FOLEYDESK_QUBICO_API_KEY", "qk-123456")
     code, out, _ = run(capsys, "providers", "--json")
     rows = {r["id"]: r for r in json.loads(out)}
-    assert set(rows) == {"offline", "piapi", "qubico", "eachlabs", "wavespeed", "selfhosted"}
+    assert set(rows) == {
+        "offline",
+        "piapi",
+        "qubico",
+        "eachlabs",
+        "wavespeed",
+        "fal",
+        "replicate",
+        "elevenlabs",
+        "selfhosted",
+    }
     assert rows["qubico"]["key_set"] and not rows["piapi"]["key_set"]
     assert (rows["qubico"]["concurrency"], rows["qubico"]["per_minute"]) == (5, 20)
     assert rows["qubico"]["per_day"] == 500 and rows["qubico"]["max_duration"] == 60

@@ -109,9 +109,9 @@ def test_a_refused_key_says_so_without_showing_it(
     assert "wrong-key-5678" not in job.error and REDACTED in job.error
 
 
-def test_only_wavespeed_offers_mask_away_clip() -> None:
+def test_only_wavespeed_and_fal_offer_mask_away_clip() -> None:
     from foleydesk.providers.registry import all_providers
     from foleydesk.settings import Settings
 
     offering = sorted(p.id for p in all_providers(Settings()) if p.capabilities.mask_away_clip)
-    assert offering == ["wavespeed"]  # the inspector enables the switch from this
+    assert offering == ["fal", "wavespeed"]  # the inspector enables the switch from this

@@ -4,4 +4,14 @@ defines `make(settings, client, offering) -> Provider`. Adding a host: a module 
 HOST_IDS, an emulator in tests/fakes/hosts.py (docs/providers.md)."""
 
 # Order matters: without @HOST, a model runs on the first host here that has a key.
-HOST_IDS = ("offline", "piapi", "qubico", "eachlabs", "wavespeed", "selfhosted")
+HOST_IDS = (
+    "offline",
+    "piapi",
+    "qubico",
+    "eachlabs",
+    "wavespeed",
+    "fal",
+    "replicate",
+    "elevenlabs",
+    "selfhosted",
+)

@@ -98,6 +98,12 @@ class OfflineProvider:
     def validate(self, request: GenerationRequest) -> list[str]:
         return common_problems(self.capabilities, request, "The offline sketch")
 
+    def sent_seed(self, request: GenerationRequest) -> int | None:
+        return request.seed
+
+    def notice(self, request: GenerationRequest) -> str:
+        return ""
+
     def allow_http_hosts(self) -> frozenset[str]:
         return frozenset()  # it reaches no host
 
