@@ -36,6 +36,7 @@ from foleydesk.core.model import Cue, LaneKind, Marker, TakeStatus
 from foleydesk.errors import UserError
 from foleydesk.ui import session as session_words
 from foleydesk.ui.session import ProjectSession
+from foleydesk.ui.timeline_band import band_rect, cues_in_band, paint_band
 from foleydesk.ui.timeline_scale import TimelineScale, ruler_step, snap_frame
 
 log = logging.getLogger(__name__)
@@ -153,6 +154,7 @@ class DragMode(Enum):
     OVERVIEW = 5
     LANE = 6  # dragging a lane header out of the window
     RANGE = 7  # dragging in an empty lane area: the range becomes a cue (Pro Tools' selector)
+    BAND = 8  # Ctrl/Shift + drag from an empty lane area: rubber band selection
 
 
 @dataclass
@@ -192,6 +194,8 @@ class TimelineWidget(QWidget):
         self.thumb_note = "thumbnails: loading..."
         self._requested: set[int] = set()
         self._drag: Drag | None = None
+        self._band_from = self._band_to = QPointF()  # the rubber band while it is dragged
+        self._band_keep: list[int] = []  # selected before the band: the band adds to it
         self._static: QPixmap | None = None
         source = session.project.source
         self.display_aspect = source.width / source.height if source.height else 16 / 9
@@ -390,6 +394,8 @@ class TimelineWidget(QWidget):
             painter.drawPixmap(0, 0, static)
             self._paint_marks(painter)
             self._paint_playhead(painter)
+            if self._drag is not None and self._drag.mode is DragMode.BAND:
+                paint_band(painter, band_rect(self._band_from, self._band_to))
         finally:
             painter.end()
 
@@ -757,6 +763,11 @@ class TimelineWidget(QWidget):
             )
             return
         lane_id = self.lane_at(pos.y())
+        if lane_id is not None and event.modifiers() & adding:
+            self._band_from, self._band_to = pos, pos
+            self._band_keep = self.session.selected_ids()
+            self._drag = Drag(DragMode.BAND)
+            return
         if lane_id is not None:
             self.session.select_cue(None)
             self.session.active_lane_id = lane_id
@@ -810,6 +821,13 @@ class TimelineWidget(QWidget):
         if drag.mode is DragMode.SCRUB:
             self.session.seek(self.scale.frame_at(max(0.0, x)))
             return
+        if drag.mode is DragMode.BAND:
+            self._band_to = pos
+            touched = cues_in_band(self, band_rect(self._band_from, pos))
+            keep = [i for i in self._band_keep if i not in touched]
+            self.session.set_selection(keep + touched)
+            self.update()
+            return
         if drag.mode is DragMode.RANGE:
             edge = self._snapped(self.scale.edge_at(max(0.0, x)), None)
             lo, hi = sorted((drag.press_edge, edge))
@@ -851,6 +869,11 @@ class TimelineWidget(QWidget):
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         drag, self._drag = self._drag, None
+        if drag is not None and drag.mode is DragMode.BAND:
+            self.update()
+            return
+        if drag is not None and drag.cue_id is not None and not drag.moved:
+            self.session.select_cue(drag.cue_id)  # a plain click on one of many: just that one
         if drag is not None and drag.mode is DragMode.RANGE and drag.moved:
             self.range_released.emit()
             return

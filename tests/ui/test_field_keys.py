@@ -254,3 +254,43 @@ def test_an_empty_takes_panel_shows_nothing_of_the_previous_cue(
     assert panel.table.rowCount() == 0
     assert not panel.take_box.isVisible()
     assert panel.choose_button.text() == "Choose" and panel.gain.value() == 0.0
+
+
+def test_a_click_on_the_viewer_or_the_timeline_takes_focus_out_of_a_field(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    session = opened(window, run, qtbot, fresh_video)
+    cue_id = add_cue(window, 5, 30)
+    session.select_cue(cue_id)
+    prompt = window.inspector.prompt_edit
+    click_into(qtbot, prompt)
+    qtbot.keyClicks(prompt, "rain")
+    qtbot.mouseClick(window.viewer, Qt.MouseButton.LeftButton)
+    assert not prompt.hasFocus() and keys_on_timeline(window)
+    assert session.project.cue(cue_id).prompt == "rain"
+    click_into(qtbot, window.inspector.label_edit)
+    qtbot.keyClicks(window.inspector.label_edit, "Storm")
+    ruler = QPoint(300, 30)
+    qtbot.mouseClick(window.timeline, Qt.MouseButton.LeftButton, pos=ruler)
+    assert keys_on_timeline(window)
+    assert session.project.cue(cue_id).label == "Storm"
+    press(qtbot, Qt.Key.Key_I)  # the keys act on the timeline, nothing types into a field
+    assert session.mark_in == session.position
+    assert window.inspector.label_edit.text() == "Storm"
+
+
+def test_the_key_sheet_names_every_key_the_window_has(window: Any) -> None:
+    """The sheet describes the keys as they are: a shortcut added to a menu and not to the
+    sheet fails here."""
+    from PySide6.QtGui import QKeySequence
+
+    from foleydesk.ui.help_sheet import SHORTCUTS
+
+    sheet_keys = [part.strip() for k, _ in SHORTCUTS for part in k.replace(" / ", ",").split(",")]
+    missing = []
+    for action in window.actions():
+        for seq in action.shortcuts():
+            text = seq.toString(QKeySequence.SequenceFormat.PortableText)
+            if text and text not in sheet_keys and text not in ("Ctrl+Q", "Ctrl+,"):
+                missing.append(f"{text} ({action.text()})")
+    assert not missing, missing

@@ -195,3 +195,33 @@ def test_shift_click_in_the_cue_list_selects_rows(
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, SHIFT, last)
     assert len(session.selected_ids()) == 3
     assert session.selected_cue_id in (a, c)
+
+
+def test_ctrl_drag_from_an_empty_lane_is_a_rubber_band(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    session = opened(window, run, qtbot, fresh_video)
+    timeline = window.timeline
+    lanes = session.project.sorted_lanes()
+    a = add_cue(session, 2, 8)
+    b = add_cue(session, 12, 18)
+    command = AddCue(Cue(0, lanes[1].id, 14, 30, label="", colour=""), "Add cue")
+    session.push(command)
+    c = command.created.id
+    far = add_cue(session, 40, 48)
+    session.select_cue(None)
+    lane0 = timeline.lane_rect(0)
+    lane1 = timeline.lane_rect(1)
+    start = QPoint(round(timeline.cue_rect(session.project.cues[a]).right() + 4), lane0.top() + 2)
+    end = QPoint(round(timeline.cue_rect(session.project.cues[b]).center().x()), lane1.bottom() - 2)
+    steps = session.undo_stack.count()
+    qtbot.mousePress(timeline, Qt.MouseButton.LeftButton, CTRL, start)
+    qtbot.mouseMove(timeline, end)
+    qtbot.mouseRelease(timeline, Qt.MouseButton.LeftButton, CTRL, end)
+    assert sorted(session.selected_ids()) == sorted([b, c])
+    assert a not in session.selected_ids() and far not in session.selected_ids()
+    assert session.undo_stack.count() == steps  # a band edits nothing
+    assert len(session.project.cues) == 4 and session.mark_in is None
+    # A plain click on one of the selected cues selects just it.
+    qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=centre(window, b))
+    assert session.selected_ids() == [b]
