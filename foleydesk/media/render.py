@@ -186,10 +186,19 @@ class Mixer:
         self.placements = sorted(placements, key=lambda p: p.start)
         self._cache: dict[int, Samples] = {}
         self._done: set[int] = set()
-        self._reader: AudioReader | None = None
+        self._readers: list[AudioReader] = []
         self._original_gain = original_gain
         if original_gain is not None and project.source.has_audio:
-            self._reader = AudioReader(project.require_source(), PROJECT_SAMPLE_RATE, CHANNELS)
+            # The production sound: every stream the project counts as such, played together
+            # as the NLE plays its tracks (the first stream when the project predates the list).
+            path = project.require_source()
+            source = project.source
+            indexes: list[int | None] = [
+                int(source.audio_streams[i]["index"]) for i in source.production
+            ] or ([None] if not source.audio_streams else [])
+            self._readers = [
+                AudioReader(path, PROJECT_SAMPLE_RATE, CHANNELS, index) for index in indexes
+            ]
         self._source_zero = grid.sample_of_frame(0)
 
     def _take(self, placement: Placement) -> Samples:
@@ -223,15 +232,16 @@ class Mixer:
                 # Blocks come in order: a take that ended is not needed again; free it.
                 self._done.add(placement.cue.id)
                 self._cache.pop(placement.cue.id, None)
-        if self._reader is not None and self._original_gain:
-            original = self._reader.read(start - self._source_zero, count)
-            out += original * np.float32(self._original_gain)
+        if self._original_gain:
+            for reader in self._readers:
+                original = reader.read(start - self._source_zero, count)
+                out += original * np.float32(self._original_gain)
         return out
 
     def close(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        for reader in self._readers:
+            reader.close()
+        self._readers = []
 
 
 @dataclass(frozen=True)

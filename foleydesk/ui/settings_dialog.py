@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import httpx
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -270,6 +271,17 @@ class SettingsDialog(QDialog):
             self.tr("Length of a cue made from an imported NLE marker that has no duration")
         )
         top.addRow(self.tr("Cue from a point marker"), self.marker_length)
+        self.conformed_timecode = QCheckBox(
+            self.tr("At rates without timecode (12.5, VFR...), show the NLE's timecode")
+        )
+        self.conformed_timecode.setChecked(self.settings.conformed_timecode)
+        self.conformed_timecode.setToolTip(
+            self.tr(
+                "Otherwise clock time and the frame number (00:00:01.200 15f); the timecode "
+                "counts at the sequence rate the NLE conforms the clip to."
+            )
+        )
+        top.addRow(self.tr("Odd frame rates"), self.conformed_timecode)
         self.tasks.spawn(self._list_devices(), "audio-devices")
         note = QLabel(
             self.tr(
@@ -326,6 +338,7 @@ class SettingsDialog(QDialog):
         self.settings.foley_lanes = self.lanes_spin.value()
         self.settings.viewer_proxy = self.proxy_combo.currentData() or "auto"
         self.settings.marker_cue_seconds = self.marker_length.value()
+        self.settings.conformed_timecode = self.conformed_timecode.isChecked()
         self.settings.default_provider = self.default_provider.currentData()
         for box in self.boxes:
             box.apply(self.settings)

@@ -14,6 +14,7 @@ import pytest
 from foleydesk.cli import main
 from foleydesk.core.project import Project
 from foleydesk.media.peaks import source_waveform_peaks
+from foleydesk.media.takes import read_wav
 from tests.footage.conftest import FootageMaker
 
 
@@ -80,3 +81,20 @@ def test_waveform_of_one_stream_or_their_sum(
     # played together reach about full scale.
     assert 0.1 < float(np.max(one.maxs[0])) < 0.15
     assert float(np.max(summed.maxs[0])) > 0.8
+
+
+def test_the_mix_carries_every_production_stream(
+    recorder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def mix_peak(folder: Path) -> float:
+        code, _, err = _cli(capsys, "export", str(recorder), "--stems", str(folder))
+        assert code == 0, err
+        samples, _rate = read_wav(folder / "Mix.wav")
+        return float(np.max(np.abs(samples)))
+
+    every = mix_peak(tmp_path / "all")
+    _cli(capsys, "audio", str(recorder), "--production", "1")
+    one = mix_peak(tmp_path / "one")
+    # Eight tones at 1/8 of full scale played together, against one of them.
+    assert 0.1 < one < 0.15
+    assert every > 0.8

@@ -36,6 +36,9 @@ def test_odd_rate_in_the_app(
     session.seek(15)
     qtbot.waitUntil(lambda: window.viewer.timecode == "00:00:01.200 15f", timeout=3000)
     assert session.timecode(25) == "00:00:02.000 25f"
+    session.conformed_timecode = True  # Settings: show the NLE's timecode at 25
+    assert session.timecode(15) == "00:00:01:05"
+    session.conformed_timecode = False
 
     window.show_export()
     dialog = window.findChild(ExportDialog)
