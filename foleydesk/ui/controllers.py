@@ -294,7 +294,7 @@ class PlaybackController(QObject):
         now = time.monotonic()
         if engine.playing and now - self._meter_at >= METER_INTERVAL:
             self._meter_at = now
-            self.window.transport.set_loudness(engine.loudness.poll())
+            self.window.loudness_meter.set_reading(engine.loudness.poll())
         if engine.playing and engine.shuttle_rate < 0:
             if self.window.loader is not None:  # backwards: exact seeks, stale ones dropped
                 self.window.loader.request_frame(frame, self.window.viewer.wanted_size())

@@ -15,7 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -24,12 +24,14 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -105,7 +107,15 @@ class ExportDialog(QDialog):
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.status.setObjectName("Secondary")
-        layout.addWidget(self.status)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        # A long report (every file, loudness) scrolls instead of growing the dialog off screen.
+        report = QScrollArea()
+        report.setWidgetResizable(True)
+        report.setFrameShape(QFrame.Shape.NoFrame)
+        report.setMinimumHeight(150)
+        report.setMaximumHeight(220)
+        report.setWidget(self.status)
+        layout.addWidget(report)
         buttons = QHBoxLayout()
         self.reveal_button = QPushButton(self.tr("Reveal in folder"))
         self.reveal_button.setEnabled(False)

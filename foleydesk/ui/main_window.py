@@ -49,6 +49,7 @@ from foleydesk.ui.follow import ProjectFollower
 from foleydesk.ui.help_sheet import HelpSheet
 from foleydesk.ui.inspector import CueInspector
 from foleydesk.ui.jobs_panel import JobsPanel
+from foleydesk.ui.loudness_meter import LoudnessMeterLabel
 from foleydesk.ui.marks import MarkKeys
 from foleydesk.ui.media_loader import MediaLoader
 from foleydesk.ui.menus import build_menus
@@ -164,6 +165,8 @@ class MainWindow(QMainWindow):
         self.others_status.hide()
         self.status.addPermanentWidget(self.others_status)
         self.follower: ProjectFollower | None = None
+        self.loudness_meter = LoudnessMeterLabel()
+        self.status.addPermanentWidget(self.loudness_meter)
 
         self.transport.play_toggled.connect(self.toggle_play)
         self.transport.step.connect(self.step)

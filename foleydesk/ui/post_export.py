@@ -79,6 +79,8 @@ class PostExportGroup(QGroupBox):
         loud_row.addStretch(1)
         form.addRow(self.tr("Loudness"), loud_row)
         self.loudness.currentIndexChanged.connect(self._on_loudness_changed)
+        # Ticking the group enables every child again: re-apply what the preset allows.
+        self.toggled.connect(self._on_loudness_changed)
         self._on_loudness_changed()
 
         names_row = QHBoxLayout()
@@ -95,7 +97,7 @@ class PostExportGroup(QGroupBox):
 
         groups_row = QHBoxLayout()
         self.category_stems = QCheckBox(self.tr("a stem per category"))
-        self.m_and_e = QCheckBox(self.tr("M&E (no dialogue)"))
+        self.m_and_e = QCheckBox(self.tr("M&&E (no dialogue)"))  # && shows one &
         groups_row.addWidget(self.category_stems)
         groups_row.addWidget(self.m_and_e)
         groups_row.addStretch(1)
@@ -149,9 +151,10 @@ class PostExportGroup(QGroupBox):
 
     def _on_loudness_changed(self) -> None:
         choice = self.loudness.currentData()
-        self.custom_lufs.setEnabled(choice == CUSTOM)
-        self.true_peak.setEnabled(choice != "none")
-        self.normalize.setEnabled(choice != "none")
+        self.custom_lufs.setVisible(choice == CUSTOM)
+        on = self.isChecked() and choice != "none"
+        self.true_peak.setEnabled(on)
+        self.normalize.setEnabled(on)
         if choice in PRESETS:
             self.true_peak.setValue(PRESETS[choice].true_peak)
 

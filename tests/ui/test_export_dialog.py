@@ -119,6 +119,7 @@ def test_post_group_writes_spotting_sheet_and_normalises_the_mix(
     dialog.timeline.setChecked(False)
     post = dialog.post
     post.setChecked(True)
+    assert not post.true_peak.isEnabled()  # "measure only" until a target is chosen
     QTest.mouseClick(post.spotting, Qt.MouseButton.LeftButton)
     post.loudness.setCurrentIndex(post.loudness.findData("ebu-r128"))
     post.normalize.setCurrentIndex(post.normalize.findData("mix"))

@@ -35,10 +35,11 @@ def test_loudness_meter_shows_while_playing(
 
     assert run(window.open_async(fresh_video))
     qtbot.waitUntil(lambda: window.player is not None and window.player.ready, timeout=10000)
-    assert window.transport.loudness.text() == ""
+    meter = window.loudness_meter
+    assert meter.text() == ""
     window.timeline.setFocus()
     qtbot.keyClick(window.timeline, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: window.transport.loudness.text().startswith("M "), timeout=5000)
-    text = window.transport.loudness.text()
-    assert "LUFS" in text and "dBTP" in text
+    qtbot.waitUntil(lambda: meter.text().startswith("M "), timeout=5000)
+    text = meter.text()
+    assert "LUFS" in text and "dBTP" in text and meter.isVisible()
     qtbot.keyClick(window.timeline, Qt.Key.Key_Space)
