@@ -248,12 +248,18 @@ class CueInspector(QWidget):
         if cue is None:
             return
         if (change.entity is Entity.CUE and change.id == cue.id) or change.entity is Entity.LANE:
-            self._load(cue)
+            # Another process (or the job engine) changed the cue: what is being typed stays;
+            # leaving the field commits it over the change (last writer wins).
+            self._load(cue, keep_typing=True)
 
-    def _load(self, cue: Cue) -> None:
+    def _load(self, cue: Cue, keep_typing: bool = False) -> None:
+        def typing(widget: QWidget) -> bool:
+            return keep_typing and widget.hasFocus()
+
         self._loading = True
         try:
-            self.label_edit.setText(cue.label)
+            if not typing(self.label_edit):
+                self.label_edit.setText(cue.label)
             rate = self.session.rate
             tc = self.session.timecode
             span = f"{tc(cue.in_frame)} \u2013 {tc(cue.out_frame - 1)}"  # Out: last frame in it
@@ -269,14 +275,16 @@ class CueInspector(QWidget):
             provider_id = cue.provider_id or provider_list.default_provider_id(self.settings)
             index = self.provider_combo.findData(provider_id)
             self.provider_combo.setCurrentIndex(max(0, index))
-            if self.prompt_edit.toPlainText() != cue.prompt:
+            if self.prompt_edit.toPlainText() != cue.prompt and not typing(self.prompt_edit):
                 self.prompt_edit.setPlainText(cue.prompt)
-            if self.negative_edit.toPlainText() != cue.negative_prompt:
-                self.negative_edit.setPlainText(cue.negative_prompt)
+            negative = cue.negative_prompt
+            if self.negative_edit.toPlainText() != negative and not typing(self.negative_edit):
+                self.negative_edit.setPlainText(negative)
             lyrics = str(cue.params.get("lyrics", ""))
-            if self.lyrics_edit.toPlainText() != lyrics:
+            if self.lyrics_edit.toPlainText() != lyrics and not typing(self.lyrics_edit):
                 self.lyrics_edit.setPlainText(lyrics)
-            self.style_edit.setText(str(cue.params.get("style_prompt", "")))
+            if not typing(self.style_edit):
+                self.style_edit.setText(str(cue.params.get("style_prompt", "")))
             self._load_params(cue)
         finally:
             self._loading = False

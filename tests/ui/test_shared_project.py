@@ -124,3 +124,35 @@ def test_the_open_dialog_reading_the_folder_costs_the_window_nothing(
     assert wal.exists(), "the terminal deleted the WAL the window writes to"
     window.session.push(EditCue(cue_id, {"label": "door slam"}))
     assert "door slam" in terminal("cue", "list", str(project.path)).stdout
+
+
+def test_typing_a_prompt_survives_a_terminal_edit_of_the_same_cue(
+    window: Any, run: Runner, qtbot: Any, fresh_video: Path
+) -> None:
+    from PySide6.QtTest import QTest
+
+    project, cue_id = open_with_a_cue(window, run, fresh_video)
+    prompt = window.inspector.prompt_edit
+    prompt.setFocus()
+    qtbot.waitUntil(prompt.hasFocus, timeout=2000)
+    QTest.keyClicks(prompt, "gravel steps")
+    terminal("cue", "set", str(project.path), str(cue_id), "--label", "walk")
+    qtbot.waitUntil(lambda: window.inspector.label_edit.text() == "walk", timeout=1000)
+    assert prompt.toPlainText() == "gravel steps", "the terminal's edit wiped what was typed"
+    window.timeline.setFocus()  # leaving the field commits it
+    qtbot.waitUntil(lambda: project.cue(cue_id).prompt == "gravel steps", timeout=2000)
+    with Project.open(project.path) as reopened:
+        cue = reopened.cue(cue_id)
+        assert (cue.label, cue.prompt) == ("walk", "gravel steps")
+
+
+def test_takes_and_jobs_from_a_terminal_generate_show_in_the_panels(
+    window: Any, run: Runner, qtbot: Any, fresh_video: Path
+) -> None:
+    project, cue_id = open_with_a_cue(window, run, fresh_video)
+    terminal("cue", "set", str(project.path), str(cue_id), "--prompt", "door slam")
+    terminal("generate", str(project.path), "--cue", str(cue_id), "--provider", "offline", "--wait")
+    qtbot.waitUntil(lambda: window.jobs_panel.table.rowCount() == 1, timeout=1000)
+    qtbot.waitUntil(lambda: window.takes_panel.table.rowCount() == 1, timeout=1000)
+    (job,) = project.jobs.values()
+    assert job.state.value == "done" and job.take_id in project.takes
