@@ -170,7 +170,9 @@ class CueTableView(QTableView):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((0, 150), (1, 80), (2, 100), (3, 100), (4, 80), (6, 50), (7, 110)):
+        # Clock time and frame (00:00:04.800 60f) where the source's rate has no timecode.
+        tc = 100 if session.project.source.smpte or session.conformed_timecode else 150
+        for col, width in ((0, 150), (1, 80), (2, tc), (3, tc), (4, 80), (6, 50), (7, 110)):
             self.setColumnWidth(col, width)
         self.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.clicked.connect(self._on_clicked)
