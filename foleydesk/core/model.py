@@ -239,6 +239,12 @@ class Take:
     model_version: str = ""  # the version the host reported, if it did
     pan: float = 0.0  # a mono take's place in the stereo mix (-1 left .. 1 right)
 
+    def pan_gains(self) -> tuple[float, float]:
+        """Left and right gains for a mono take (centre: both 1, as before pan existed); a
+        stereo take keeps its own image and ignores pan."""
+        pan = max(-1.0, min(1.0, float(self.pan)))
+        return min(1.0, 1.0 - pan), min(1.0, 1.0 + pan)
+
     @property
     def seed(self) -> int | None:
         seed = self.params.get("seed")

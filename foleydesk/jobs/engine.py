@@ -568,8 +568,10 @@ class JobEngine:
         if job.request.get("chunks"):
             return True
         start, end = self._range(job)
+        # Chunks are cut at the model's sweet spot (quality drops far from it), never past
+        # its hard maximum.
         return (
-            bool(job.request.get("chunking")) and end - start > provider.capabilities.max_duration
+            bool(job.request.get("chunking")) and end - start > provider.capabilities.best_duration
         )
 
     async def _piece(
@@ -625,7 +627,8 @@ class JobEngine:
         job = self.project.job(job_id)
         start, end = self._range(job)
         if not job.request.get("chunks"):
-            limit = provider.capabilities.max_duration
+            caps = provider.capabilities
+            limit = min(caps.best_duration, caps.max_duration)
             overlap = min(Fraction(1), limit / 4)
             plan = plan_chunks(start, end, limit, overlap, self.project.source.frame_rate)
             chunks = [{"start": str(s), "end": str(e), "task_id": None} for s, e in plan]

@@ -152,6 +152,9 @@ def load_take_audio(project: Project, placement: Placement) -> Samples:
         audio = audio[:, None]
     if audio.shape[1] == 1:
         audio = np.repeat(audio, CHANNELS, axis=1)
+        left, right = placement.take.pan_gains()
+        if (left, right) != (1.0, 1.0):
+            audio *= np.array([left, right], np.float32)
     elif audio.shape[1] > CHANNELS:
         audio = audio[:, :CHANNELS]
     audio = audio * np.float32(placement.gain)

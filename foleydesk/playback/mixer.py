@@ -132,6 +132,7 @@ class TakeCache:
         self.channels = channels
         self._raw: dict[str, tuple[tuple[float, int], Samples]] = {}  # path -> (version, data)
         self._shaped: dict[str, tuple[tuple[object, ...], Samples]] = {}
+        self._mono: set[str] = set()  # files that hold one channel: a take's pan applies
 
     def get(self, path: Path) -> Samples | None:
         """The file's samples (None: it is gone); a changed file is read again."""
@@ -142,7 +143,12 @@ class TakeCache:
         version = (stat.st_mtime, stat.st_size)
         cached = self._raw.get(str(path))
         if cached is None or cached[0] != version:
-            cached = (version, _to_channels(self._loader(path), self.channels))
+            raw = self._loader(path)
+            if raw.ndim == 1 or raw.shape[1] == 1:
+                self._mono.add(str(path))
+            else:
+                self._mono.discard(str(path))
+            cached = (version, _to_channels(raw, self.channels))
             self._raw[str(path)] = cached
         return cached[1]
 
@@ -152,10 +158,14 @@ class TakeCache:
         if samples is None:
             return None
         version = self._raw[str(path)][0]
-        key = (version, take.gain_db, take.fade_in_samples, take.fade_out_samples)
+        pan = take.pan_gains() if str(path) in self._mono and self.channels == 2 else None
+        key = (version, take.gain_db, take.fade_in_samples, take.fade_out_samples, pan)
         cached = self._shaped.get(str(path))
         if cached is None or cached[0] != key:
-            cached = (key, shaped_take(samples, take))
+            shaped = shaped_take(samples, take)
+            if pan is not None and pan != (1.0, 1.0):
+                shaped *= np.array(pan, np.float32)
+            cached = (key, shaped)
             self._shaped[str(path)] = cached
         return cached[1]
 

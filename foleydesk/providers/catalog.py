@@ -277,7 +277,8 @@ class Offering:
     def capabilities(self, host: Capabilities) -> Capabilities:
         """The host's limits narrowed to this model and this offering."""
         model = self.spec
-        longest = min(host.max_duration, self.max_seconds or model.max_seconds)
+        # The offering's own limit wins (a host serves models far longer than its MMAudio).
+        longest = self.max_seconds or min(host.max_duration, model.max_seconds)
         shortest = max(host.min_duration, self.min_seconds or model.min_seconds)
         kinds = tuple(k for k in model.cue_kinds if k in host.kinds) or model.cue_kinds
         return dataclasses.replace(

@@ -111,6 +111,8 @@ class HostedProvider:
                 if own.max_seconds
                 else caps.max_duration,
             )
+            best = min(self.capabilities.best_duration, self.capabilities.max_duration)
+            self.capabilities = replace(self.capabilities, best_duration=best)
         self.base_url = base_url_for(self.id, self.default_base_url, settings).rstrip("/")
         self.upload_url = (
             upload_url_for(self.id, self.default_upload_url, settings).rstrip("/")

@@ -60,6 +60,9 @@ class FakeTask:
     cancelled: bool = False
     output: bytes | None = None
     url: str | None = None
+    channels: int = 1
+    rate: int = media.MODEL_RATE
+    model: str = ""
 
     def status(self, now: float) -> str:
         if self.cancelled:
@@ -126,7 +129,7 @@ class TaskHost(FakeServer):
                 if task.video is not None:
                     video_length = media.duration_of(task.video)
                     length = min(length, video_length) if length else video_length
-                task.output = media.generate(task.video, task.fmt, length)
+                task.output = media.generate(task.video, task.fmt, length, task.channels, task.rate)
             if task.url is None or self.file_bytes(task.url) is None:
                 pad = self.pad_results if task.fmt == "mp4" else 0
                 task.url = self.add_file(task.output, task.fmt, CONTENT_TYPES[task.fmt], pad)
@@ -603,6 +606,63 @@ def parse_multipart(body: bytes, content_type: str) -> dict[str, tuple[str, byte
     return fields
 
 
+@dataclass(frozen=True)
+class WavespeedModel:
+    """One model page: its fields, the required ones, limits and what its result is."""
+
+    fields: frozenset[str]
+    required: frozenset[str] = frozenset({"video"})
+    fmt: str = "mp4"
+    channels: int = 1
+    rate: int = media.MODEL_RATE
+    min_seconds: Fraction = Fraction(1)
+    max_seconds: Fraction = Fraction(30)
+
+
+WAVESPEED_MODELS = {
+    "wavespeed-ai/mmaudio-v2": WavespeedModel(
+        frozenset(
+            {
+                "video",
+                "prompt",
+                "negative_prompt",
+                "num_inference_steps",
+                "duration",
+                "guidance_scale",
+                "mask_away_clip",
+                "seed",
+            }
+        ),
+        frozenset({"video", "prompt"}),
+    ),
+    "wavespeed-ai/hunyuan-video-foley": WavespeedModel(
+        frozenset({"video", "prompt", "seed"}), channels=2, rate=48_000, max_seconds=Fraction(15)
+    ),
+    "wavespeed-ai/think-sound": WavespeedModel(frozenset({"video", "prompt", "seed"}), channels=2),
+    "kwaivgi/kling-video-to-audio": WavespeedModel(
+        frozenset({"video", "sound_effect_prompt", "bgm_prompt", "asmr_mode"}),
+        channels=2,
+        rate=48_000,
+        min_seconds=Fraction(3),
+        max_seconds=Fraction(20),
+    ),
+    "mirelo-ai/sfx-1.6/video-to-audio": WavespeedModel(
+        frozenset({"video", "prompt", "seed", "num_samples"}),
+        fmt="wav",
+        channels=2,
+        rate=48_000,
+        max_seconds=Fraction(60),
+    ),
+    "mirelo-ai/sfx-2.0/video-to-audio": WavespeedModel(
+        frozenset({"video", "prompt", "seed", "num_samples"}),
+        fmt="wav",
+        channels=2,
+        rate=48_000,
+        max_seconds=Fraction(60),
+    ),
+}
+
+
 class WavespeedHost(TaskHost):
     name = "wavespeed"
     output_format = "mp4"
@@ -629,8 +689,11 @@ class WavespeedHost(TaskHost):
             return "upload", self.guarded(lambda: self.ticket(request))
         if request.method == "PUT" and path.startswith("/ticket-put/"):
             return "upload", self.guarded(lambda: self.ticket_put(request))
-        if request.method == "POST" and path == "/api/v3/wavespeed-ai/mmaudio-v2":
-            return "create", self.guarded(lambda: self.redirected(request) or self.create(request))
+        endpoint = path.removeprefix("/api/v3/")
+        if request.method == "POST" and endpoint in WAVESPEED_MODELS:
+            return "create", self.guarded(
+                lambda: self.redirected(request) or self.create(request, endpoint)
+            )
         if request.method == "GET" and path.startswith("/api/v3/predictions/"):
             task_id = path.removeprefix("/api/v3/predictions/").removesuffix("/result")
             return "poll", lambda: self.poll(task_id, request)
@@ -700,23 +763,17 @@ class WavespeedHost(TaskHost):
             },
         )
 
-    def create(self, request: Request) -> Response:
+    def create(self, request: Request, endpoint: str) -> Response:
         if bad := self.check(request):
             return bad
+        spec = WAVESPEED_MODELS[endpoint]
         body = request.json()
-        known = {
-            "video",
-            "prompt",
-            "negative_prompt",
-            "num_inference_steps",
-            "duration",
-            "guidance_scale",
-            "mask_away_clip",
-            "seed",
-        }
+        known = spec.fields
         need(not set(body) - known, f"unknown fields {sorted(set(body) - known)}")
         need(isinstance(body.get("video"), str), "video is required")
-        need(isinstance(body.get("prompt"), str) and body["prompt"], "prompt is required")
+        if "prompt" in spec.required:
+            need(isinstance(body.get("prompt"), str) and body["prompt"], "prompt is required")
+        need(isinstance(body.get("prompt", ""), str), "prompt must be a string")
         steps = body.get("num_inference_steps", 25)
         need(is_int(steps) and 4 <= steps <= 50, "num_inference_steps must be 4-50")
         duration = body.get("duration", 8)
@@ -724,8 +781,30 @@ class WavespeedHost(TaskHost):
         guidance = body.get("guidance_scale", 4.5)
         need(is_num(guidance) and 0 <= guidance <= 20, "guidance_scale must be 0-20")
         need(isinstance(body.get("mask_away_clip", False), bool), "mask_away_clip: boolean")
+        seed = body.get("seed", -1)
+        need(is_int(seed) and -1 <= seed <= 2_147_483_647, "seed must be -1 ~ 2147483647")
+        for name in ("sound_effect_prompt", "bgm_prompt"):
+            text = body.get(name, "")
+            need(isinstance(text, str) and len(text) <= 200, f"{name}: at most 200 characters")
+        need(isinstance(body.get("asmr_mode", False), bool), "asmr_mode: boolean")
         video = self.fetch_video(body["video"])
-        task = self.new_task(body["prompt"], video, Fraction(duration))
+        length = media.duration_of(video)
+        need(
+            length <= spec.max_seconds + Fraction(1, 10), f"video longer than {spec.max_seconds} s"
+        )
+        need(
+            length >= spec.min_seconds - Fraction(1, 10), f"video shorter than {spec.min_seconds} s"
+        )
+        prompt = str(body.get("prompt") or body.get("sound_effect_prompt") or "")
+        task = self.new_task(prompt, video, Fraction(duration) if "duration" in body else None)
+        task.fmt, task.channels, task.rate, task.model = (
+            spec.fmt,
+            spec.channels,
+            spec.rate,
+            endpoint,
+        )
+        with self.lock:
+            self.bodies.append({"endpoint": endpoint, **body})
         return json_response(200, {"code": 200, "message": "success", "data": self.data(task)})
 
     def data(self, task: FakeTask) -> dict[str, Any]:
@@ -733,7 +812,7 @@ class WavespeedHost(TaskHost):
         status = {"pending": "created"}.get(raw, raw)
         return {
             "id": task.id,
-            "model": "wavespeed-ai/mmaudio-v2",
+            "model": task.model or "wavespeed-ai/mmaudio-v2",
             "status": status,
             "outputs": [self.result_url(task)] if status == "completed" else [],
             "urls": {"get": f"{self.base_url}/api/v3/predictions/{task.id}/result"},

@@ -43,51 +43,60 @@ def _encode_audio(
     codec: str,
     samples: npt.NDArray[np.float32],
     stream: av.audio.stream.AudioStream | None = None,
+    rate: int = MODEL_RATE,
 ) -> None:
+    """Mono (n,) or stereo (n, 2) samples through `codec`."""
+    planar = samples[None, :] if samples.ndim == 1 else np.ascontiguousarray(samples.T)
+    layout = "mono" if planar.shape[0] == 1 else "stereo"
     if stream is None:
-        stream = container.add_stream(codec, rate=MODEL_RATE, layout="mono")
+        stream = container.add_stream(codec, rate=rate, layout=layout)
     fmt = "s16" if codec == "pcm_s16le" else stream.codec_context.format.name
     step = stream.codec_context.frame_size or 1024
-    for pos in range(0, samples.size, step):
-        chunk = samples[pos : pos + step]
+    for pos in range(0, planar.shape[1], step):
+        chunk = planar[:, pos : pos + step]
         if fmt.startswith("s16"):
-            data = (np.clip(chunk, -1, 1) * 32767).astype(np.int16)[None, :]
+            data = (np.clip(chunk, -1, 1) * 32767).astype(np.int16)
         elif fmt.startswith("s32"):
-            data = (np.clip(chunk, -1, 1) * 2147483000).astype(np.int32)[None, :]
+            data = (np.clip(chunk, -1, 1) * 2147483000).astype(np.int32)
         else:
-            data = chunk[None, :].astype(np.float32)
-        frame = av.AudioFrame.from_ndarray(data, format=fmt, layout="mono")
-        frame.sample_rate = MODEL_RATE
+            data = chunk.astype(np.float32)
+        if not fmt.endswith("p"):  # packed: one row of interleaved samples
+            data = np.ascontiguousarray(data.T).reshape(1, -1)
+        frame = av.AudioFrame.from_ndarray(data, format=fmt, layout=layout)
+        frame.sample_rate = rate
         frame.pts = pos
-        frame.time_base = Fraction(1, MODEL_RATE)
+        frame.time_base = Fraction(1, rate)
         for packet in stream.encode(frame):
             container.mux(packet)
     for packet in stream.encode():
         container.mux(packet)
 
 
-def audio_file(samples: npt.NDArray[np.float32], fmt: str) -> bytes:
-    """WAV (PCM 16) or MP3 bytes of mono audio at 44.1 kHz."""
+def audio_file(samples: npt.NDArray[np.float32], fmt: str, rate: int = MODEL_RATE) -> bytes:
+    """WAV (PCM 16) or MP3 bytes of mono or stereo audio."""
     buffer = io.BytesIO()
     codec = {"wav": "pcm_s16le", "mp3": "libmp3lame"}[fmt]
     with av.open(buffer, "w", format=fmt) as out:
-        _encode_audio(out, codec, samples)
+        _encode_audio(out, codec, samples, rate=rate)
     return buffer.getvalue()
 
 
-def video_with_audio(video: bytes, samples: npt.NDArray[np.float32]) -> bytes:
-    """The received MP4's picture (packets copied) with `samples` as mono AAC 44.1 kHz."""
+def video_with_audio(
+    video: bytes, samples: npt.NDArray[np.float32], rate: int = MODEL_RATE
+) -> bytes:
+    """The received MP4's picture (packets copied) with `samples` as AAC (mono or stereo)."""
     buffer = io.BytesIO()
+    layout = "mono" if samples.ndim == 1 else "stereo"
     with av.open(io.BytesIO(video)) as src, av.open(buffer, "w", format="mp4") as out:
         vin = src.streams.video[0]
         vout = out.add_stream_from_template(vin)
-        aout = out.add_stream("aac", rate=MODEL_RATE, layout="mono")
+        aout = out.add_stream("aac", rate=rate, layout=layout)
         for packet in src.demux(vin):
             if packet.dts is None:
                 continue
             packet.stream = vout
             out.mux(packet)
-        _encode_audio(out, "aac", samples, aout)
+        _encode_audio(out, "aac", samples, aout, rate)
     return buffer.getvalue()
 
 
@@ -111,13 +120,23 @@ def duration_of(video: bytes) -> Fraction:
         return Fraction(src.duration or 0, 1_000_000)
 
 
-def generate(video: bytes | None, fmt: str, duration: Fraction | None = None) -> bytes:
-    """The host's answer for one task: clicks at the video's onsets in the host's format."""
+def generate(
+    video: bytes | None,
+    fmt: str,
+    duration: Fraction | None = None,
+    channels: int = 1,
+    rate: int = MODEL_RATE,
+) -> bytes:
+    """The host's answer for one task: clicks at the video's onsets in the host's format. A
+    stereo answer has the clicks in both channels, the right one at half level (an image a
+    test can tell from mono)."""
     length = duration or (duration_of(video) if video else Fraction(8))
     onsets = onsets_of(video) if video else []
-    samples = click_track(onsets, length)
+    samples = click_track(onsets, length, rate)
+    if channels == 2:
+        samples = np.stack([samples, samples * np.float32(0.5)], axis=1)
     if fmt == "mp4":
         if video is None:
             raise ValueError("an MP4 answer needs the received video")
-        return video_with_audio(video, samples)
-    return audio_file(samples, fmt)
+        return video_with_audio(video, samples, rate)
+    return audio_file(samples, fmt, rate)

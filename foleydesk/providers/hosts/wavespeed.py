@@ -82,6 +82,57 @@ OFFERINGS = (
         output=OutputKind.VIDEO,
         pricing=Pricing(per_second=0.001, min_seconds=Fraction(1), text="$0.001/s"),
     ),
+    # Field names below: see docs/providers.md for which were read on the model's page.
+    Offering(
+        "hunyuan-foley",
+        "wavespeed",
+        "wavespeed-ai/hunyuan-video-foley",
+        {"video": "video", "prompt": "prompt", "seed": "seed"},
+        output=OutputKind.VIDEO,
+        pricing=Pricing(
+            per_second=0.002, min_seconds=Fraction(1), text="about $0.002/s", estimated=True
+        ),
+        confirmed=False,  # the page names the model; its field table was not confirmed
+    ),
+    Offering(
+        "thinksound",
+        "wavespeed",
+        "wavespeed-ai/think-sound",
+        {"video": "video", "prompt": "prompt", "seed": "seed"},  # confirmed on its page
+        output=OutputKind.VIDEO,
+        pricing=Pricing(per_call=0.02, text="about $0.02 per call", estimated=True),
+    ),
+    Offering(
+        "kling-v2a",
+        "wavespeed",
+        "kwaivgi/kling-video-to-audio",
+        {"video": "video", "sfx_prompt": "sound_effect_prompt"},  # bgm_prompt left empty
+        output=OutputKind.VIDEO,
+        min_seconds=Fraction(3),
+        max_seconds=Fraction(20),
+        pricing=Pricing(per_call=0.035, text="about $0.035 per video", estimated=True),
+        fixed={"asmr_mode": False},
+    ),
+    Offering(
+        "mirelo-sfx-1.6",
+        "wavespeed",
+        "mirelo-ai/sfx-1.6/video-to-audio",
+        {"video": "video", "prompt": "prompt", "seed": "seed"},  # as v1.5's page
+        output=OutputKind.AUDIO,
+        max_seconds=Fraction(60),
+        pricing=Pricing(per_call=0.02, text="about $0.02 per call", estimated=True),
+        confirmed=False,
+    ),
+    Offering(
+        "mirelo-sfx",
+        "wavespeed",
+        "mirelo-ai/sfx-2.0/video-to-audio",
+        {"video": "video", "prompt": "prompt", "seed": "seed"},
+        output=OutputKind.AUDIO,  # 2.0 returns audio only
+        max_seconds=Fraction(60),
+        pricing=Pricing(per_call=0.02, text="about $0.02 per call", estimated=True),
+        confirmed=False,
+    ),
 )
 
 
