@@ -210,7 +210,10 @@ _EVENT = re.compile(
     r"(\d\d[:;]\d\d[:;]\d\d[:;]\d\d)\s+(\d\d[:;]\d\d[:;]\d\d[:;]\d\d)\s+"
     r"(\d\d[:;]\d\d[:;]\d\d[:;]\d\d)\s+(\d\d[:;]\d\d[:;]\d\d[:;]\d\d)"
 )
-_RESOLVE = re.compile(r"\|C:(?P<colour>\S*)\s*\|M:(?P<name>.*?)\s*\|D:(?P<duration>\d+)")
+# Resolve writes the marker's note before the fields: `Note 01 |C:ResolveColorPurple |M:x |D:1`.
+_RESOLVE = re.compile(
+    r"^(?P<note>.*?)\s*\|C:(?P<colour>\S*)\s*\|M:(?P<name>.*?)\s*\|D:(?P<duration>\d+)"
+)
 
 
 def read_resolve_edl(text: str, rate: Fraction) -> MarkerFile:
@@ -229,7 +232,7 @@ def read_resolve_edl(text: str, rate: Fraction) -> MarkerFile:
             markers.append(
                 NleMarker(
                     name=found.group("name").strip(),
-                    comment="",
+                    comment=found.group("note").strip(),
                     at=Fraction(tc.to_frames(event[1])) / rate,
                     duration=Fraction(frames) / rate if frames > 1 else None,
                     colour=colour_of(found.group("colour")),
@@ -344,8 +347,13 @@ def read_marker_csv(raw: bytes, rate: Fraction, drop_frame: bool) -> MarkerFile:
             return None
         if text.isdigit():
             return int(text)
+        label = text.replace(".", ":")
         try:
-            return tc.to_frames(text.replace(".", ":"))
+            return tc.to_frames(label)
+        except (ValueError, UserError):
+            pass
+        try:  # Premiere writes HH;MM;SS;FF in drop-frame lists; be lenient about the separator
+            return tc.to_frames(label.replace(";", ":") if not tc.drop_frame else label)
         except (ValueError, UserError):
             return None
 

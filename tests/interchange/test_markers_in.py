@@ -74,7 +74,7 @@ RESOLVE_EDL = """TITLE: Timeline 1
 FCM: NON-DROP FRAME
 
 001  001      V     C        01:00:01:00 01:00:01:01 01:00:01:00 01:00:01:01  
- |C:ResolveColorBlue |M:door knock |D:1
+three knocks, hollow |C:ResolveColorBlue |M:door knock |D:1
 
 002  001      V     C        01:00:03:12 01:00:03:13 01:00:03:12 01:00:03:13  
  |C:ResolveColorRed |M:glass breaks |D:36
@@ -142,7 +142,7 @@ def test_resolve_marker_edl_on_a_source_without_timecode(
         {"name": "too late", "why": "after the end of the source, event 003"}
     ]
     assert _cues(path) == [
-        (25, 75, "door knock", "", "#4f9dde"),  # a point marker gets the default 2 s
+        (25, 75, "door knock", "three knocks, hollow", "#4f9dde"),  # point marker: default 2 s
         (87, 123, "glass breaks", "", "#d7656a"),  # 01:00:03:12 = frame 87; |D:36
     ]
     assert main(["import-markers", str(path), str(edl)]) == 0
@@ -191,6 +191,7 @@ def test_fcpxml_otio_and_marker_lists(tmp_path: Path, premiere_project: Path) ->
     listing = (
         "Marker Name\tDescription\tIn\tOut\tDuration\tMarker Type\n"
         "creak\tfloorboard creaks\t01:00:09:00\t01:00:09:12\t00:00:00:12\tComment\n"
+        "hiss\tsteam\t01;00;09;20\t01;00;09;20\t00;00;00;00\tComment\n"  # a point marker
     )
     csv_path = tmp_path / "markers.csv"
     csv_path.write_bytes(listing.encode("utf-16"))
@@ -200,6 +201,7 @@ def test_fcpxml_otio_and_marker_lists(tmp_path: Path, premiere_project: Path) ->
     assert cues["splash"][3] == "oar hits water"
     assert cues["thunder"][:2] == (200, 230) and cues["thunder"][4] == "#a77fdc"
     assert cues["creak"][:2] == (216, 228) and cues["creak"][3] == "floorboard creaks"
+    assert cues["hiss"][:2] == (236, 240)  # default 2 s, cut at the source's last frame
 
 
 @pytest.mark.parametrize(
