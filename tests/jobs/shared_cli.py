@@ -1,25 +1,40 @@
-"""The terminal's side of the two-writer reliability test: real `foleydesk` commands (cue add /
-set / rm, generate --wait on the offline provider) one after another, journalled like the app
-side (intent before the command, commit after it exited 0).
+"""The terminal's side of the two-writer reliability test: `foleydesk` commands (cue add / set /
+rm, generate --wait on the offline provider) one after another through the command line's own
+main() in this process (what `python -m foleydesk ...` runs, without paying an interpreter start
+per command), journalled like the app side (intent before the command, commit after it
+returned 0). Each command opens and closes the project as a separate invocation would.
 
     python -m tests.jobs.shared_cli PROJECT JOURNAL SEED
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import random
-import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
+from foleydesk.cli import main as cli_main
 from foleydesk.core.project import Project
 from tests.jobs.shared_app import Journal
 
 
-def foleydesk(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "foleydesk", *args], capture_output=True, text=True, timeout=120
-    )
+@dataclass
+class Done:
+    returncode: int
+    stdout: str
+
+
+def foleydesk(*args: str) -> Done:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = cli_main(list(args))
+        except SystemExit as exc:  # argparse
+            code = int(exc.code or 0)
+    return Done(code, out.getvalue())
 
 
 def main(path: Path, journal_path: Path, seed: int) -> None:

@@ -1,6 +1,7 @@
 """Two processes edit one project for a minute and are SIGKILLed at random moments, 20 rounds:
 the app side (tests/jobs/shared_app.py, the UI's commands and a job engine) and a terminal
-(tests/jobs/shared_cli.py, real `foleydesk` cue add/set/rm and generate on the offline host).
+(tests/jobs/shared_cli.py: the command line's main() running cue add/set/rm and generate --wait
+on the offline host, each command opening and closing the project as an invocation does).
 
 Afterwards the project opens, integrity_check is ok, every edit either side reported committed
 is there or was superseded by a later edit of the same field, no cue reported removed is back,
