@@ -110,6 +110,7 @@ class PlaybackEngine:
         self._timeline = TimelineMap()
         self.clock = AudioClock(self._ring, self._timeline, self.sample_rate)
         self._reader: AudioReader | None = None
+        self._extra_readers: list[AudioReader] = []
         source_audio = None
         if project.source.has_audio and project.source_path is not None:
             source_audio = self._open_source_audio()
@@ -150,11 +151,20 @@ class PlaybackEngine:
     def _open_source_audio(self) -> Callable[[int, int], Samples]:
         from foleydesk.media.audio import AudioReader
 
-        self._reader = AudioReader(self.project.require_source(), self.sample_rate, 2)
-        reader = self._reader
+        # Every production stream, played together (a recorder's eight mono tracks).
+        source = self.project.source
+        indexes: list[int | None] = [
+            int(source.audio_streams[i]["index"]) for i in source.production
+        ] or [None]
+        path = self.project.require_source()
+        readers = [AudioReader(path, self.sample_rate, 2, index) for index in indexes]
+        self._reader = readers[0]
+        self._extra_readers = readers[1:]
 
         def read(start: int, count: int) -> Samples:
-            data: Samples = reader.read(start, count)
+            data: Samples = readers[0].read(start, count)
+            for other in readers[1:]:
+                data = data + other.read(start, count)
             return data
 
         return read
@@ -507,6 +517,8 @@ class PlaybackEngine:
             self._video.close()
         if self._reader is not None:
             self._reader.close()
+        for reader in self._extra_readers:
+            reader.close()
 
     def __enter__(self) -> PlaybackEngine:
         return self

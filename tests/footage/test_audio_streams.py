@@ -98,3 +98,24 @@ def test_the_mix_carries_every_production_stream(
     # Eight tones at 1/8 of full scale played together, against one of them.
     assert 0.1 < one < 0.15
     assert every > 0.8
+
+
+def test_playback_plays_every_production_stream(
+    recorder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from foleydesk.playback import PlaybackEngine
+
+    def heard_peak() -> float:
+        with Project.open(recorder) as project:
+            engine = PlaybackEngine(project, use_device=False, video=False)
+            try:
+                out = np.zeros((4800, 2), np.float32)
+                engine.mixer.render(4800, out)
+            finally:
+                engine.close()
+        return float(np.max(np.abs(out)))
+
+    every = heard_peak()
+    _cli(capsys, "audio", str(recorder), "--production", "4")
+    assert 0.1 < heard_peak() < 0.15
+    assert every > 0.8
