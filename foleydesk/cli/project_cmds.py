@@ -439,8 +439,11 @@ def _print_cue_table(project: Project) -> None:
     if not cues:
         print("no cues")
         return
+    # As the app shows them: timecode, or clock time and frame where the rate has none.
+    width = 12 if project.source.smpte else 18
     print(
-        f"{'id':>4}  {'lane':<9} {'in':<12} {'out':<12} {'secs':>7}  {'takes':>5}  label / prompt"
+        f"{'id':>4}  {'lane':<9} {'in':<{width}} {'out':<{width}} {'secs':>7}  {'takes':>5}  "
+        "label / prompt"
     )
     for cue in cues:
         data = cue_json(project, cue)
@@ -448,8 +451,8 @@ def _print_cue_table(project: Project) -> None:
         if cue.label and cue.prompt:
             text = f"{cue.label}: {cue.prompt}"
         print(
-            f"{cue.id:>4}  {data['lane_name']:<9} {data['in']['timecode']:<12} "
-            f"{data['out']['timecode']:<12} {data['duration']['seconds']:>7.3f}  "
+            f"{cue.id:>4}  {data['lane_name']:<9} {data['in']['display']:<{width}} "
+            f"{data['out']['display']:<{width}} {data['duration']['seconds']:>7.3f}  "
             f"{len(data['takes']):>5}  {text}"
         )
 
