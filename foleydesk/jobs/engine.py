@@ -739,6 +739,10 @@ class JobEngine:
                 status_text="submitted",
                 request=with_chunk(self.project.job(job_id).request, index, task_id=task_id),
             )
+            if index is None or index == 0:  # the job's estimate, once (not per chunk)
+                await asyncio.to_thread(
+                    self._ledger.record_spend, provider.id, job.cost_estimate, time.time()
+                )
             return task_id
         raise TransientError("the provider stayed busy")
 

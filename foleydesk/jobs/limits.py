@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from foleydesk.media.atomic import atomic_output
 from foleydesk.paths import config_dir
@@ -20,33 +22,78 @@ MINUTE = 60.0
 DAY = 86_400.0
 
 
+SPEND = "$spend"  # {host: [[time, dollars], ...]} beside the submit times
+SPEND_DAYS = 31
+
+
 class UsageLedger:
-    """Submit times per provider over the last day (a JSON file; tolerant of damage)."""
+    """Submit times per host over the last day, and the estimated spend per host over the last
+    month (a JSON file; tolerant of damage)."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or config_dir() / "usage.json"
+        self._lock = threading.Lock()  # record and record_spend run in worker threads
 
-    def _load(self) -> dict[str, list[float]]:
+    def _raw(self) -> dict[str, Any]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
-        if not isinstance(data, dict):
-            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _load(self) -> dict[str, list[float]]:
         return {
             str(k): [float(t) for t in v if isinstance(t, int | float)]
-            for k, v in data.items()
+            for k, v in self._raw().items()
             if isinstance(v, list)
         }
+
+    def _spend(self) -> dict[str, list[tuple[float, float]]]:
+        raw = self._raw().get(SPEND)
+        if not isinstance(raw, dict):
+            return {}
+        out: dict[str, list[tuple[float, float]]] = {}
+        for host, rows in raw.items():
+            if isinstance(rows, list):
+                out[str(host)] = [
+                    (float(r[0]), float(r[1]))
+                    for r in rows
+                    if isinstance(r, list)
+                    and len(r) == 2
+                    and all(isinstance(x, int | float) for x in r)
+                ]
+        return out
+
+    def _write(self, times: dict[str, list[float]], spend: dict[str, Any]) -> None:
+        data: dict[str, Any] = dict(times)
+        data[SPEND] = spend
+        with atomic_output(self.path, prefix=".usage-", suffix=".json") as tmp:
+            tmp.write_text(json.dumps(data), encoding="utf-8")
 
     def times(self, provider_id: str, now: float) -> list[float]:
         return [t for t in self._load().get(provider_id, []) if now - t < DAY]
 
     def record(self, provider_id: str, now: float) -> None:
-        data = self._load()
-        data[provider_id] = [t for t in data.get(provider_id, []) if now - t < DAY] + [now]
-        with atomic_output(self.path, prefix=".usage-", suffix=".json") as tmp:
-            tmp.write_text(json.dumps(data), encoding="utf-8")
+        with self._lock:
+            data = self._load()
+            data[provider_id] = [t for t in data.get(provider_id, []) if now - t < DAY] + [now]
+            spend = self._spend()
+            self._write(data, {h: [list(r) for r in rows] for h, rows in spend.items()})
+
+    def record_spend(self, host: str, dollars: float, now: float) -> None:
+        """A submitted task's estimated price, against its host."""
+        if dollars <= 0:
+            return
+        with self._lock:
+            spend = self._spend()
+            keep = [r for r in spend.get(host, []) if now - r[0] < SPEND_DAYS * DAY]
+            spend[host] = [*keep, (now, dollars)]
+            times = self._load()
+            self._write(times, {h: [list(r) for r in rows] for h, rows in spend.items()})
+
+    def spent(self, host: str, now: float, window: float = DAY) -> float:
+        """Estimated dollars sent to `host` in the last `window` seconds."""
+        return round(sum(d for t, d in self._spend().get(host, []) if now - t < window), 6)
 
 
 def rate_wait(times: list[float], now: float, per_minute: int | None, per_day: int | None) -> float:

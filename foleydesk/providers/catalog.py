@@ -301,6 +301,13 @@ class Offering:
         )
 
 
+def take_label(model_id: str, host: str) -> str:
+    """How a take's maker is named in the takes list and on the timeline: "Model @ host"."""
+    known = MODELS.get(model_id)
+    name = known.name if known else model_id
+    return f"{name} @ {host}" if name else host
+
+
 def model(model_id: str) -> Model:
     """A model by id (KeyError for an unknown one: callers check with MODELS first)."""
     return MODELS[model_id]

@@ -26,6 +26,7 @@ from foleydesk.ui.media_loader import rgb_to_qimage
 from foleydesk.ui.session import ProjectSession
 
 if TYPE_CHECKING:
+    from foleydesk.providers.catalog import Offering
     from foleydesk.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,28 @@ class JobController:
             f"Queued {len(jobs)} job(s) for {cue.display_name()} on {provider_id}.", 5000
         )
         self.ensure_running()
+
+    def compare(self, cue_ids: list[int], offerings: list[Offering], takes: int) -> None:
+        """One set of takes per offering (Compare): all or nothing, problems said first."""
+        project = self.session.project
+        keep = ("steps", "cfg_strength", "mask_away_clip", "lyrics", "style_prompt", "chunking")
+        params = {}
+        if len(cue_ids) == 1:
+            own = project.cue(cue_ids[0]).params
+            params = {k: own[k] for k in keep if k in own}
+        queued = 0
+        try:
+            for offering in offerings:
+                jobs = self.engine.enqueue(
+                    cue_ids, offering.host, takes, None, params, offering.model
+                )
+                queued += len(jobs)
+        except UserError as exc:
+            self.window.show_error(exc)
+        if queued:
+            names = ", ".join(o.spec.name for o in offerings)
+            self.window.status.showMessage(f"Queued {queued} job(s) on {names}.", 5000)
+            self.ensure_running()
 
     def cancel(self, job_id: int) -> None:
         self.engine.cancel(job_id)

@@ -40,6 +40,8 @@ SHORTCUTS = (
     ("Alt+M", "Delete the marker at the playhead (or the nearest one before it)"),
     ("G", "Generate the selected cues (several: one question, with the total cost if paid)"),
     ("C", "Choose the selected take"),
+    ("Shift+G", "Compare models: generate the selected cues on several models at once"),
+    ("Alt+Up / Alt+Down", "Previous / next take (while the cue loops: heard at once)"),
     ("Ctrl+Z / Ctrl+Shift+Z, Ctrl+Y", "Undo / redo"),
     ("Ctrl+A", "Select every cue (Ctrl/Shift+click or Ctrl/Shift+drag: add to the selection)"),
     ("Del, Backspace", "Delete the selected cues (or take, in the takes list)"),

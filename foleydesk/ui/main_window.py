@@ -788,6 +788,16 @@ class MainWindow(QMainWindow):
         if self.session is not None:
             self.session.set_selection([c.id for c in self.session.project.sorted_cues()])
 
+    def compare_selected(self) -> None:
+        if self.session is not None and self.session.selected_ids():
+            from foleydesk.ui.compare import compare_cues
+
+            compare_cues(self, self.session.selected_ids())
+
+    def step_take(self, step: int) -> None:
+        if self.session is not None:
+            self.takes_panel.step(step)
+
     def choose_take(self) -> None:
         if self.session is not None:
             self.takes_panel.choose_current()
@@ -806,6 +816,11 @@ class MainWindow(QMainWindow):
         from foleydesk.ui.selection import generate_cues
 
         generate_cues(self, cue_ids)
+
+    def compare_cues(self, cue_ids: list[int]) -> None:
+        from foleydesk.ui.compare import compare_cues
+
+        compare_cues(self, cue_ids)
 
     def generate_selected(self) -> None:
         if self.session is not None and len(self.session.selected_ids()) > 1:

@@ -35,7 +35,7 @@ from foleydesk.ui.elided import ElidedLabel
 from foleydesk.ui.focus import guard_wheel
 from foleydesk.ui.session import ProjectSession
 
-HEADERS = ("", "Take", "Provider", "Seed", "Made", "Status")
+HEADERS = ("", "Take", "Model", "Seed", "Made", "Status")
 
 
 def samples_per_frame(rate: Fraction) -> Fraction:
@@ -99,7 +99,7 @@ class TakesPanel(QWidget):
         header.setMinimumSectionSize(20)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        for col, width in enumerate((22, 46, 72, 92, 52)):
+        for col, width in enumerate((22, 40, 170, 84, 46)):
             self.table.setColumnWidth(col, width)
         layout.addWidget(self.table, 1)
 
@@ -175,10 +175,27 @@ class TakesPanel(QWidget):
             self._reload_timer.start()
 
     def takes(self) -> list[Take]:
+        """The cue's takes grouped by the model that made them (Compare puts several side by
+        side), in the order they were made within a model."""
         cue = self.session.selected_cue
-        return self.session.project.takes_for(cue.id) if cue is not None else []
+        takes = self.session.project.takes_for(cue.id) if cue is not None else []
+        first: dict[tuple[str, str], int] = {}
+        for index, take in enumerate(takes):
+            first.setdefault((take.model_id, take.provider_id), index)
+        return sorted(takes, key=lambda t: (first[(t.model_id, t.provider_id)], takes.index(t)))
+
+    def step(self, step: int) -> None:
+        """Select the next / previous take (while the cue plays it is heard at once)."""
+        count = self.table.rowCount()
+        if count == 0:
+            return
+        row = self.table.currentRow()
+        target = 0 if row < 0 else max(0, min(count - 1, row + step))
+        self.table.selectRow(target)
 
     def reload(self) -> None:
+        from foleydesk.providers.catalog import take_label
+
         cue = self.session.selected_cue
         keep = self.session.selected_take_id
         self._loading = True
@@ -200,7 +217,7 @@ class TakesPanel(QWidget):
                 values = [
                     "\u2713" if chosen else "",
                     f"#{row + 1}",
-                    take.provider_id,
+                    take_label(take.model_id, take.provider_id),
                     "" if take.seed is None else str(take.seed),
                     when,
                     take.status.value,

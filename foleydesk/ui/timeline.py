@@ -614,6 +614,9 @@ class TimelineWidget(QWidget):
             font.setBold(True)
             p.setFont(font)
             label = cue.display_name() if not preview else self._drag_label()
+            maker = self._chosen_model(cue)
+            if maker and not preview:
+                label = f"{label}  \u00b7  {maker}"
             p.drawText(
                 text_rect,
                 Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
@@ -630,6 +633,15 @@ class TimelineWidget(QWidget):
                 p.setPen(status_colour)
                 p.drawText(badge, Qt.AlignmentFlag.AlignCenter, status)
             p.setFont(self.font())
+
+    def _chosen_model(self, cue: Cue) -> str:
+        """The model that made the cue's chosen take, as the block shows it."""
+        take = self.session.project.takes.get(cue.chosen_take_id or 0)
+        if take is None or not take.model_id:
+            return ""
+        from foleydesk.providers.catalog import take_label
+
+        return take_label(take.model_id, take.provider_id)
 
     def _drag_label(self) -> str:
         drag = self._drag

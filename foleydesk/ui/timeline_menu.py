@@ -126,6 +126,10 @@ def cue_menu(window: MainWindow, cue_id: int) -> QMenu:
     menu.addSection(title)
     has_takes = bool(session.project.takes_for(cue_id))
     menu.addAction(tr("Generate  (G)"), lambda: window.generate_cues([c.id for c in cues]))
+    menu.addAction(
+        tr("Compare models...  (Shift+G)"),
+        lambda: window.compare_cues([c.id for c in cues]),
+    )
     regenerate = menu.addAction(
         tr("Regenerate (new takes)"), lambda: window.generate_cues([c.id for c in cues])
     )
