@@ -282,3 +282,29 @@ class UndoStack:
         with self.project.transaction():
             command.redo(self.project)
         self._done.append(command)
+
+
+LANE_POST_FIELDS = {"category", "ucs_cat_id"}
+
+
+@dataclass
+class EditLane:
+    """A lane's post-sound fields (its stem category, its UCS CatID); one undo step."""
+
+    lane_id: int
+    changes: dict[str, Any]
+    text: str = "Edit lane"
+    before: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.changes) - LANE_POST_FIELDS
+        if unknown:
+            raise ValueError(f"not lane fields: {sorted(unknown)}")
+
+    def redo(self, project: Project) -> None:
+        lane = project.lanes[self.lane_id]
+        self.before = {name: getattr(lane, name) for name in self.changes}
+        project.update_lane(self.lane_id, **self.changes)
+
+    def undo(self, project: Project) -> None:
+        project.update_lane(self.lane_id, **self.before)

@@ -19,6 +19,7 @@ from foleydesk.core.commands import AddCue, Command, DeleteCue, EditCue
 from foleydesk.core.model import DEFAULT_CUE_COLOURS, Cue
 from foleydesk.core.project import Project
 from foleydesk.errors import UserError
+from foleydesk.ui.lane_post import add_post_entries
 
 if TYPE_CHECKING:
     from foleydesk.ui.main_window import MainWindow
@@ -185,5 +186,6 @@ def lane_menu(window: MainWindow, lane_id: int) -> QMenu:
     make = menu.addAction(tr("Make cue from the marks here  (Enter)"), make_here)
     make.setEnabled(session.mark_in is not None)
     menu.addAction(tr("Add marker at the playhead  (M)"), window.add_marker)
+    add_post_entries(window, menu, lane)
     menu.addAction(tr("Open takes folder"), lambda: open_takes_folder(window))
     return menu
