@@ -18,9 +18,11 @@ from foleydesk.core.timebase import (
     conform_rate,
     frame_to_time,
     is_standard_rate,
+    parse_rate,
     time_to_frame,
 )
 from foleydesk.core.timecode import TimecodeFormat
+from foleydesk.errors import UserError
 
 
 class CueKind(StrEnum):
@@ -108,9 +110,19 @@ class SourceMedia:
 
     @property
     def timecode_rate(self) -> Fraction:
-        """The rate timecode labels count at: the source's own, or the rate an NLE conforms
-        it to (12.5 -> 25) where SMPTE has none."""
-        return self.frame_rate if self.smpte else conform_rate(self.frame_rate, self.vfr)
+        """The rate timecode labels count at: the source's own, or where SMPTE has none the
+        sequence rate (the editor's choice, else what an NLE conforms it to: 12.5 -> 25)."""
+        if self.smpte:
+            return self.frame_rate
+        chosen = self.sequence_rate.lower().replace("ndf", "").replace("df", "").strip()
+        if chosen:
+            try:
+                rate = parse_rate(chosen)
+            except UserError:
+                rate = Fraction(0)
+            if is_standard_rate(rate):
+                return rate
+        return conform_rate(self.frame_rate, self.vfr)
 
     @property
     def timecode(self) -> TimecodeFormat:

@@ -20,7 +20,11 @@ from foleydesk.interchange.edl import edl_string
 from foleydesk.interchange.fcp7 import xmeml_string
 from foleydesk.interchange.fcpxml import fcpxml_string
 from foleydesk.interchange.notes import add_note_marker
-from foleydesk.interchange.sequence import parse_sequence_rate, sequence_rate
+from foleydesk.interchange.sequence import (
+    parse_sequence_rate,
+    remember_sequence_rate,
+    sequence_rate,
+)
 from foleydesk.interchange.spotting import write_spotting
 from foleydesk.interchange.timeline import TimelineOptions, build_timeline
 from foleydesk.interchange.urls import plain_path, write_text_atomic
@@ -253,8 +257,8 @@ def export_project(
         check_cancel(cancel)
         seq = sequence_rate(project, request.sequence_rate)
         report.sequence_rate = seq.text
-        if request.sequence_rate and project.source.sequence_rate != seq.text:
-            project.update_source(sequence_rate=seq.text)  # remembered for the next export
+        if request.sequence_rate:
+            remember_sequence_rate(project, seq)  # kept for the next export
         options_tl = TimelineOptions(start_at_hour=request.start_at_hour, sequence=seq)
         timeline = build_timeline(project, report.stems, options_tl)
         for fmt, path in (

@@ -103,3 +103,17 @@ def sequence_rate(project: Project, choice: str | SequenceRate | None = None) ->
         except UserError:
             pass  # a stored choice this version no longer accepts: fall back to the default
     return default_sequence_rate(project.source)
+
+
+def remember_sequence_rate(project: Project, seq: SequenceRate) -> None:
+    """Keep the editor's choice in the project. Where the picture's rate has no SMPTE
+    timecode, labels count at the sequence rate, so the start timecode is recounted at the new
+    rate (the same instant) and typed timecode reads at it from now on."""
+    source = project.source
+    if source.sequence_rate == seq.text:
+        return
+    changes: dict[str, object] = {"sequence_rate": seq.text}
+    if not source.smpte:
+        changes["start_timecode_frames"] = seq.frames(source.start_time)
+        changes["drop_frame"] = seq.drop_frame
+    project.update_source(**changes)

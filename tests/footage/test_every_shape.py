@@ -121,12 +121,13 @@ def run(
             "fcpxml": out_dir / "cut.fcpxml",
             "edl": out_dir / "cut.edl",
             "otio": out_dir / "cut.otio",
+            "aaf": out_dir / "cut.aaf",
         }
         code, out, err = _cli(
             "export", str(project), "--stems", str(outputs["stems"]),
             "--video", str(outputs["video"]), "--xml", str(outputs["xml"]),
             "--fcpxml", str(outputs["fcpxml"]), "--edl", str(outputs["edl"]),
-            "--otio", str(outputs["otio"]),
+            "--otio", str(outputs["otio"]), "--aaf", str(outputs["aaf"]),
         )  # fmt: skip
         yield Run(shape, folder, project, info, cue, code, out, err, outputs)
 
@@ -179,6 +180,14 @@ def _check_timeline(run: Run, timeline: otio.schema.Timeline) -> None:
 def test_otio_reads_back_at_the_cue_time(run: Run) -> None:
     timeline = otio.adapters.read_from_file(str(run.outputs["otio"]))
     _check_timeline(run, timeline)
+
+
+def test_aaf_reads_back_at_the_cue_time(run: Run) -> None:
+    timeline = otio.adapters.read_from_file(str(run.outputs["aaf"]))
+    (clip,) = list(timeline.find_clips())  # the AAF holds the takes only
+    at = Fraction(clip.range_in_parent().start_time.to_seconds())
+    assert abs(at - run.cue_in) <= run.half_frame + Fraction(1, 10_000)
+    assert abs(clip.source_range.start_time.rate - float(run.seq)) < 1e-3
 
 
 def test_fcp7_xml_reads_back_at_the_cue_time(run: Run) -> None:

@@ -224,3 +224,35 @@ def test_muxing_goes_by_codec(
             assert got == source.streams.video[0].codec_context.codec.canonical_name
     else:
         assert code == 2 and ".mov or .mkv" in err and not out.exists()
+
+
+def test_chosen_sequence_rate_counts_typed_timecode(
+    footage: FootageMaker, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = tmp_path / "cam.foleydesk"
+    code, _, err = _run(
+        capsys, "new", str(footage("12.5")), "-o", str(project), "--start-tc", "01:00:00:00"
+    )
+    assert code == 0, err
+    xml = tmp_path / "cut.xml"
+    code, out, err = _run(
+        capsys, "export", str(project), "--xml", str(xml), "--sequence-rate", "30"
+    )
+    assert code == 0, err
+    assert "timelines at 30 fps" in out
+    root = ElementTree.parse(xml).getroot()
+    assert root.findtext(".//sequence/rate/timebase") == "30"
+    assert root.findtext(".//sequence/timecode/string") == "01:00:00:00"
+    # Remembered: info says 30, the start is still 01:00:00:00 (now counted at 30), and a
+    # typed timecode reads at 30 (15 frames = 0.5 s = frame 6 of the 12.5 fps picture).
+    code, out, _ = _run(capsys, "info", str(project), "--json")
+    data = json.loads(out)
+    assert data["sequence_rate"] == "30"
+    assert data["source"]["start_timecode"] == "01:00:00:00"
+    code, out, err = _run(
+        capsys, "cue", "add", str(project), "--in", "01:00:00:15", "--out", "1.2", "--json"
+    )
+    assert code == 0, err
+    assert json.loads(out)["in"]["frame"] == 6
+    code, _, err = _run(capsys, "export", str(project), "--xml", str(xml), "--sequence-rate", "31")
+    assert code == 2 and "not a rate an NLE sequence has" in err

@@ -62,7 +62,7 @@ def test_odd_rate_in_the_app(
     assert again and again[-1].sequence_rate.currentData() == "30"
     again[-1].reject()
 
-    # A start timecode from the File menu: labels count at 25 (the timecode rate).
+    # A start timecode from the File menu: labels count at the chosen sequence rate (30).
     window.menu_actions.start_tc.trigger()
     qtbot.waitUntil(
         lambda: window.start_tc_dialog is not None and window.start_tc_dialog.isVisible(),
@@ -72,7 +72,7 @@ def test_odd_rate_in_the_app(
     window.start_tc_dialog.done(QDialog.DialogCode.Accepted)
     qtbot.waitUntil(lambda: session.project.source.start_timecode() == "01:00:00:00", timeout=3000)
     assert session.timecode(15) == "01:00:01.200 15f"
-    assert session.project.source.timecode_at(15) == "01:00:01:05"
+    assert session.project.source.timecode_at(15) == "01:00:01:06"  # at the chosen 30
 
 
 def test_source_waveform_of_one_stream_or_the_sum(
