@@ -71,7 +71,7 @@ def test_esc_leaves_the_prompt_and_g_generates(
     qtbot.keyClicks(prompt, "door slam")
     press(qtbot, Qt.Key.Key_Escape)
     assert not prompt.hasFocus()
-    assert keys_on_timeline(window)
+    qtbot.waitUntil(lambda: keys_on_timeline(window), timeout=2000)
     assert session.project.cue(cue_id).prompt == "door slam"  # Esc keeps what was typed
     press(qtbot, Qt.Key.Key_G)
     assert prompt.toPlainText() == "door slam"
@@ -94,7 +94,7 @@ def test_enter_commits_shift_enter_breaks_the_line_and_one_undo_reverts(
     assert prompt.hasFocus()
     steps = session.undo_stack.count()
     qtbot.keyClick(prompt, Qt.Key.Key_Return)
-    assert keys_on_timeline(window)
+    qtbot.waitUntil(lambda: keys_on_timeline(window), timeout=2000)
     assert session.project.cue(cue_id).prompt == "rain on glass\nthunder"
     assert session.undo_stack.count() == steps + 1
     press(qtbot, Qt.Key.Key_Z, CTRL)
@@ -106,7 +106,7 @@ def test_enter_commits_shift_enter_breaks_the_line_and_one_undo_reverts(
     click_into(qtbot, label)
     qtbot.keyClicks(label, "Storm")
     qtbot.keyClick(label, Qt.Key.Key_Return, CTRL)
-    assert keys_on_timeline(window)
+    qtbot.waitUntil(lambda: keys_on_timeline(window), timeout=2000)
     assert session.project.cue(cue_id).label == "Storm"
 
 
@@ -266,13 +266,14 @@ def test_a_click_on_the_viewer_or_the_timeline_takes_focus_out_of_a_field(
     click_into(qtbot, prompt)
     qtbot.keyClicks(prompt, "rain")
     qtbot.mouseClick(window.viewer, Qt.MouseButton.LeftButton)
-    assert not prompt.hasFocus() and keys_on_timeline(window)
+    qtbot.waitUntil(lambda: keys_on_timeline(window), timeout=2000)
+    assert not prompt.hasFocus()
     assert session.project.cue(cue_id).prompt == "rain"
     click_into(qtbot, window.inspector.label_edit)
     qtbot.keyClicks(window.inspector.label_edit, "Storm")
     ruler = QPoint(300, 30)
     qtbot.mouseClick(window.timeline, Qt.MouseButton.LeftButton, pos=ruler)
-    assert keys_on_timeline(window)
+    qtbot.waitUntil(lambda: keys_on_timeline(window), timeout=2000)
     assert session.project.cue(cue_id).label == "Storm"
     press(qtbot, Qt.Key.Key_I)  # the keys act on the timeline, nothing types into a field
     assert session.mark_in == session.position
