@@ -45,7 +45,7 @@ SHORTCUTS = (
     ("Ctrl+Z / Ctrl+Shift+Z, Ctrl+Y", "Undo / redo"),
     ("Ctrl+A", "Select every cue (Ctrl/Shift+click or Ctrl/Shift+drag: add to the selection)"),
     ("Del, Backspace", "Delete the selected cues (or take, in the takes list)"),
-    ("Ctrl+Wheel, = / -, + , Ctrl+= / Ctrl+-", "Zoom the timeline in / out"),
+    ("Ctrl+Wheel, = / -, +, Ctrl+= / Ctrl+-", "Zoom the timeline in / out"),
     ("\\, Ctrl+0", "Fit the whole source"),
     ("Ctrl+O", "Open a video or a project"),
     ("Ctrl+E", "Export"),

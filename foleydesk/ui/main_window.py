@@ -279,6 +279,7 @@ class MainWindow(QMainWindow):
         session.undo_stack.indexChanged.connect(lambda _i: self._update_enabled())
         session.position_changed.connect(self._on_position_changed)
         session.changed.connect(self._on_model_changed)
+        session.selection_changed.connect(self._on_selection_changed)
         self._update_title()
         self._attach_engines(session)
         session.refused.connect(self.show_error)
@@ -404,6 +405,19 @@ class MainWindow(QMainWindow):
             self.keep_view()
             self.session.close()
             self.session = None
+
+    def _on_selection_changed(self, _cue_id: object) -> None:
+        """Several cues selected: say so (the inspector shows the first one only)."""
+        session = self.session
+        count = len(session.selected_ids()) if session is not None else 0
+        if count > 1:
+            self.status.showMessage(
+                self.tr(
+                    "{0} cues selected: G generates them all, Delete removes them all, "
+                    "right-click for colour and lane. The inspector shows the first."
+                ).format(count),
+                8000,
+            )
 
     def keep_view(self) -> None:
         """Playhead, zoom, scroll and the picture/timeline split, for the next opening."""
