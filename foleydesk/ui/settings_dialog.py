@@ -245,6 +245,9 @@ class SettingsDialog(QDialog):
         self.lanes_spin.setRange(preferences.MIN_FOLEY_LANES, preferences.MAX_FOLEY_LANES)
         self.lanes_spin.setValue(preferences.new_project_lanes(self.settings))
         top.addRow(self.tr("Foley lanes in new projects"), self.lanes_spin)
+        self.o_makes_cue = QCheckBox(self.tr("O with an In mark also makes the cue (else Enter)"))
+        self.o_makes_cue.setChecked(self.settings.o_makes_cue)
+        top.addRow(self.tr("Marks"), self.o_makes_cue)
         self.proxy_combo = QComboBox()
         for value, label in (
             ("auto", self.tr("When seeking is slow (long-GOP or large video, under 2 GB)")),
@@ -336,6 +339,7 @@ class SettingsDialog(QDialog):
         if self.device_combo.isEnabled():  # still listing devices: keep the saved choice
             self.settings.audio_device = self.device_combo.currentData() or None
         self.settings.foley_lanes = self.lanes_spin.value()
+        self.settings.o_makes_cue = self.o_makes_cue.isChecked()
         self.settings.viewer_proxy = self.proxy_combo.currentData() or "auto"
         self.settings.marker_cue_seconds = self.marker_length.value()
         self.settings.conformed_timecode = self.conformed_timecode.isChecked()

@@ -301,3 +301,29 @@ def test_the_cue_list_can_grow_and_long_labels_shorten_with_the_whole_on_hover(
     title = window.takes_panel.title
     assert title.text().endswith("\u2026") and len(title.text()) < len(title.full_text)
     assert title.toolTip() == f"Takes of {long_name}"
+
+
+def test_o_makes_the_cue_when_the_setting_says_so(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    from foleydesk.settings import load_settings, save_settings
+    from foleydesk.ui.settings_dialog import SettingsDialog
+
+    session = opened(window, run, qtbot, fresh_video)
+    dialog = SettingsDialog(window)
+    assert not dialog.o_makes_cue.isChecked()  # the NLE habit by default: O only marks
+    dialog.o_makes_cue.setChecked(True)
+    dialog._save()
+    assert load_settings().o_makes_cue
+    try:
+        window.timeline.setFocus()
+        session.seek(10)
+        press(qtbot, Qt.Key.Key_I)
+        session.seek(19)
+        press(qtbot, Qt.Key.Key_O)
+        (cue,) = session.project.cues.values()
+        assert (cue.in_frame, cue.out_frame) == (10, 20)
+    finally:
+        settings = load_settings()
+        settings.o_makes_cue = False
+        save_settings(settings)

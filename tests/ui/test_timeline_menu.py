@@ -225,3 +225,29 @@ def test_ctrl_drag_from_an_empty_lane_is_a_rubber_band(
     # A plain click on one of the selected cues selects just it.
     qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=centre(window, b))
     assert session.selected_ids() == [b]
+
+
+def test_g_over_cues_on_a_paid_host_asks_once_with_the_total_cost(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    from foleydesk.core.commands import EditCue
+
+    session = opened(window, run, qtbot, fresh_video)
+    project = session.project
+    ids = [add_cue(session, 2, 27, prompt="knock"), add_cue(session, 30, 49, prompt="thud")]
+    for cue_id in ids:  # a paid host, two takes each
+        session.push(EditCue(cue_id, {"provider_id": "qubico", "params": {"takes": 2}}, "p"))
+    session.set_selection(ids)
+    qtbot.keyClick(window.timeline, Qt.Key.Key_G)
+    qtbot.waitUntil(lambda: window.generate_confirm is not None, timeout=3000)
+    box = window.generate_confirm
+    qtbot.waitUntil(box.isVisible, timeout=3000)
+    assert "Generate 2 cues?" in box.text()
+    from foleydesk.ui.selection import estimated_cost
+
+    each = [estimated_cost(window, project.cues[i]) for i in ids]
+    assert all(c > 0 for c in each)  # per cue: 2 takes at qubico's rate for its length
+    assert f"Estimated cost in total: ${sum(each):.2f}" in box.text()
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    qtbot.waitUntil(lambda: window.generate_confirm is None, timeout=3000)
+    assert not any(project.jobs_for(i) for i in ids)  # nothing sent, nothing billed
