@@ -28,6 +28,7 @@ CUE_FIELDS = {
     "params",
     "chosen_take_id",
     "ucs_cat_id",
+    "model_id",
 }
 TAKE_FIELDS = {"gain_db", "offset_samples", "fade_in_samples", "fade_out_samples"}
 MARKER_FIELDS = {"frame", "label", "colour"}

@@ -262,6 +262,7 @@ class Offering:
     default_cfg: float | None = None
     confirmed: bool = True  # field names read in the host's docs (False: built defensively)
     seed_range: tuple[int, int] | None = None  # the seeds this offering takes, when narrower
+    max_prompt: int | None = None  # each prompt's limit, when tighter than the host's
 
     @property
     def key(self) -> str:
@@ -291,6 +292,7 @@ class Offering:
             default_steps=self.default_steps or host.default_steps,
             cfg_range=self.cfg_range or host.cfg_range,
             default_cfg=self.default_cfg if self.default_cfg is not None else host.default_cfg,
+            max_prompt=min(host.max_prompt, self.max_prompt or host.max_prompt),
             pricing=self.pricing,
             output=self.output,
             needs_segment=host.needs_segment and model.video is not VideoInput.NONE,

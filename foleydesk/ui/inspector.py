@@ -68,6 +68,7 @@ class CueInspector(QWidget):
         self.session = session
         self.settings = load_settings()
         self.providers = provider_list.all_providers(self.settings)
+        self._clients: dict[str, Provider] = {}  # "model@host" -> its client (limits, checks)
         self._loading = False
         self.generate_blocker = ""  # why Generate cannot run at all (the job engine failed)
         self._build()
@@ -126,14 +127,31 @@ class CueInspector(QWidget):
             suffix = "" if provider_list.has_key(provider) else self.tr("  (no key)")
             self.provider_combo.addItem(provider.name + suffix, provider.id)
         form.addRow(self.tr("Provider"), self.provider_combo)
+        self.model_label = QLabel(self.tr("Model"))
+        self.model_combo = QComboBox()
+        form.addRow(self.model_label, self.model_combo)
+        self.limits_label = QLabel()
+        self.limits_label.setObjectName("Secondary")
+        self.limits_label.setWordWrap(True)
+        form.addRow("", self.limits_label)
 
         self.prompt_edit = CommitTextEdit()
         self.prompt_edit.setPlaceholderText(self.tr("What should this range sound like?"))
         self.prompt_edit.setFixedHeight(72)
         self.prompt_count = QLabel()
         self.prompt_count.setObjectName("Secondary")
-        form.addRow(self.tr("Prompt"), self.prompt_edit)
+        self.prompt_label = QLabel(self.tr("Prompt"))
+        form.addRow(self.prompt_label, self.prompt_edit)
         form.addRow("", self.prompt_count)
+        # A second prompt for models that take one (Kling: sound effects + background music).
+        self.music_label = QLabel(self.tr("Music prompt"))
+        self.music_edit = CommitTextEdit()
+        self.music_edit.setPlaceholderText(self.tr("Background music, e.g. tense low strings"))
+        self.music_edit.setFixedHeight(44)
+        self.music_count = QLabel()
+        self.music_count.setObjectName("Secondary")
+        form.addRow(self.music_label, self.music_edit)
+        form.addRow("", self.music_count)
         self.negative_edit = CommitTextEdit()
         self.negative_edit.setPlaceholderText(self.tr("What it should not sound like (e.g. music)"))
         self.negative_edit.setFixedHeight(44)
@@ -178,6 +196,20 @@ class CueInspector(QWidget):
         self.takes_spin = QSpinBox()
         self.takes_spin.setRange(1, 8)
         params.addRow(self.tr("Takes"), self.takes_spin)
+        self.variations_label = QLabel(self.tr("Variations"))
+        self.variations_spin = QSpinBox()
+        self.variations_spin.setRange(1, 1)
+        self.variations_spin.setToolTip(
+            self.tr("Takes from one request: each variation becomes a take of the cue")
+        )
+        params.addRow(self.variations_label, self.variations_spin)
+        self.influence_label = QLabel(self.tr("Prompt influence"))
+        self.influence_spin = QDoubleSpinBox()
+        self.influence_spin.setRange(0.0, 1.0)
+        self.influence_spin.setSingleStep(0.05)
+        self.influence_spin.setDecimals(2)
+        self.influence_spin.setToolTip(self.tr("Higher follows the words more closely"))
+        params.addRow(self.influence_label, self.influence_spin)
         layout.addWidget(self.params_box)
 
         layout.addStretch(1)
@@ -190,6 +222,10 @@ class CueInspector(QWidget):
         self.problems.setObjectName("Over")
         self.problems.setWordWrap(True)
         footer.addWidget(self.problems)
+        self.notice = QLabel()  # worth knowing before sending, not a problem
+        self.notice.setObjectName("Hint")
+        self.notice.setWordWrap(True)
+        footer.addWidget(self.notice)
         bottom = QHBoxLayout()
         self.cost_label = QLabel()
         self.cost_label.setObjectName("Cost")
@@ -203,9 +239,10 @@ class CueInspector(QWidget):
         # Text: live counters now, commit on leaving the field.
         self.prompt_edit.textChanged.connect(self._schedule_checks)
         self.negative_edit.textChanged.connect(self._schedule_checks)
+        self.music_edit.textChanged.connect(self._schedule_checks)
         self.lyrics_edit.textChanged.connect(self._schedule_checks)
         self.style_edit.textChanged.connect(self._schedule_checks)
-        for edit in (self.prompt_edit, self.negative_edit, self.lyrics_edit):
+        for edit in (self.prompt_edit, self.negative_edit, self.lyrics_edit, self.music_edit):
             edit.left.connect(self.commit_text)
         self.label_edit.editingFinished.connect(self.commit_text)
         self.style_edit.editingFinished.connect(self.commit_text)
@@ -213,9 +250,11 @@ class CueInspector(QWidget):
         self.kind_combo.currentIndexChanged.connect(self._on_kind_changed)
         self.lane_combo.currentIndexChanged.connect(self._on_lane_changed)
         self.provider_combo.currentIndexChanged.connect(self._on_provider_changed)
-        for spin in (self.steps_spin, self.takes_spin, self.seed_spin):
+        self.model_combo.currentIndexChanged.connect(self._on_model_choice_changed)
+        for spin in (self.steps_spin, self.takes_spin, self.seed_spin, self.variations_spin):
             spin.editingFinished.connect(self._commit_params)
         self.cfg_spin.editingFinished.connect(self._commit_params)
+        self.influence_spin.editingFinished.connect(self._commit_params)
         for check in (self.random_seed, self.mask_check, self.chunk_check):
             check.toggled.connect(self._commit_params)
         self.random_seed.toggled.connect(lambda on: self.seed_spin.setEnabled(not on))
@@ -229,8 +268,40 @@ class CueInspector(QWidget):
         return self.session.selected_cue
 
     def provider(self) -> Provider | None:
+        """The client of the chosen host's chosen model (its limits, checks and price)."""
         provider_id = self.provider_combo.currentData()
-        return next((p for p in self.providers if p.id == provider_id), None)
+        host = next((p for p in self.providers if p.id == provider_id), None)
+        model_id = self.model_combo.currentData() or ""
+        if host is None or not model_id or model_id == host.offering.model:
+            return host
+        from foleydesk.providers.registry import find_offering, get_provider
+
+        if find_offering(model_id, host.id) is None:  # the list still shows another host's
+            return host
+        key = f"{model_id}@{host.id}"
+        if key not in self._clients:
+            self._clients[key] = get_provider(host.id, self.settings, None, model_id)
+        return self._clients[key]
+
+    def _fill_models(self, cue: Cue) -> None:
+        """The chosen host's models; the cue's own when it names one on this host."""
+        from foleydesk.providers.registry import default_offering, offerings
+
+        host_id = self.provider_combo.currentData()
+        self.model_combo.blockSignals(True)
+        try:
+            self.model_combo.clear()
+            if host_id:
+                for offering in offerings(host_id):
+                    self.model_combo.addItem(offering.spec.name, offering.model)
+                wanted = cue.model_id if cue.provider_id == host_id else ""
+                wanted = wanted or default_offering(host_id, cue.kind).model
+                self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(wanted)))
+        finally:
+            self.model_combo.blockSignals(False)
+        several = self.model_combo.count() > 1
+        self.model_label.setVisible(several)
+        self.model_combo.setVisible(several)
 
     def _on_selection_changed(self, cue_id: object) -> None:
         cue = self.cue
@@ -275,6 +346,7 @@ class CueInspector(QWidget):
             provider_id = cue.provider_id or provider_list.default_provider_id(self.settings)
             index = self.provider_combo.findData(provider_id)
             self.provider_combo.setCurrentIndex(max(0, index))
+            self._fill_models(cue)
             if self.prompt_edit.toPlainText() != cue.prompt and not typing(self.prompt_edit):
                 self.prompt_edit.setPlainText(cue.prompt)
             negative = cue.negative_prompt
@@ -285,6 +357,9 @@ class CueInspector(QWidget):
                 self.lyrics_edit.setPlainText(lyrics)
             if not typing(self.style_edit):
                 self.style_edit.setText(str(cue.params.get("style_prompt", "")))
+            music_prompt = str(cue.params.get("music_prompt", ""))
+            if self.music_edit.toPlainText() != music_prompt and not typing(self.music_edit):
+                self.music_edit.setPlainText(music_prompt)
             self._load_params(cue)
         finally:
             self._loading = False
@@ -314,6 +389,55 @@ class CueInspector(QWidget):
         music = cue.kind is CueKind.MUSIC
         for widget in (self.lyrics_label, self.lyrics_edit, self.style_label, self.style_edit):
             widget.setVisible(music)
+        self._load_model_inputs(cue, provider)
+
+    def _load_model_inputs(self, cue: Cue, provider: Provider | None) -> None:
+        """Fields only some models take: a second (music) prompt, variations per request,
+        prompt influence; and the model's limits and price in one line."""
+        offering = provider.offering if provider is not None else None
+
+        def takes(name: str) -> bool:
+            return offering is not None and offering.takes(name)
+
+        two_prompts = takes("music_prompt")
+        self.prompt_label.setText(self.tr("Sound effects") if two_prompts else self.tr("Prompt"))
+        for music_widget in (self.music_label, self.music_edit, self.music_count):
+            music_widget.setVisible(two_prompts)
+        negative = offering is None or takes("negative_prompt")
+        self.negative_edit.setPlaceholderText(
+            self.tr("What it should not sound like (e.g. music)")
+            if negative
+            else self.tr("This model takes no negative prompt")
+        )
+        most = offering.spec.max_variations if offering is not None else 1
+        self.variations_spin.setRange(1, max(1, most))
+        self.variations_spin.setValue(max(1, min(most, int(cue.params.get("variations", 1)))))
+        self.variations_label.setVisible(takes("variations"))
+        self.variations_spin.setVisible(takes("variations"))
+        self.influence_spin.setValue(float(cue.params.get("prompt_influence", 0.3)))
+        self.influence_label.setVisible(takes("prompt_influence"))
+        self.influence_spin.setVisible(takes("prompt_influence"))
+        self.limits_label.setText(self._limits_text(provider))
+
+    def _limits_text(self, provider: Provider | None) -> str:
+        if provider is None:
+            return ""
+        caps = provider.capabilities
+        spec = provider.offering.spec
+        parts = [
+            self.tr("{0}–{1} s (best {2} s)").format(
+                f"{float(caps.min_duration):g}",
+                f"{float(caps.max_duration):g}",
+                f"{float(caps.best_duration):g}",
+            )
+        ]
+        if spec.max_variations > 1 and provider.offering.takes("variations"):
+            parts.append(self.tr("up to {0} variations a request").format(spec.max_variations))
+        if caps.pricing.text:
+            parts.append(caps.pricing.text)
+        if spec.licence:
+            parts.append(spec.licence)
+        return "  \u00b7  ".join(parts)
 
     # -- checks --
 
@@ -339,6 +463,9 @@ class CueInspector(QWidget):
             lyrics=self.lyrics_edit.toPlainText() if kind is CueKind.MUSIC else "",
             style_prompt=self.style_edit.text() if kind is CueKind.MUSIC else "",
             chunking=self.chunk_check.isChecked(),
+            music_prompt=self.music_edit.toPlainText() if self.music_edit.isVisibleTo(self) else "",
+            variations=self.variations_spin.value(),
+            prompt_influence=self.influence_spin.value(),
         )
 
     def _update_checks(self) -> None:
@@ -359,6 +486,9 @@ class CueInspector(QWidget):
             caps.max_negative if caps else None,
             provider,
         )
+        if provider is not None and provider.offering.takes("music_prompt"):
+            music_limit = caps.max_prompt if caps else None
+            self._count(self.music_count, self.music_edit.toPlainText(), music_limit, provider)
         duration = cue.duration(self.session.rate)
         limit = caps.max_duration if caps else None
         text = f"{seconds_text(duration, 2)} s"
@@ -393,6 +523,11 @@ class CueInspector(QWidget):
                     self.tr("{0} needs an API key: set it in Settings.").format(provider.name)
                 )
         self.problems.setText("\n".join(problems))
+        notice = ""
+        if provider is not None and request is not None:
+            notice = provider.notice(request)
+        self.notice.setText(notice)
+        self.notice.setVisible(bool(notice))
         self.cost_label.setText(cost_text)
         blocker = self.generate_blocker
         self.generate_button.setEnabled(not problems and not blocker)
@@ -447,6 +582,10 @@ class CueInspector(QWidget):
             ):
                 if str(params.get(key, "")) != text:
                     params[key] = text
+        if self.music_edit.isVisibleTo(self):
+            music_prompt = self.music_edit.toPlainText()
+            if str(params.get("music_prompt", "")) != music_prompt:
+                params["music_prompt"] = music_prompt
         label = self.label_edit.text()
         changes: dict[str, Any] = {
             "label": cue.label if label.strip() == cue.label.strip() else label.strip(),
@@ -468,6 +607,10 @@ class CueInspector(QWidget):
             params["seed"] = self.seed_spin.value()
         params["mask_away_clip"] = self.mask_check.isChecked() and self.mask_check.isEnabled()
         params["chunking"] = self.chunk_check.isChecked()
+        if self.variations_spin.isVisibleTo(self):
+            params["variations"] = self.variations_spin.value()
+        if self.influence_spin.isVisibleTo(self):
+            params["prompt_influence"] = round(self.influence_spin.value(), 2)
         return params
 
     def _commit_params(self) -> None:
@@ -491,7 +634,25 @@ class CueInspector(QWidget):
         cue = self.cue
         if provider is None or cue is None or self._loading:
             return
-        self._push({"provider_id": provider.id}, self.tr("Choose provider"))
+        self._loading = True
+        try:
+            self._fill_models(cue)
+        finally:
+            self._loading = False
+        model_id = self.model_combo.currentData() or ""
+        self._push({"provider_id": provider.id, "model_id": model_id}, self.tr("Choose provider"))
+        self._loading = True
+        try:
+            self._load_params(self.cue or cue)
+        finally:
+            self._loading = False
+        self._update_checks()
+
+    def _on_model_choice_changed(self) -> None:
+        cue = self.cue
+        if cue is None or self._loading:
+            return
+        self._push({"model_id": self.model_combo.currentData() or ""}, self.tr("Choose model"))
         self._loading = True
         try:
             self._load_params(self.cue or cue)

@@ -102,6 +102,20 @@ class ProviderBox(QGroupBox):
             if caps.needs_upload:
                 form.addRow(self.tr("Upload URL"), self.upload_url)
             form.addRow(self.tr("Connection"), test_row)
+        # A community model on Replicate is named by a version hash: the tested one unless
+        # the editor names another (a newer build, or an older one that worked better).
+        self.model_version = QLineEdit(own.model_version or "" if own else "")
+        if provider.id == "replicate":
+            from foleydesk.providers.hosts.replicate import PINNED_VERSIONS
+
+            pinned = PINNED_VERSIONS.get(provider.offering.endpoint, "")
+            self.model_version.setPlaceholderText(self.tr("tested: {0}").format(pinned[:12]))
+            self.model_version.setToolTip(
+                self.tr("{0}'s version hash (64 characters); empty: the tested one").format(
+                    provider.offering.endpoint
+                )
+            )
+            form.addRow(self.tr("Model version"), self.model_version)
         form.addRow(self.tr("Jobs at once"), self.concurrency)
         pricing = QLabel(caps.pricing.text or "")
         pricing.setObjectName("Cost")
@@ -215,6 +229,8 @@ class ProviderBox(QGroupBox):
         own.base_url = self.base_url.text().strip() or None
         own.upload_url = self.upload_url.text().strip() or None
         own.concurrency = self.concurrency.value() or None
+        if self.provider.id == "replicate":
+            own.model_version = self.model_version.text().strip().lower() or None
 
 
 class SettingsDialog(QDialog):

@@ -113,6 +113,7 @@ OFFERINGS = (
         output=OutputKind.AUDIO,  # {audio: File, video: File}: the audio is read
         pricing=Pricing(per_call=0.035, text="$0.035 per video"),
         fixed={"asmr_mode": False},
+        max_prompt=KLING_PROMPT_MAX,
     ),
     Offering(
         "mirelo-sfx-1.5",
@@ -183,13 +184,12 @@ class FalProvider(HostedProvider):
         problems = super().validate(request)
         if self.text_only():
             problems = without_length_limit(problems, self.capabilities.max_duration)
-        if self.offering.takes("music_prompt"):
-            for what, text in (("prompt", request.prompt), ("music prompt", request.music_prompt)):
-                if len(text) > KLING_PROMPT_MAX:
-                    problems.append(
-                        f"The {what} is {len(text)} characters; {self.name} takes at most "
-                        f"{KLING_PROMPT_MAX}."
-                    )
+        most_chars = self.capabilities.max_prompt
+        if self.offering.takes("music_prompt") and len(request.music_prompt) > most_chars:
+            problems.append(
+                f"The music prompt is {len(request.music_prompt)} characters; {self.name} "
+                f"takes at most {most_chars}."
+            )
         most = self.offering.spec.max_variations
         if self.offering.takes("variations") and not 1 <= request.variations <= most:
             problems.append(f"{self.name} makes 1 to {most} variations per request.")
