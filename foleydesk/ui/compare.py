@@ -108,7 +108,8 @@ class CompareDialog(QDialog):
         chosen = 0
         for check, offering in self.checks:
             cost = self.cost(offering)
-            price = self.tr("free") if cost == 0 else f"${cost:.4f}" if cost else "-"
+            free = "free" in offering.pricing.text.lower()
+            price = f"${cost:.4f}" if cost else self.tr("free") if free else self.tr("price n/a")
             note = "" if check.isEnabled() else self.tr(" (no key)")
             if cost is None:
                 note = self.tr(" (cannot take this range)")

@@ -95,11 +95,12 @@ class TakesPanel(QWidget):
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)  # "Model @ host"
         header.setMinimumSectionSize(20)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        for col, width in enumerate((22, 40, 170, 84, 46)):
+        for col, width in enumerate((22, 40, 170, 84, 46, 56)):
             self.table.setColumnWidth(col, width)
         layout.addWidget(self.table, 1)
 
@@ -225,6 +226,8 @@ class TakesPanel(QWidget):
                 for col, value in enumerate(values):
                     item = QTableWidgetItem(value)
                     item.setData(Qt.ItemDataRole.UserRole, take.id)
+                    if col == 2:  # the model's full name when the column is narrow
+                        item.setToolTip(value)
                     self.table.setItem(row, col, item)
             rows = [i for i, t in enumerate(takes) if t.id == keep]
             if rows:
