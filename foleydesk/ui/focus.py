@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
     QComboBox,
+    QDialog,
     QLineEdit,
     QPlainTextEdit,
     QTextEdit,
@@ -71,18 +72,28 @@ class FieldKeys(QObject):
     def give_back(self) -> None:
         """Leave the field (its focus-out commits it) and hand the keys to the timeline."""
         target = self.home()
+        focus = QApplication.focusWidget()
+        if focus is not None and (target is None or focus.window() is not target.window()):
+            focus.clearFocus()  # a floating panel: leaving its window would not commit the field
         if target is not None and target.isVisible():
+            if not target.window().isActiveWindow():
+                target.window().activateWindow()
             target.setFocus(Qt.FocusReason.OtherFocusReason)
-        else:
-            focus = QApplication.focusWidget()
-            if focus is not None:
-                focus.clearFocus()
 
     def _ours(self, widget: QWidget) -> bool:
+        """In this window, a floating dock of it included; a dialog (its own Enter and Esc)
+        is not."""
         try:
-            return widget.window() is self.window
+            current: QWidget | None = widget
+            while current is not None:
+                if current is self.window:
+                    return True
+                if isinstance(current, QDialog):
+                    return False
+                current = current.parentWidget()
         except RuntimeError:  # deleted
-            return False
+            pass
+        return False
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()

@@ -295,3 +295,39 @@ def test_the_key_sheet_names_every_key_the_window_has(window: Any) -> None:
             if text and text not in sheet_keys and text not in ("Ctrl+Q", "Ctrl+,"):
                 missing.append(f"{text} ({action.text()})")
     assert not missing, missing
+
+
+def test_a_floating_inspector_gives_the_keys_back_too_and_dialogs_keep_theirs(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    session = opened(window, run, qtbot, fresh_video)
+    cue_id = add_cue(window, 5, 30)
+    session.select_cue(cue_id)
+    window.inspector_dock.setFloating(True)
+    window.inspector_dock.show()
+    qtbot.waitExposed(window.inspector_dock)
+    prompt = window.inspector.prompt_edit
+    window.inspector_dock.activateWindow()
+    click_into(qtbot, prompt)
+    qtbot.keyClicks(prompt, "wind")
+    qtbot.keyClick(prompt, Qt.Key.Key_Return)
+    assert session.project.cue(cue_id).prompt == "wind"
+    assert "\n" not in prompt.toPlainText()
+    window.inspector_dock.setFloating(False)
+
+    # In a dialog, Enter is the dialog's own (the rename box accepts).
+    from foleydesk.core.commands import AddMarker
+    from foleydesk.core.model import Marker
+
+    command = AddMarker(Marker(0, 10), "Add marker")
+    session.push(command)
+    window.rename_marker(command.created.id)
+    qtbot.waitUntil(lambda: window.marker_dialog is not None, timeout=2000)
+    dialog = window.marker_dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=2000)
+    edit = dialog.findChild(__import__("PySide6.QtWidgets").QtWidgets.QLineEdit)
+    edit.setText("door")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: session.project.markers[command.created.id].label == "door", timeout=3000
+    )
