@@ -206,6 +206,10 @@ class MarkKeys:
             if cue is not None:
                 self.window.seek(cue.in_frame)
             return
+        panels = (self.window.inspector_dock, self.window.side_dock)
+        if focus is not None and any(p.isAncestorOf(focus) or p is focus for p in panels):
+            self.window.timeline.setFocus()  # Enter on a box or button there: keys back, no more
+            return
         if session.mark_in is not None or session.mark_out is not None:
             self.make_cue()
         elif session.selected_cue is not None:

@@ -331,3 +331,18 @@ def test_a_floating_inspector_gives_the_keys_back_too_and_dialogs_keep_theirs(
     qtbot.waitUntil(
         lambda: session.project.markers[command.created.id].label == "door", timeout=3000
     )
+
+
+def test_enter_on_a_combo_box_never_jumps_into_the_prompt(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    session = opened(window, run, qtbot, fresh_video)
+    cue_id = add_cue(window, 5, 30, prompt="rain")
+    session.select_cue(cue_id)
+    combo = window.inspector.kind_combo
+    combo.setFocus()
+    qtbot.waitUntil(combo.hasFocus, timeout=2000)
+    press(qtbot, Qt.Key.Key_Return)
+    assert not window.inspector.prompt_edit.hasFocus()
+    press(qtbot, Qt.Key.Key_6)
+    assert session.project.cue(cue_id).prompt == "rain"
