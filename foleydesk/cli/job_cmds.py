@@ -82,6 +82,24 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         metavar="FILE|source",
         help="music: a 10-30 s style reference, or 'source' for the sound under the cue",
     )
+    p.add_argument(
+        "--music-prompt",
+        metavar="TEXT",
+        help="models with a separate music prompt (Kling): the background music; the cue's "
+        "prompt is the sound effects",
+    )
+    p.add_argument(
+        "--variations",
+        type=int,
+        metavar="N",
+        help="models that make several results per request (Mirelo): a take each",
+    )
+    p.add_argument(
+        "--prompt-influence",
+        type=float,
+        metavar="0-1",
+        help="text-to-sound models (ElevenLabs): how closely the sound follows the words",
+    )
     p.add_argument("--wait", action="store_true", help="run the jobs to the end")
     add_json_flag(p)
     p.set_defaults(func=cmd_generate)
@@ -177,13 +195,16 @@ def _print_results(project: Project, jobs: list[Job], as_json: bool) -> int:
     else:
         for job in current:
             if job.state is JobState.DONE and job.take_id:
-                take = project.takes[job.take_id]
-                print(
-                    f"take {take.id}  cue {job.cue_id}  {take.model_id or '-'}@{job.provider_id}  "
-                    f"task {job.task_id}  "
-                    f"seed {job.request.get('seed')}  ${job.cost_estimate:.4f}  "
-                    f"{project.take_path(take)}"
-                )
+                # One line per take: a request with variations (Mirelo) made several.
+                made = sorted(t.id for t in project.takes.values() if t.job_id == job.id)
+                for take_id in made or [job.take_id]:
+                    take = project.takes[take_id]
+                    print(
+                        f"take {take.id}  cue {job.cue_id}  "
+                        f"{take.model_id or '-'}@{job.provider_id}  task {job.task_id}  "
+                        f"seed {job.request.get('seed')}  ${job.cost_estimate:.4f}  "
+                        f"{project.take_path(take)}"
+                    )
             else:
                 reason = job.error or job.status_text
                 print(f"job {job.id}  cue {job.cue_id}  {job.state.value}: {reason}")
@@ -346,6 +367,12 @@ def _params(args: argparse.Namespace) -> dict[str, Any]:
             ) from exc
     if args.style:
         params["style_prompt"] = args.style
+    if args.music_prompt is not None:
+        params["music_prompt"] = args.music_prompt
+    if args.variations is not None:
+        params["variations"] = args.variations
+    if args.prompt_influence is not None:
+        params["prompt_influence"] = args.prompt_influence
     if args.style_audio:
         value = args.style_audio
         params["style_audio"] = value if value == "source" else str(Path(value).resolve())

@@ -195,6 +195,7 @@ class HostedProvider:
 
     def validate(self, request: GenerationRequest) -> list[str]:
         problems = common_problems(self.caps_for(request), request, self.name)
+        problems += input_problems(request, self.offering, self.name)
         if self.capabilities.needs_key and not get_key(self.id):
             problems.append(
                 f"No API key for {self.name}: add one with 'foleydesk keys set {self.id}' "
@@ -317,6 +318,20 @@ def file_base64(path: Path, prefix: str = "") -> str:
         for block in iter(lambda: fh.read(BASE64_BLOCK), b""):
             pieces.append(base64.b64encode(block).decode("ascii"))
     return "".join(pieces)
+
+
+def input_problems(request: GenerationRequest, offering: Offering, host: str) -> list[str]:
+    """Inputs only some models take, checked where the offering takes them."""
+    problems: list[str] = []
+    most = offering.spec.max_variations
+    if offering.takes("variations") and not 1 <= request.variations <= most:
+        problems.append(
+            f"{host} makes 1 to {most} variations per request, not {request.variations}."
+        )
+    influence = request.prompt_influence
+    if offering.takes("prompt_influence") and influence is not None and not 0 <= influence <= 1:
+        problems.append(f"Prompt influence is between 0 and 1 (got {influence:g}).")
+    return problems
 
 
 def whole_seconds(duration: Fraction, low: int = 1, high: int = 30) -> int:

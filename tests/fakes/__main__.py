@@ -30,8 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     name = args.host.upper()
     print(f"{args.host} emulator at {server.base_url}", flush=True)
     print(f"  export FOLEYDESK_{name}_BASE_URL={server.base_url}", flush=True)
-    if args.host == "piapi":
-        print(f"  export FOLEYDESK_PIAPI_UPLOAD_URL={server.base_url}", flush=True)
+    if args.host in ("piapi", "fal"):  # their uploads go to another host: this one too here
+        print(f"  export FOLEYDESK_{name}_UPLOAD_URL={server.base_url}", flush=True)
     print(f"  export FOLEYDESK_{name}_API_KEY={args.key}", flush=True)
     try:
         while True:

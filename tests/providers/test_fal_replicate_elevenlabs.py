@@ -591,3 +591,69 @@ def test_models_json_lists_the_new_offerings(
     assert rows[("elevenlabs-sfx", "elevenlabs")]["max_seconds"] == 30
     assert rows[("elevenlabs-sfx", "elevenlabs")]["kinds"] == ["sfx-from-text"]
     assert rows[("mmaudio", "fal")]["key_set"] and not rows[("mmaudio", "replicate")]["key_set"]
+
+
+def test_the_command_line_takes_the_model_inputs(
+    project: Project, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--variations, --music-prompt and --prompt-influence reach the model; out-of-range ones
+    are one line on stderr and exit 2, with nothing queued."""
+    from foleydesk.cli import main
+
+    path = str(project.path)
+    project.close()
+    with start_host(monkeypatch, "fal", latency=0.2) as server:
+        monkeypatch.setenv("FOLEYDESK_CONFIG_DIR", str(project.path.parent / "config"))
+        assert (
+            main(
+                [
+                    "generate",
+                    path,
+                    "--cue",
+                    "1",
+                    "--model",
+                    "mirelo-sfx-1.5@fal",
+                    "--variations",
+                    "2",
+                    "--wait",
+                ]
+            )
+            == 0
+        )
+        out = capsys.readouterr().out.splitlines()
+        assert len(out) == 2 and all(" mirelo-sfx-1.5@fal " in line for line in out)
+        assert server.bodies[-1]["num_samples"] == 2
+        assert (
+            main(
+                [
+                    "generate",
+                    path,
+                    "--cue",
+                    "1",
+                    "--model",
+                    "elevenlabs-sfx@fal",
+                    "--prompt-influence",
+                    "1.5",
+                ]
+            )
+            == 2
+        )
+        err = capsys.readouterr().err
+        assert "Prompt influence is between 0 and 1 (got 1.5)." in err
+        assert (
+            main(
+                [
+                    "generate",
+                    path,
+                    "--cue",
+                    "1",
+                    "--model",
+                    "mirelo-sfx-1.5@fal",
+                    "--variations",
+                    "9",
+                ]
+            )
+            == 2
+        )
+        assert "makes 1 to 4 variations per request, not 9." in capsys.readouterr().err
+        assert sum(server.creates.values()) == 1

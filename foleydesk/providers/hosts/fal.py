@@ -74,7 +74,9 @@ OFFERINGS = (
             "seed": "seed",
         },
         output=OutputKind.VIDEO,  # fal's types say {video: File}; an audio file is read too
-        pricing=Pricing(estimated=True, text="see fal.ai (no price in its schema)"),
+        pricing=Pricing(
+            per_second=0.001, estimated=True, text="~$0.001/s (estimated: fal names no price)"
+        ),
         steps_range=(10, 100),
         default_steps=50,
         cfg_range=(1.0, 10.0),
@@ -137,7 +139,9 @@ OFFERINGS = (
         "fal-ai/elevenlabs/sound-effects/v2",
         {"prompt": "text", "duration": "duration_seconds", "prompt_influence": "prompt_influence"},
         output=OutputKind.AUDIO,
-        pricing=Pricing(estimated=True, text="see fal.ai (ElevenLabs' rate)"),
+        pricing=Pricing(
+            per_second=0.004, estimated=True, text="~$0.004/s (estimated: ElevenLabs' rate)"
+        ),
         max_seconds=Fraction(22),
     ),
 )
@@ -190,9 +194,6 @@ class FalProvider(HostedProvider):
                 f"The music prompt is {len(request.music_prompt)} characters; {self.name} "
                 f"takes at most {most_chars}."
             )
-        most = self.offering.spec.max_variations
-        if self.offering.takes("variations") and not 1 <= request.variations <= most:
-            problems.append(f"{self.name} makes 1 to {most} variations per request.")
         return problems
 
     def notice(self, request: GenerationRequest) -> str:
