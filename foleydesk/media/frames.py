@@ -24,6 +24,7 @@ import numpy.typing as npt
 from av.video.reformatter import VideoReformatter
 
 from foleydesk.media.audio import open_container
+from foleydesk.media.hdr import hdr_transfer, tone_map
 from foleydesk.media.probe import MediaError, detect_vfr, frame_rotation, stream_rate
 
 if TYPE_CHECKING:
@@ -496,12 +497,15 @@ def to_rgb(frame: Any, size: tuple[int, int], scaler: VideoReformatter) -> RGB:
     width, height = size
     if turns % 2:
         width, height = height, width
-    if (width, height) == (frame.width, frame.height):
+    image: Any
+    if hdr_transfer(frame):
+        image = tone_map(frame, width, height, scaler)
+    elif (width, height) == (frame.width, frame.height):
         image = frame.to_ndarray(format="rgb24")
     else:
         interpolation = scale_filter(frame, width, height)
-        image = scaler.reformat(frame, width, height, "rgb24", interpolation=interpolation)
-        image = image.to_ndarray()
+        scaled = scaler.reformat(frame, width, height, "rgb24", interpolation=interpolation)
+        image = scaled.to_ndarray()
     if turns:
         image = np.rot90(image, turns)
     return np.ascontiguousarray(image)

@@ -24,13 +24,14 @@ from av.video.reformatter import VideoReformatter
 from foleydesk.core.timebase import PROJECT_SAMPLE_RATE
 from foleydesk.media.atomic import atomic_output
 from foleydesk.media.audio import decode_audio, open_container
+from foleydesk.media.hdr import hdr_transfer, tone_map
 from foleydesk.media.probe import MediaError, detect_vfr, frame_rotation, stream_rate
 
 if TYPE_CHECKING:
     from foleydesk.core.model import Cue
     from foleydesk.core.project import Project
 
-SEGMENT_VERSION = 2  # bump when the encoding changes so cached segments are cut again
+SEGMENT_VERSION = 3  # bump when the encoding changes so cached segments are cut again
 _AUDIO_RATE = 48000
 _MIN_VIDEO_BPS = 40_000
 # A 480p segment never needs more; without a ceiling a short cue under a 100 MB limit asks
@@ -256,6 +257,11 @@ def _geometry(stream: Any, frame: Any, short_side: int) -> tuple[tuple[int, int]
 def _scaled(scaler: VideoReformatter, frame: Any, size: tuple[int, int], turns: int) -> Any:
     """The frame at the segment's size (AREA averages well when shrinking 4K to 480p)."""
     width, height = size
+    if hdr_transfer(frame):  # PQ/HLG: tone-mapped to SDR, as a model expects to see it
+        w, h = (height, width) if turns % 2 else (width, height)
+        mapped = np.rot90(tone_map(frame, w, h, scaler), turns)
+        picture = np.ascontiguousarray(mapped, dtype=np.uint8)
+        return av.VideoFrame.from_ndarray(picture, format="rgb24").reformat(format="yuv420p")
     if not turns:
         return scaler.reformat(frame, width, height, "yuv420p", interpolation="AREA")
     if turns % 2:

@@ -14,6 +14,7 @@ import numpy.typing as npt
 from foleydesk.media.segments import SegmentSpec, cut_segment, field_first
 from foleydesk.media.thumbnails import thumbnail_strip
 from tests.footage.conftest import FootageMaker
+from tests.media.mediagen import ffmpeg
 
 
 def _comb(luma: npt.NDArray[np.float64]) -> float:
@@ -75,3 +76,32 @@ def test_hdr_10_bit_and_alpha_give_ordinary_pictures(footage: FootageMaker, tmp_
             assert stream.codec_context.pix_fmt == "yuv420p"  # what every provider decodes
             frame = next(container.decode(stream)).to_ndarray(format="rgb24")
         assert frame.std() > 20, name
+
+
+def _pq_grey(path: Path, level: int) -> Path:
+    """HEVC Main10 flagged HDR10 (PQ, BT.2020) showing one grey: `level`/255 of PQ signal."""
+    ffmpeg(
+        "-f", "lavfi", "-i", f"color=c=0x{level:02x}{level:02x}{level:02x}:s=64x48:r=25:d=0.2",
+        "-c:v", "libx265", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le",
+        "-x265-params", "log-level=none:colorprim=bt2020:transfer=smpte2084:colormatrix=bt2020nc",
+        "-color_primaries", "bt2020", "-color_trc", "smpte2084", "-colorspace", "bt2020nc",
+        str(path),
+    )  # fmt: skip
+    return path
+
+
+def test_pq_reference_white_is_shown_white(tmp_path: Path) -> None:
+    # PQ 0.58 is 203 nits, HDR reference white (BT.2408): SDR white, not the grey 148 that
+    # the raw numbers give. PQ 0.508 (100 nits) is a light grey; black stays black.
+    expected = {148: (230, 255), 130: (170, 215), 0: (0, 8)}
+    for level, (low, high) in expected.items():
+        video = _pq_grey(tmp_path / f"pq{level}.mov", level)
+        strip = thumbnail_strip(video, 1, height=48)
+        assert strip is not None
+        shown = float(strip[0, 20:28, 28:36].mean())
+        assert low <= shown <= high, (level, shown)
+        segment = cut_segment(
+            video, Fraction(0), Fraction(1, 5), SegmentSpec(audio=False), tmp_path / f"s{level}.mp4"
+        )
+        frame = _frames(segment)[0]
+        assert abs(float(frame[20:28, 28:36].mean()) - shown) < 12, level
