@@ -190,3 +190,31 @@ def test_aaf_at_the_sequence_rate_of_odd_footage(tmp_path: Path) -> None:
     assert abs(placed.duration.to_seconds() - 6 / 12.5) < 0.5 / 25
     _, raw = _pyaaf2_clips(path)
     assert [(pos, length) for _, _, pos, length, _ in raw] == [(6, 12)]
+
+
+@pytest.mark.parametrize("embed", [False, True])
+def test_aaf_clips_with_handles_start_inside_their_media(tmp_path: Path, embed: bool) -> None:
+    """A cue clip with 5 frames of handle each side: in the AAF the clip still sits at the cue's
+    in point, and its source starts 5 frames into the file (the handle is there to extend)."""
+    source = make_source(tmp_path / "s.mov", Fraction(25), 100, "10:00:00:00", audio=False)
+    project = make_project(tmp_path, source)
+    add_cue_with_take(project, 1, 20, 40, 10, label="h", offset=-1920 * 6, extra_samples=23040)
+    stems = export_stems(project, tmp_path / "stems", StemOptions(handle_frames=5))
+    clip_file = next(iter(stems.clips.values()))
+    assert (clip_file.rendered.handle_before, clip_file.rendered.handle_after) == (5, 5)
+    path = write_aaf(
+        project, build_timeline(project, stems), stems, tmp_path / "h.aaf", AafOptions(embed=embed)
+    )
+    with aaf2.open(str(path)) as f:
+        comp = next(iter(f.content.toplevel()))
+        clips = [
+            (c.start, c.length)
+            for slot in comp.slots
+            if isinstance(slot.segment, aaf2.components.OperationGroup)
+            for c in slot.segment.segments[0].components
+            if isinstance(c, aaf2.components.SourceClip)
+        ]
+    assert clips == [(5, 20)]
+    back = otio.adapters.read_from_file(str(path), adapter_name="AAF")
+    placed = next(iter(back.find_clips())).range_in_parent()
+    assert (placed.start_time.value, placed.duration.value) == (20, 20)
