@@ -292,6 +292,7 @@ class MainWindow(QMainWindow):
         self._update_enabled()
         self._on_position_changed(session.position)
         self.restore_view()
+        self.timeline.setFocus()  # the keys start on the timeline, not in the first list or field
         try:
             project.require_source()
         except UserError as exc:  # the project still opens: cues can be edited, then relinked

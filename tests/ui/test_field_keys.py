@@ -346,3 +346,16 @@ def test_enter_on_a_combo_box_never_jumps_into_the_prompt(
     assert not window.inspector.prompt_edit.hasFocus()
     press(qtbot, Qt.Key.Key_6)
     assert session.project.cue(cue_id).prompt == "rain"
+
+
+def test_the_keys_start_on_the_timeline_when_a_project_opens(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    session = opened(window, run, qtbot, fresh_video)
+    qtbot.waitUntil(lambda: keys_on_timeline(window), timeout=2000)
+    session.seek(10)
+    press(qtbot, Qt.Key.Key_I)
+    session.seek(20)
+    press(qtbot, Qt.Key.Key_O)
+    press(qtbot, Qt.Key.Key_Return)  # Make cue, not "go to the cue" of the list
+    assert len(session.project.cues) == 1
