@@ -122,10 +122,15 @@ class CueInspector(QWidget):
         self.kind_combo.addItem(self.tr("Foley"), CueKind.FOLEY.value)
         self.kind_combo.addItem(self.tr("Music"), CueKind.MUSIC.value)
         form.addRow(self.tr("Kind"), self.kind_combo)
+        from foleydesk.providers.registry import offerings as host_offerings
+
         self.provider_combo = QComboBox()
         for provider in self.providers:
             suffix = "" if provider_list.has_key(provider) else self.tr("  (no key)")
-            self.provider_combo.addItem(provider.name + suffix, provider.id)
+            # A host with several models is named alone: the Model box says which.
+            several = len(host_offerings(provider.id)) > 1
+            name = provider.name.split(" (")[0] if several else provider.name
+            self.provider_combo.addItem(name + suffix, provider.id)
         form.addRow(self.tr("Provider"), self.provider_combo)
         self.model_label = QLabel(self.tr("Model"))
         self.model_combo = QComboBox()
@@ -144,7 +149,7 @@ class CueInspector(QWidget):
         form.addRow(self.prompt_label, self.prompt_edit)
         form.addRow("", self.prompt_count)
         # A second prompt for models that take one (Kling: sound effects + background music).
-        self.music_label = QLabel(self.tr("Music prompt"))
+        self.music_label = QLabel(self.tr("Music"))
         self.music_edit = CommitTextEdit()
         self.music_edit.setPlaceholderText(self.tr("Background music, e.g. tense low strings"))
         self.music_edit.setFixedHeight(44)
@@ -400,7 +405,7 @@ class CueInspector(QWidget):
             return offering is not None and offering.takes(name)
 
         two_prompts = takes("music_prompt")
-        self.prompt_label.setText(self.tr("Sound effects") if two_prompts else self.tr("Prompt"))
+        self.prompt_label.setText(self.tr("Effects") if two_prompts else self.tr("Prompt"))
         for music_widget in (self.music_label, self.music_edit, self.music_count):
             music_widget.setVisible(two_prompts)
         negative = offering is None or takes("negative_prompt")
@@ -486,6 +491,12 @@ class CueInspector(QWidget):
             caps.max_negative if caps else None,
             provider,
         )
+        if provider is not None and not provider.offering.takes("negative_prompt"):
+            self.negative_count.setText(
+                self.tr("not sent: {0} takes no negative prompt").format(
+                    provider.offering.spec.name
+                )
+            )
         if provider is not None and provider.offering.takes("music_prompt"):
             music_limit = caps.max_prompt if caps else None
             self._count(self.music_count, self.music_edit.toPlainText(), music_limit, provider)

@@ -34,13 +34,13 @@ def test_kling_on_fal_asks_for_an_effects_and_a_music_prompt(
     inspector = window.inspector
     assert not inspector.music_edit.isVisibleTo(inspector)  # the offline sketch: one prompt
 
-    choose(inspector.provider_combo, "fal")
+    choose(inspector.provider_combo, "fal.ai")
     assert inspector.model_combo.isVisibleTo(inspector)  # fal serves several models
     assert session.project.cue(cue_id).provider_id == "fal"
     choose(inspector.model_combo, "Kling")
     cue = session.project.cue(cue_id)
     assert cue.model_id == "kling-v2a"
-    assert inspector.prompt_label.text() == "Sound effects"
+    assert inspector.prompt_label.text() == "Effects"
     assert inspector.music_edit.isVisibleTo(inspector)
     assert "3\u201320 s" in inspector.limits_label.text()
     assert "$0.035 per video" in inspector.limits_label.text()
@@ -62,7 +62,7 @@ def test_mirelo_offers_variations_and_prices_them(
     cue_id = add_cue(window, 0, 50, prompt="footsteps on gravel")
     session.select_cue(cue_id)
     inspector = window.inspector
-    choose(inspector.provider_combo, "fal")
+    choose(inspector.provider_combo, "fal.ai")
     assert not inspector.variations_spin.isVisibleTo(inspector)  # MMAudio: one per request
     choose(inspector.model_combo, "Mirelo")
     assert inspector.variations_spin.isVisibleTo(inspector)
@@ -83,6 +83,8 @@ def test_mirelo_offers_variations_and_prices_them(
     qtbot.waitUntil(lambda: inspector.cost_label.text() != one, timeout=2000)
     assert "$0.0420" in inspector.cost_label.text()  # 2 s x $0.007 x 3 variations
     assert inspector.negative_edit.placeholderText() == "This model takes no negative prompt"
+    assert inspector.negative_count.text() == "not sent: Mirelo SFX 1.5 takes no negative prompt"
+    assert "MMAudio" not in inspector.provider_combo.currentText()  # the host alone
 
 
 def test_a_long_text_sound_is_said_not_cut(
