@@ -73,9 +73,11 @@ class FieldKeys(QObject):
         """Leave the field (its focus-out commits it) and hand the keys to the timeline."""
         target = self.home()
         focus = QApplication.focusWidget()
-        if focus is not None and (target is None or focus.window() is not target.window()):
-            focus.clearFocus()  # a floating panel: leaving its window would not commit the field
-        if target is not None and target.isVisible():
+        if focus is not None and is_field(focus):
+            # Cleared first: a field in a floating panel, or a timeline not shown yet (a new
+            # project's views appear on the next pass of the loop), would otherwise keep it.
+            focus.clearFocus()
+        if target is not None:
             if not target.window().isActiveWindow():
                 target.window().activateWindow()
             target.setFocus(Qt.FocusReason.OtherFocusReason)
