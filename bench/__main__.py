@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("media", "playback", "jobs", "ui", "loudness")
+BENCHMARKS = ("media", "playback", "jobs", "ui", "loudness", "batch")
 
 
 def main(argv: list[str]) -> int:

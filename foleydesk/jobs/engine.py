@@ -79,6 +79,7 @@ UNCERTAIN_TEXT = (
 )
 SUBMIT_ATTEMPTS = 8  # for answers that prove nothing was created (429, 503, refused connection)
 EXPIRED_REFRESHES = 2
+POLL_SHARE = 0.15  # the longest poll interval, as a share of the task's time so far
 WARM_DEFAULT_THREADS = 4  # asyncio.to_thread users: file reads, base64, JSON, disk writes
 
 
@@ -513,14 +514,8 @@ class JobEngine:
     async def _run_owned(self, job_id: int) -> None:
         job = self.project.job(job_id)
         provider = self.job_provider(job)
-        gate = self._gate(provider)
-        held = False
+        gate = self._gate(provider)  # a slot is held per task at the host: see _piece
         try:
-            if job.task_id is None:
-                await gate.acquire(lambda _s, text: self._set(job_id, status_text=text))
-            else:
-                gate.occupy()  # already running at the host
-            held = True
             if self._chunked(job, provider):
                 await self._run_chunks(job_id, provider, gate)
             else:
@@ -557,9 +552,6 @@ class JobEngine:
         except Exception as exc:
             log.exception("job %s: internal error", job_id)
             self._fail(job_id, f"Internal error ({type(exc).__name__}); see the log.")
-        finally:
-            if held:
-                await gate.release()
 
     def _range(self, job: Job) -> tuple[Fraction, Fraction]:
         return job_range(job, self.project.source.frame_rate)
@@ -590,10 +582,23 @@ class JobEngine:
                 raise SubmitUncertain(f"the answer to chunk {index + 1}'s submit was lost")
             start, end = Fraction(chunk["start"]), Fraction(chunk["end"])
             piece = (start, end)
-        if task_id is None:
-            request = await self._prepare(job, provider, piece)
-            task_id = await self._submit(job_id, provider, gate, request, index)
-        status = await self._wait(job_id, provider, task_id)
+        # The host's slot is held from the submit until the task ends there: cutting and
+        # uploading before it, and downloading after it, do not count against the host's
+        # limit (a slot spent on local work is a slot the host leaves idle).
+        holding = False
+        try:
+            if task_id is None:
+                request = await self._prepare(job, provider, piece)
+                await gate.acquire(lambda _s, text: self._set(job_id, status_text=text))
+                holding = True
+                task_id = await self._submit(job_id, provider, gate, request, index)
+            else:
+                gate.occupy()  # already running at the host
+                holding = True
+            status = await self._wait(job_id, provider, task_id)
+        finally:
+            if holding:
+                await gate.release()
         if status.state is TaskState.COMPLETED:
             if status.version:
                 self._versions[job_id] = status.version
@@ -762,7 +767,9 @@ class JobEngine:
             raise _Cancelled()
 
     async def _wait(self, job_id: int, provider: Provider, task_id: str) -> TaskStatus:
-        delay = provider.capabilities.first_poll_seconds or self.settings.poll_initial_seconds
+        initial = provider.capabilities.first_poll_seconds or self.settings.poll_initial_seconds
+        delay = initial
+        started = time.monotonic()
         trouble_since: float | None = None
         while True:
             await self._check_external_cancel(job_id)
@@ -785,7 +792,10 @@ class JobEngine:
                 if status.state.terminal:
                     return status
             await asyncio.sleep(delay)
-            delay = min(delay * self.settings.poll_factor, self.settings.poll_max_seconds)
+            # Back off, but never wait longer than a share of the time the task has taken so
+            # far: a result is noticed within ~15% of its latency, not up to 50% late.
+            share = max(initial, POLL_SHARE * (time.monotonic() - started))
+            delay = min(delay * self.settings.poll_factor, self.settings.poll_max_seconds, share)
 
     async def _fetch(self, output: Output, provider: Provider) -> Path:
         folder = self.project.takes_dir

@@ -23,9 +23,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--faults", type=float, default=0.0, help="random fault rate 0-1")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--pad-mb", type=float, default=0, help="pad video results to this size")
+    parser.add_argument(
+        "--latency-range",
+        type=float,
+        nargs=2,
+        metavar=("LOW", "HIGH"),
+        help="each task takes LOW-HIGH seconds, fixed by its prompt",
+    )
+    parser.add_argument(
+        "--precompute", action="store_true", help="make results while tasks run (benchmarks)"
+    )
     args = parser.parse_args(argv)
     server = HOSTS[args.host](args.key, FaultPlan(rate=args.faults, seed=args.seed), args.latency)
     server.pad_results = int(args.pad_mb * 1024 * 1024)
+    server.precompute = args.precompute
+    if args.latency_range:
+        server.latency_range = (args.latency_range[0], args.latency_range[1])
     server.start(args.port)
     name = args.host.upper()
     print(f"{args.host} emulator at {server.base_url}", flush=True)

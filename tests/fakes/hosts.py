@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import threading
 import time
 import uuid
 from collections import Counter
@@ -28,6 +30,13 @@ from tests.fakes.server import (
 
 CONTENT_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav", "mp4": "video/mp4"}
 HUGE_BYTES = 600 * 1024 * 1024
+
+
+def spread_latency(prompt: str, low: float, high: float) -> float:
+    """A task's latency in [low, high), fixed by its prompt (the batch benchmark computes the
+    same figure to know the ideal wall time)."""
+    digest = hashlib.sha256(prompt.encode("utf-8")).digest()
+    return low + (high - low) * int.from_bytes(digest[:4], "big") / 2**32
 
 
 class Invalid(Exception):
@@ -91,6 +100,8 @@ class TaskHost(FakeServer):
         self.invalid: list[str] = []  # schema violations seen (tests assert none)
         self.bodies: list[Any] = []  # create bodies as received (PiAPI)
         self.pad_results = 0  # bytes of MP4 padding on every video result (the benchmark's 50 MB)
+        self.latency_range: tuple[float, float] | None = None  # per task, fixed by its prompt
+        self.precompute = False  # make each result while the task "runs", as a real host does
 
     def guarded(self, fn: Callable[[], Response]) -> Callable[[], Response]:
         def run() -> Response:
@@ -105,20 +116,26 @@ class TaskHost(FakeServer):
 
         return run
 
-    def new_task(self, prompt: str, video: bytes | None, duration: Fraction | None) -> FakeTask:
+    def new_task(
+        self, prompt: str, video: bytes | None, duration: Fraction | None, **extra: Any
+    ) -> FakeTask:
         task = FakeTask(
             uuid.uuid4().hex,
             prompt,
             time.monotonic(),
-            self.latency,
+            spread_latency(prompt, *self.latency_range) if self.latency_range else self.latency,
             trim_free(video) if video else None,
             duration,
             self.output_format,
             fails=self.current_fault is Fault.TASK_FAILS,
         )
+        for name, value in extra.items():  # the model's output format, channels, rate
+            setattr(task, name, value)
         with self.lock:
             self.tasks[task.id] = task
             self.creates[prompt] += 1
+        if self.precompute and task.video is not None:
+            threading.Thread(target=self.result_url, args=(task,), daemon=True).start()
         return task
 
     def result_url(self, task: FakeTask) -> str:
@@ -796,12 +813,14 @@ class WavespeedHost(TaskHost):
             length >= spec.min_seconds - Fraction(1, 10), f"video shorter than {spec.min_seconds} s"
         )
         prompt = str(body.get("prompt") or body.get("sound_effect_prompt") or "")
-        task = self.new_task(prompt, video, Fraction(duration) if "duration" in body else None)
-        task.fmt, task.channels, task.rate, task.model = (
-            spec.fmt,
-            spec.channels,
-            spec.rate,
-            endpoint,
+        task = self.new_task(
+            prompt,
+            video,
+            Fraction(duration) if "duration" in body else None,
+            fmt=spec.fmt,
+            channels=spec.channels,
+            rate=spec.rate,
+            model=endpoint,
         )
         with self.lock:
             self.bodies.append({"endpoint": endpoint, **body})
