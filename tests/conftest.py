@@ -19,6 +19,9 @@ for _name, _sub in (
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Loopback test traffic must never go through a proxy from the environment.
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost,::1"
+# A heavy step (hashing, decoding, peaks, a project load) on the event-loop thread raises, so
+# every test that drives the real flow also checks that nothing heavy froze the loop.
+os.environ["FOLEYDESK_LOOP_GUARD"] = "raise"
 
 
 @pytest.fixture(autouse=True)
@@ -29,3 +32,15 @@ def _fresh_key_cache() -> Iterator[None]:
     forget_cached_keys()
     yield
     forget_cached_keys()
+
+
+@pytest.fixture(autouse=True)
+def _nothing_heavy_on_the_loop() -> Iterator[None]:
+    """Fails the test when a heavy step ran on the loop thread, even where the error was
+    caught (a job marked failed, a slot whose exception Qt swallowed)."""
+    from foleydesk import loopguard
+
+    loopguard.violations.clear()
+    yield
+    found, loopguard.violations[:] = list(loopguard.violations), []
+    assert not found, "heavy work on the event-loop thread:\n" + "\n\n".join(found)

@@ -30,6 +30,7 @@ from foleydesk.core.model import (
 )
 from foleydesk.core.store import ProjectStore
 from foleydesk.errors import UserError
+from foleydesk.loopguard import off_loop
 
 PROJECT_SUFFIX = ".foleydesk"
 # What the app opens from the command line, a drop or a file dialog: a project or a video.
@@ -58,6 +59,7 @@ def removed_elsewhere(entity: Entity, record_id: int) -> UserError:
 
 def fingerprint(path: Path) -> str:
     """Size plus a hash of the first and last MiB: cheap on a 2-hour file, unique in practice."""
+    off_loop("fingerprinting a file")
     size = path.stat().st_size
     digest = hashlib.sha256(str(size).encode())
     with open(path, "rb") as fh:
@@ -125,6 +127,7 @@ class Project:
 
     @classmethod
     def open(cls, path: Path) -> Project:
+        off_loop("loading a project")
         store = ProjectStore.open(path.resolve())
         source = store.load_source()
         if source is None:

@@ -13,6 +13,7 @@ from foleydesk.core.project import Project
 from foleydesk.core.timebase import PROJECT_SAMPLE_RATE
 from foleydesk.errors import UserError
 from foleydesk.jobs.requests import job_range
+from foleydesk.loopguard import off_loop
 from foleydesk.providers.base import Capabilities, GenerationRequest
 
 STYLE_LEAST = Fraction(10)
@@ -22,6 +23,7 @@ Piece = tuple[Fraction, Fraction]
 
 
 def sha256_of(path: Path) -> str:
+    off_loop("hashing a file")
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):

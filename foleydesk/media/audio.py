@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from foleydesk.core.timebase import PROJECT_SAMPLE_RATE
+from foleydesk.loopguard import off_loop
 from foleydesk.media.probe import MediaError
 
 Samples = npt.NDArray[np.float32]
@@ -226,6 +227,7 @@ def decode_audio(
     `channels=None` keeps the source's channel count; 2 downmixes (5.1 with the standard matrix)
     and mono is copied to both sides. Without an audio stream the range is silence.
     """
+    off_loop("decoding audio")
     start = Fraction(start)
     with open_container(path) as container:
         stream = pick_audio_stream(container, stream_index)

@@ -21,6 +21,7 @@ import numpy.typing as npt
 from av.stream import Discard
 
 from foleydesk.core.timebase import PROJECT_SAMPLE_RATE
+from foleydesk.loopguard import off_loop
 from foleydesk.media.atomic import atomic_output
 from foleydesk.media.audio import open_container, pick_audio_stream, timeline_origin
 
@@ -149,6 +150,7 @@ def compute_peaks(
     cancel: threading.Event | None = None,
 ) -> Peaks | None:
     """Peaks of one audio stream (None when the file has no audio, or when cancelled)."""
+    off_loop("building peaks")
     with open_container(path) as container:
         stream = pick_audio_stream(container, stream_index)
         if stream is None:
@@ -315,6 +317,7 @@ def load_or_compute_peaks(
     cancel: threading.Event | None = None,
 ) -> Peaks | None:
     """The source's peaks from the project cache, computed (and cached) on first use."""
+    off_loop("loading peaks")
     path = peaks_cache_path(project, stream_index)
     cached = load_peaks(path) if path.exists() else None
     if cached is not None:

@@ -36,6 +36,7 @@ from av.video.reformatter import VideoReformatter
 
 from foleydesk.core.project import fingerprint
 from foleydesk.errors import UserError
+from foleydesk.loopguard import off_loop
 from foleydesk.media.atomic import atomic_output
 from foleydesk.media.frames import FrameSource, fit_size, scale_filter, to_rgb
 from foleydesk.media.probe import MediaInfo, frame_rotation, probe
@@ -187,6 +188,7 @@ def build_proxy(
 
     Raises ProxyCancelled when `cancel` is set; no file is left under `out_path` then.
     """
+    off_loop("building a viewer proxy")
     source, out_path = Path(source), Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     duration = probe(source).duration or Fraction(1)

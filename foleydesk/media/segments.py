@@ -22,6 +22,7 @@ import numpy.typing as npt
 from av.video.reformatter import VideoReformatter
 
 from foleydesk.core.timebase import PROJECT_SAMPLE_RATE
+from foleydesk.loopguard import off_loop
 from foleydesk.media.atomic import atomic_output
 from foleydesk.media.audio import decode_audio, open_container
 from foleydesk.media.hdr import hdr_transfer, tone_map
@@ -79,6 +80,7 @@ def cut_segment(
     Lowers the bitrate and tries again while the file is over `spec.max_bytes`; raises MediaError
     when the range cannot fit (then the range must be split, see plan_chunks).
     """
+    off_loop("cutting a segment")
     start, end = Fraction(start), Fraction(end)
     length = end - start
     if length <= 0:

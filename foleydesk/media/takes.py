@@ -16,6 +16,7 @@ from typing import Literal
 import numpy as np
 
 from foleydesk.core.timebase import PROJECT_SAMPLE_RATE
+from foleydesk.loopguard import off_loop
 from foleydesk.media.atomic import atomic_output
 from foleydesk.media.audio import Samples, decode_audio, open_container
 from foleydesk.media.probe import MediaError
@@ -40,6 +41,7 @@ def decode_provider_output(
 
     `channels=None` keeps mono as mono and anything wider becomes stereo.
     """
+    off_loop("decoding a take")
     path = Path(path)
     with open_container(path) as container:
         if not container.streams.audio:
@@ -112,6 +114,7 @@ def write_wav(
     subtype: WavSubtype = "float32",
 ) -> Path:
     """Writes a WAV atomically (a temp file beside it, then rename): never half a file."""
+    off_loop("writing a WAV")
     path = Path(path)
     data = np.asarray(samples, np.float32)
     if data.ndim == 1:
@@ -141,6 +144,7 @@ def write_wav(
 
 def read_wav(path: Path) -> tuple[Samples, int]:
     """float32 (n, channels) and the sample rate of a PCM (8/16/24/32-bit) or float WAV."""
+    off_loop("reading a WAV")
     path = Path(path)
     try:
         raw = path.read_bytes()

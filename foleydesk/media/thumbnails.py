@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from foleydesk.loopguard import off_loop
 from foleydesk.media.atomic import atomic_output
 from foleydesk.media.frames import FrameSource
 
@@ -42,6 +43,7 @@ def thumbnail_strip(
     cancel: threading.Event | None = None,
 ) -> Strip | None:
     """(count, height, width, 3) RGB thumbnails across the source (None when cancelled)."""
+    off_loop("building thumbnails")
     with FrameSource(path, threads=False) as source:
         shown_w, shown_h = source.display_size()
         size = (max(2, round(height * shown_w / shown_h / 2) * 2), height)

@@ -10,15 +10,19 @@ video only, paced by the monotonic clock.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import statistics
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from foleydesk.core.events import Change, Entity
 from foleydesk.core.project import Project
@@ -43,6 +47,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _SILENT = frozenset({Entity.JOB, Entity.MARKER})
+TakeRead = Future[tuple[tuple[float, int], Samples, bool]]
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,9 @@ class PlaybackEngine:
             source_audio = self._open_source_audio()
         self.mix_settings = MixSettings()
         self._takes = TakeCache()
+        self._take_reader: ThreadPoolExecutor | None = None  # started on the first miss
+        self._reading: set[Path] = set()
+        self._closed = False
         self.mixer = Mixer(source_audio)
         self.mixer.set_plan(build_plan(project, self.mix_settings, self._takes), crossfade=False)
         self.loudness = LiveLoudness(self.sample_rate, self._ring.channels)
@@ -368,8 +376,50 @@ class PlaybackEngine:
         self.refresh_mix()
 
     def refresh_mix(self) -> None:
-        """Rebuild the mix from the project (done automatically on project changes)."""
-        self.mixer.set_plan(build_plan(self.project, self.mix_settings, self._takes))
+        """Rebuild the mix from the project (done automatically on project changes).
+
+        On an event loop's thread (the app) a take file not read yet is read in a worker
+        thread and the mix rebuilt once it is in: a job landing a minute-long take while the
+        picture plays never waits for the disk on the loop. Elsewhere (the CLI, worker
+        threads) takes are read here, before the plan is set."""
+        loop = asyncio._get_running_loop()
+        if loop is None:
+            self.mixer.set_plan(build_plan(self.project, self.mix_settings, self._takes))
+            return
+        self._takes.misses = set()
+        try:
+            plan = build_plan(self.project, self.mix_settings, self._takes)
+        finally:
+            misses, self._takes.misses = self._takes.misses, None
+        self.mixer.set_plan(plan)
+        for path in misses - self._reading:
+            if self._take_reader is None:
+                self._take_reader = ThreadPoolExecutor(1, thread_name_prefix="playback-takes")
+            self._reading.add(path)
+            future = self._take_reader.submit(self._takes.read, path)
+
+            def landed(done: TakeRead, path: Path = path) -> None:
+                loop.call_soon_threadsafe(self._take_read, path, done)
+
+            future.add_done_callback(landed)
+
+    def _take_read(self, path: Path, done: TakeRead) -> None:
+        """A take read in the worker thread is in (on the loop thread): rebuild the mix."""
+        self._reading.discard(path)
+        if self._closed or done.cancelled():
+            return
+        try:
+            version, samples, mono = done.result()
+        except Exception as exc:  # unreadable: silent, like a missing file, until it changes
+            log.warning("take %s cannot be read: %s", path.name, exc)
+            try:
+                stat = path.stat()
+            except OSError:
+                return
+            version = (stat.st_mtime, stat.st_size)
+            samples, mono = np.zeros((0, self.mixer.channels), np.float32), False
+        self._takes.store(path, version, samples, mono)
+        self.refresh_mix()
 
     def _on_project_changed(self, change: Change) -> None:
         if change.entity not in _SILENT:  # job progress and markers change nothing heard
@@ -510,6 +560,9 @@ class PlaybackEngine:
 
     def close(self) -> None:
         self.project.changed.disconnect(self._on_project_changed)
+        self._closed = True
+        if self._take_reader is not None:
+            self._take_reader.shutdown(wait=False, cancel_futures=True)
         self._playing = False
         self._feeder.close()
         self._output.close()

@@ -133,6 +133,9 @@ class TakeCache:
         self._raw: dict[str, tuple[tuple[float, int], Samples]] = {}  # path -> (version, data)
         self._shaped: dict[str, tuple[tuple[object, ...], Samples]] = {}
         self._mono: set[str] = set()  # files that hold one channel: a take's pan applies
+        # While a set: a take not read yet (or changed on disk) is not read but listed here,
+        # and its last version read, if any, stands in (see PlaybackEngine.refresh_mix).
+        self.misses: set[Path] | None = None
 
     def get(self, path: Path) -> Samples | None:
         """The file's samples (None: it is gone); a changed file is read again."""
@@ -143,14 +146,28 @@ class TakeCache:
         version = (stat.st_mtime, stat.st_size)
         cached = self._raw.get(str(path))
         if cached is None or cached[0] != version:
-            raw = self._loader(path)
-            if raw.ndim == 1 or raw.shape[1] == 1:
-                self._mono.add(str(path))
-            else:
-                self._mono.discard(str(path))
-            cached = (version, _to_channels(raw, self.channels))
-            self._raw[str(path)] = cached
+            if self.misses is not None:
+                self.misses.add(path)
+                return None if cached is None else cached[1]
+            version, samples, mono = self.read(path)
+            self.store(path, version, samples, mono)
+            return samples
         return cached[1]
+
+    def read(self, path: Path) -> tuple[tuple[float, int], Samples, bool]:
+        """(version, samples, mono file?) of a take file, for `store` (any thread: it touches
+        no state)."""
+        stat = path.stat()
+        raw = self._loader(path)
+        mono = raw.ndim == 1 or raw.shape[1] == 1
+        return (stat.st_mtime, stat.st_size), _to_channels(raw, self.channels), mono
+
+    def store(self, path: Path, version: tuple[float, int], samples: Samples, mono: bool) -> None:
+        self._raw[str(path)] = (version, samples)
+        if mono:
+            self._mono.add(str(path))
+        else:
+            self._mono.discard(str(path))
 
     def shaped(self, path: Path, take: Take) -> Samples | None:
         """The take as heard: its file's samples with its gain and fades applied."""

@@ -23,7 +23,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from foleydesk.core.commands import EditCue
-from foleydesk.core.events import Change, Entity
+from foleydesk.core.events import Action, Change, Entity
 from foleydesk.core.model import Cue
 from foleydesk.core.positions import parse_position
 from foleydesk.core.timebase import seconds_text
@@ -31,6 +31,7 @@ from foleydesk.errors import UserError
 from foleydesk.ui.session import ProjectSession
 
 COLUMNS = ("Label", "Lane", "In", "Out", "Duration", "Prompt", "Takes", "Status")
+TAKES_COLUMN = 6
 EDITABLE = {0, 2, 3, 5}
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -42,21 +43,51 @@ class CueTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.session = session
         self.cues: list[Cue] = session.project.sorted_cues()
+        self._stale_status: set[int] = set()  # cue ids whose takes/status cells may be stale
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(150)
-        self._refresh_timer.timeout.connect(self.refresh)
+        self._refresh_timer.timeout.connect(self._refresh_status)
         session.changed.connect(self._on_model_changed)
 
     def _on_model_changed(self, change: Change) -> None:
-        if change.entity in (Entity.CUE, Entity.TAKE, Entity.LANE):
+        """Cells, not the table: a job's progress or a new take touches one row's takes and
+        status cells; an edited cue its row. Only cues coming or going, or lanes, reset."""
+        project = self.session.project
+        if change.entity is Entity.CUE and change.action is Action.UPDATED:
+            row = self._row_of(change.id)
+            cue = project.cues.get(change.id)
+            if row is None or cue is None:
+                self.refresh()
+                return
+            self.cues[row] = cue
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+        elif change.entity in (Entity.CUE, Entity.LANE):
             self.refresh()
-        elif change.entity is Entity.JOB and not self._refresh_timer.isActive():
-            self._refresh_timer.start()  # job progress only changes the status column
+        elif change.entity in (Entity.JOB, Entity.TAKE):
+            record = (project.jobs if change.entity is Entity.JOB else project.takes).get(change.id)
+            if record is None:  # removed: which cue it belonged to is unknown, look at all
+                self._stale_status.update(c.id for c in self.cues)
+            else:
+                self._stale_status.add(record.cue_id)
+            if not self._refresh_timer.isActive():
+                self._refresh_timer.start()  # progress arrives often: one update per 150 ms
+
+    def _row_of(self, cue_id: int) -> int | None:
+        return next((row for row, cue in enumerate(self.cues) if cue.id == cue_id), None)
+
+    def _refresh_status(self) -> None:
+        stale, self._stale_status = self._stale_status, set()
+        for row, cue in enumerate(self.cues):
+            if cue.id in stale:
+                self.dataChanged.emit(
+                    self.index(row, TAKES_COLUMN), self.index(row, len(COLUMNS) - 1)
+                )
 
     def refresh(self) -> None:
         self.beginResetModel()
         self.cues = self.session.project.sorted_cues()
+        self._stale_status.clear()
         self.endResetModel()
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008

@@ -21,6 +21,7 @@ from PySide6.QtCore import QMimeData, Qt, QUrl
 from PySide6.QtGui import QDrag
 from PySide6.QtWidgets import QApplication, QWidget
 
+from foleydesk import loopguard
 from foleydesk.errors import UserError
 from foleydesk.media.render import render_cue_clip, render_lane_stem
 from foleydesk.media.stems import safe_name
@@ -91,7 +92,10 @@ def _rendered(
         return None
     QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:
-        render()
+        # A drag hands over a file at once; up to 8 s of audio renders in a few tens of ms,
+        # which the loop guard lets pass here (and only here) by design.
+        with loopguard.allowed():
+            render()
     except UserError as exc:
         window.show_error(exc)
         return None

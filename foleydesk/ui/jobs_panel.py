@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from foleydesk.core.events import Change, Entity
+from foleydesk.core.events import Action, Change, Entity
 from foleydesk.core.model import Job, JobState
 from foleydesk.ui.session import ProjectSession
 
@@ -85,10 +85,12 @@ class JobsPanel(QWidget):
         self.note.setWordWrap(True)
         layout.addWidget(self.note)
         self.engine_blocker = ""
+        self._rows: dict[int, int] = {}  # job id -> table row
+        self._dirty: set[int] | None = set()  # jobs whose rows are stale; None: rebuild all
         self._reload_timer = QTimer(self)
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(100)
-        self._reload_timer.timeout.connect(self.reload)
+        self._reload_timer.timeout.connect(self._refresh)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.cancel_button.clicked.connect(lambda: self._emit(self.cancel_job))
         self.retry_button.clicked.connect(lambda: self._emit(self.retry_job))
@@ -99,44 +101,80 @@ class JobsPanel(QWidget):
         self.reload()
 
     def _on_model_changed(self, change: Change) -> None:
-        if change.entity in (Entity.JOB, Entity.CUE) and not self._reload_timer.isActive():
-            self._reload_timer.start()  # progress arrives often: one rebuild per 100 ms
+        if change.entity is Entity.JOB:
+            if change.action is not Action.UPDATED:
+                self._dirty = None  # a row comes or goes: rebuild
+            elif self._dirty is not None:
+                self._dirty.add(change.id)
+        elif change.entity is Entity.CUE:
+            if self._dirty is not None:  # the cue's name shows in its jobs' rows
+                self._dirty.update(j.id for j in self.session.project.jobs_for(change.id))
+        else:
+            return
+        if not self._reload_timer.isActive():
+            self._reload_timer.start()  # progress arrives often: one refresh per 100 ms
 
     def jobs(self) -> list[Job]:
         return sorted(self.session.project.jobs.values(), key=lambda j: -j.id)
 
+    def _refresh(self) -> None:
+        """Rewrite the rows of the jobs that changed (ten running jobs among hundreds done
+        cost ten rows, not the table); rebuild only when jobs came or went."""
+        dirty, self._dirty = self._dirty, set()
+        jobs = self.session.project.jobs
+        if dirty is None or any(i not in self._rows or i not in jobs for i in dirty):
+            self.reload()
+            return
+        for job_id in dirty:
+            self._fill_row(self._rows[job_id], jobs[job_id])
+        self._update_buttons()
+
     def reload(self) -> None:
         keep = self.current_job()
         jobs = self.jobs()
+        self._dirty = set()
+        self._rows = {job.id: row for row, job in enumerate(jobs)}
         self.table.setRowCount(len(jobs))
         for row, job in enumerate(jobs):
-            cue = self.session.project.cues.get(job.cue_id)
-            updated = (
-                datetime.datetime.fromtimestamp(job.updated_at).strftime("%H:%M:%S")
-                if job.updated_at
-                else ""
-            )
-            status = job.error or job.status_text
-            values: list[Any] = [
-                f"#{job.id}",
-                cue.display_name() if cue else self.tr("(deleted cue)"),
-                job.provider_id,
-                self._state_text(job.state),
-                f"{round(job.progress * 100)}%",
-                updated,
-                status,
-            ]
-            for col, value in enumerate(values):
-                item = QTableWidgetItem(str(value))
-                item.setData(Qt.ItemDataRole.UserRole, job.id)
-                if col == 3 and job.state in STATE_COLOURS:
-                    item.setForeground(QColor(STATE_COLOURS[job.state]))
-                if col == STATUS_COLUMN:
-                    item.setToolTip(status)
-                self.table.setItem(row, col, item)
+            self._fill_row(row, job)
             if keep is not None and job.id == keep.id:
                 self.table.selectRow(row)
         self._update_buttons()
+
+    def _fill_row(self, row: int, job: Job) -> None:
+        cue = self.session.project.cues.get(job.cue_id)
+        updated = (
+            datetime.datetime.fromtimestamp(job.updated_at).strftime("%H:%M:%S")
+            if job.updated_at
+            else ""
+        )
+        status = job.error or job.status_text
+        values: list[Any] = [
+            f"#{job.id}",
+            cue.display_name() if cue else self.tr("(deleted cue)"),
+            job.provider_id,
+            self._state_text(job.state),
+            f"{round(job.progress * 100)}%",
+            updated,
+            status,
+        ]
+        for col, value in enumerate(values):
+            text = str(value)
+            item = self.table.item(row, col)
+            if item is None or item.data(Qt.ItemDataRole.UserRole) != job.id:
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, job.id)
+                self.table.setItem(row, col, item)
+            elif item.text() != text:
+                item.setText(text)  # unchanged cells are left alone: nothing to repaint
+            if col == 3:
+                colour = STATE_COLOURS.get(job.state)
+                if colour is not None:
+                    item.setForeground(QColor(colour))
+                elif item.data(Qt.ItemDataRole.ForegroundRole) is not None:
+                    item.setData(Qt.ItemDataRole.ForegroundRole, None)
+            if col == STATUS_COLUMN and item.toolTip() != status:
+                item.setToolTip(status)
 
     def _state_text(self, state: JobState) -> str:
         if state is JobState.UNCERTAIN:

@@ -197,6 +197,8 @@ class TimelineWidget(QWidget):
         self._band_from = self._band_to = QPointF()  # the rubber band while it is dragged
         self._band_keep: list[int] = []  # selected before the band: the band adds to it
         self._static: QPixmap | None = None
+        self._badges: dict[int, str] = {}  # cue id -> status word its painted badge shows
+        self._playhead_rects: list[QRect] = []  # where the playhead was last painted
         source = session.project.source
         self.display_aspect = source.width / source.height if source.height else 16 / 9
         self._wave_cache: dict[str, tuple[object, QImage]] = {}
@@ -310,18 +312,41 @@ class TimelineWidget(QWidget):
     def _on_model_changed(self, change: Change) -> None:
         if change.entity is Entity.LANE:
             self.setMinimumHeight(self.content_height())
-        if change.entity is Entity.JOB:  # progress only changes a badge: repaint at most 25/s
-            if not self._repaint_timer.isActive():
+        if change.entity is Entity.JOB:
+            # Jobs report progress many times a second; the timeline shows only the cue's
+            # status word as a badge: repaint (at most 25/s) when that word changes.
+            if not self._repaint_timer.isActive() and self._badge_stale(change.id):
                 self._repaint_timer.start()
             return
         self.invalidate()
+
+    def _badge_stale(self, job_id: int) -> bool:
+        job = self.session.project.jobs.get(job_id)
+        cue = self.session.project.cues.get(job.cue_id) if job is not None else None
+        if cue is None:
+            return True
+        return self._badges.get(cue.id) != self.session.cue_status(cue)
 
     def _on_position_changed(self, frame: int) -> None:
         scrubbing = self._drag is not None and self._drag.mode is DragMode.SCRUB
         if not scrubbing and self.scale.ensure_visible(frame):
             self.view_changed.emit()
-            self._static = None
-        self.update()  # only the playhead moved: the cached layers stay
+            self.invalidate()
+            return
+        # Only the playhead moved: repaint the strips it leaves and enters, not the widget
+        # (while playing this runs every frame; the cached layers stay).
+        for rect in (*self._playhead_rects, *self._playhead_strips()):
+            self.update(rect)
+
+    def _playhead_strips(self) -> list[QRect]:
+        """The rectangles the playhead covers now (overview tick, line and head)."""
+        total = self.session.frame_count
+        ox = HEADER_W + self.session.position / total * self.track_width()
+        strips = [QRect(int(ox) - 2, 0, 5, OVERVIEW_H + 1)]
+        x = HEADER_W + self.scale.x_of(self.session.position)
+        if HEADER_W <= x <= self.width():
+            strips.append(QRect(int(x) - 8, OVERVIEW_H, 17, self.height() - OVERVIEW_H))
+        return strips
 
     # -- media data --
 
@@ -396,6 +421,7 @@ class TimelineWidget(QWidget):
             self._paint_playhead(painter)
             if self._drag is not None and self._drag.mode is DragMode.BAND:
                 paint_band(painter, band_rect(self._band_from, self._band_to))
+            self._playhead_rects = self._playhead_strips()
         finally:
             painter.end()
 
@@ -606,6 +632,7 @@ class TimelineWidget(QWidget):
         p.setBrush(fill)
         p.drawRoundedRect(rect, 3, 3)
         p.setBrush(Qt.BrushStyle.NoBrush)
+        self._badges[cue.id] = self.session.cue_status(cue)
         if rect.width() > 24:
             status, status_colour = self._cue_status(cue)
             text_rect = rect.adjusted(6, 0, -6, 0)

@@ -62,11 +62,15 @@ def test_the_task_id_is_on_disk_the_moment_it_arrives(
 
     async def work(engine: JobEngine) -> None:
         job, runner = await started(engine, "piapi")
-        # Another reader (a second process) sees it already, while the task is running.
-        with Project.open(project.path) as other:
-            seen = other.job(job.id)
-            assert seen.task_id == project.job(job.id).task_id
-            assert seen.state is JobState.RUNNING
+
+        def look() -> None:  # another reader (a second process), off the loop like one
+            with Project.open(project.path) as other:
+                seen = other.job(job.id)
+                assert seen.task_id == project.job(job.id).task_id
+                assert seen.state is JobState.RUNNING
+
+        # It sees it already, while the task is running.
+        await asyncio.to_thread(look)
         await runner
 
     with server:
@@ -176,8 +180,12 @@ def test_a_cancel_written_by_another_process_is_obeyed(
 
     async def work(engine: JobEngine) -> None:
         job, runner = await started(engine, "eachlabs")
-        with Project.open(project.path) as other:  # `foleydesk cancel` in another terminal
-            other.update_job(job.id, state=JobState.CANCELLED)
+
+        def cancel() -> None:  # `foleydesk cancel` in another terminal
+            with Project.open(project.path) as other:
+                other.update_job(job.id, state=JobState.CANCELLED)
+
+        await asyncio.to_thread(cancel)
         await asyncio.wait_for(runner, 10)
 
     with server:

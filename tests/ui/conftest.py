@@ -43,7 +43,7 @@ def fresh_video(coded_video: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
+def _session_loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
     """One qasync loop for the session (a second attached loop never gets its callbacks)."""
     from foleydesk.ui.theme import apply_theme
 
@@ -51,6 +51,16 @@ def loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
     running = attach_running_loop(qapp)
     yield running
     detach_running_loop(running)
+
+
+@pytest.fixture(autouse=True)
+def loop(_session_loop: asyncio.AbstractEventLoop) -> Iterator[asyncio.AbstractEventLoop]:
+    """The session's loop, marked running on this thread during each UI test (as in the app)
+    and not after: the tests of other folders that run later see no loop, as the CLI does,
+    and the loop guard judges their heavy calls by that."""
+    asyncio.events._set_running_loop(_session_loop)
+    yield _session_loop
+    asyncio.events._set_running_loop(None)
 
 
 class Runner:

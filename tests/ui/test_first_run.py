@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from foleydesk import loopguard
 from foleydesk.core.model import LaneKind
 from foleydesk.ui import recent
 from foleydesk.ui.launch import open_first
@@ -56,7 +57,8 @@ def test_demo_guide_audio_thumps_land_on_the_bounce_frames(tmp_path: Path) -> No
     from foleydesk.media.audio import decode_audio
 
     clip = render_demo_clip(tmp_path / "demo.mp4", seconds=5)
-    audio = decode_audio(clip)[:, 0]
+    with loopguard.allowed():  # the test reads the file (the UI tests run on the loop)
+        audio = decode_audio(clip)[:, 0]
     for frame in BOUNCE_FRAMES:
         at = frame * 48000 // DEMO_FPS
         window = np.abs(audio[at : at + 2400]).max()

@@ -1,0 +1,140 @@
+"""The window stays free while jobs run and the picture plays (issue 17): a landing take is
+read off the loop, and each change repaints what it changed, not whole views."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject, QRect
+
+from foleydesk import loopguard
+from foleydesk.core.model import Cue, Job, JobState, Take, TakeStatus
+from foleydesk.media.takes import write_wav
+
+
+def _open(window: Any, run: Any, qtbot: Any, video: Path) -> Any:
+    assert run(window.open_async(video))
+    qtbot.waitUntil(lambda: window.player is not None and window.player.ready, timeout=10000)
+    return window.session.project
+
+
+def _cue(project: Any, label: str = "knock") -> Cue:
+    lane = project.sorted_lanes()[0]
+    cue: Cue = project.add_cue(Cue(0, lane.id, 5, 30, label=label, prompt=label, colour=""))
+    return cue
+
+
+def test_a_take_landing_while_the_app_is_open_is_heard_without_reading_it_on_the_loop(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    project = _open(window, run, qtbot, fresh_video)
+    cue = _cue(project)
+    with loopguard.allowed():  # the test writes the take file itself
+        write_wav(project.takes_dir / "knock.wav", np.full((25 * 1920, 2), 0.25, np.float32))
+    take = project.add_take(
+        Take(0, cue.id, "offline", status=TakeStatus.READY, file="takes/knock.wav")
+    )
+    project.update_cue(cue.id, chosen_take_id=take.id)  # both changes reach the mix at once
+    mixer = window.player.engine.mixer
+
+    def heard() -> bool:
+        clips = [clip for strip in mixer.plan.strips for clip in strip.clips]
+        return any(len(c.samples) and np.isclose(c.samples.max(), 0.25) for c in clips)
+
+    qtbot.waitUntil(heard, timeout=5000)  # read in a worker thread, then mixed in
+    assert not loopguard.violations
+
+
+class _Paints(QObject):
+    """The area (in pixels) of each region a widget is asked to paint."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.areas: list[int] = []
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            rects: list[QRect] = list(event.region())  # type: ignore[attr-defined]
+            self.areas.append(sum(r.width() * r.height() for r in rects))
+        return False
+
+
+def _settled(qtbot: Any, timeline: Any) -> None:
+    """Wait until thumbnails and the waveform are in (each repaints the cached layers)."""
+    qtbot.waitUntil(lambda: timeline.waveform is not None and timeline._static is not None)
+    while True:
+        static = timeline._static
+        qtbot.wait(300)
+        if timeline._static is static:
+            return
+
+
+def test_a_moving_playhead_repaints_two_strips_not_the_timeline(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    _open(window, run, qtbot, fresh_video)
+    timeline = window.timeline
+    _settled(qtbot, timeline)
+    paints = _Paints()
+    timeline.installEventFilter(paints)
+    static = timeline._static
+    whole = timeline.width() * timeline.height()
+    for frame in (10, 11, 12, 30):
+        window.session.seek(frame)
+        qtbot.waitUntil(lambda: bool(paints.areas), timeout=3000)
+        # the strips the playhead left and entered, a few per cent of the widget
+        assert sum(paints.areas) < whole * 0.1, (paints.areas, whole)
+        paints.areas.clear()
+    assert timeline._static is static  # the cached layers were not painted again
+    timeline.removeEventFilter(paints)
+
+
+def test_job_progress_repaints_a_badge_only_when_the_status_word_changes(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    project = _open(window, run, qtbot, fresh_video)
+    cue = _cue(project)
+    job = project.add_job(Job(0, cue.id, "offline", state=JobState.RUNNING))
+    timeline = window.timeline
+    qtbot.waitUntil(lambda: timeline._badges.get(cue.id) == "running", timeout=3000)
+    _settled(qtbot, timeline)
+    static = timeline._static
+    for percent in range(1, 20):
+        project.update_job(job.id, progress=percent / 100, status_text=f"{percent}%")
+    qtbot.wait(150)
+    assert timeline._static is static  # progress alone: nothing on the timeline changed
+    project.update_job(job.id, state=JobState.DOWNLOADING)
+    qtbot.waitUntil(lambda: timeline._badges.get(cue.id) == "downloading", timeout=3000)
+
+
+def test_job_progress_rewrites_its_rows_and_keeps_the_lists_as_they_are(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    project = _open(window, run, qtbot, fresh_video)
+    cue = _cue(project)
+    jobs = [
+        project.add_job(Job(0, cue.id, "offline", state=JobState.DONE, progress=1.0))
+        for _ in range(200)
+    ]
+    running = project.add_job(Job(0, cue.id, "offline", state=JobState.RUNNING))
+    panel, cues = window.jobs_panel, window.cue_table
+    qtbot.waitUntil(lambda: panel.table.rowCount() == len(jobs) + 1, timeout=3000)
+    panel.table.selectRow(5)
+    chosen = panel.current_job()
+    done_item = panel.table.item(5, 4)
+    resets: list[bool] = []
+    cues.source_model.modelReset.connect(lambda: resets.append(True))
+
+    project.update_job(running.id, progress=0.42, status_text="rendering")
+    row = next(r for r in range(panel.table.rowCount()) if panel.table.item(r, 0).text() == "#201")
+    qtbot.waitUntil(lambda: panel.table.item(row, 4).text() == "42%", timeout=3000)
+    assert panel.table.item(row, 6).text() == "rendering"
+    assert panel.table.item(5, 4) is done_item  # the other 200 rows were left alone
+    assert panel.current_job() == chosen  # and the editor's selection stays
+
+    project.update_job(running.id, state=JobState.DOWNLOADING)
+    status = cues.proxy.index(0, 7)
+    qtbot.waitUntil(lambda: status.data() == "downloading", timeout=3000)
+    assert not resets  # the cue list updated a cell, it did not rebuild
