@@ -39,7 +39,7 @@ class Journal:
 
 async def main(path: Path, journal_path: Path, seed: int) -> None:
     rng = random.Random(seed)
-    project = Project.open(path)
+    project = await asyncio.to_thread(Project.open, path)  # as the app opens it: off the loop
     stack = UndoStack(project)
     who = f"app{seed}"
     journal = Journal(open(journal_path, "a", encoding="utf-8"), who)  # noqa: SIM115

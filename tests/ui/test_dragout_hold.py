@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
+from foleydesk import loopguard
 from foleydesk.media.bwf import read_bwf_samples
 from foleydesk.ui import dragout
 from tests.media.mediagen import make_video
@@ -37,5 +38,6 @@ def test_one_drag_of_a_long_lane_gives_its_stem(
     qtbot.mouseRelease(timeline, Qt.MouseButton.LeftButton, pos=header + QPoint(40, 0))
     assert QApplication.overrideCursor() is None
     stem = Path(dropped[0])
-    assert len(read_bwf_samples(stem)) == 250 * 1920
+    with loopguard.allowed():  # the test reads the file it was handed
+        assert len(read_bwf_samples(stem)) == 250 * 1920
     assert "drag it out again" not in window.banner.text
