@@ -142,7 +142,7 @@ def test_typing_a_prompt_survives_a_terminal_edit_of_the_same_cue(
     assert prompt.toPlainText() == "gravel steps", "the terminal's edit wiped what was typed"
     window.timeline.setFocus()  # leaving the field commits it
     qtbot.waitUntil(lambda: project.cue(cue_id).prompt == "gravel steps", timeout=2000)
-    with Project.open(project.path) as reopened:
+    with loopguard.allowed(), Project.open(project.path) as reopened:  # the test reads the file
         cue = reopened.cue(cue_id)
         assert (cue.label, cue.prompt) == ("walk", "gravel steps")
 
