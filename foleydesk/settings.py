@@ -40,6 +40,8 @@ class ProviderSettings:
     per_day: int | None = None  # submits per day
     max_seconds: float | None = None  # the longest range the host takes (hosts change)
     api_style: str | None = None  # a host with two documented APIs: the one that answered
+    # Self-hosted GPU boxes: [{"url": ..., "model": "mmaudio", "concurrency": 1}, ...]
+    endpoints: list[dict[str, Any]] = field(default_factory=list)
     model_version: str | None = None  # a community model's version hash (Replicate)
     enabled: bool = True
 

@@ -93,7 +93,8 @@ def host_ready(host_id: str, settings: Settings) -> bool:
     if host_id == "selfhosted":
         env = os.environ.get("FOLEYDESK_SELFHOSTED_BASE_URL", "").strip()
         own = settings.provider(host_id)
-        return bool(env or own.base_url or getattr(own, "endpoints", None))
+        endpoints = os.environ.get("FOLEYDESK_SELFHOSTED_ENDPOINTS", "").strip()
+        return bool(env or endpoints or own.base_url or own.endpoints)
     return has_key(host_id)
 
 

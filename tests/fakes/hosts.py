@@ -858,6 +858,11 @@ class SelfhostedHost(TaskHost):
     health_check = True  # False: an older Cog without /health-check
     state = "READY"  # what /health-check says (STARTING, BUSY, SETUP_FAILED, ...)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.in_flight = 0  # predictions running now (one GPU: a box should get one at a time)
+        self.max_in_flight = 0
+
     def check(self, request: Request) -> Response | None:
         return self.check_key(request, "authorization", "Bearer ")
 
@@ -891,7 +896,14 @@ class SelfhostedHost(TaskHost):
         need(is_int(inputs.get("num_steps", 25)), "num_steps must be an integer")
         need(is_num(inputs.get("cfg_strength", 4.5)), "cfg_strength must be a number")
         task = self.new_task(inputs["prompt"], video, Fraction(duration))
-        time.sleep(self.latency)  # Cog answers when the prediction is done
+        with self.lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            time.sleep(self.latency)  # Cog answers when the prediction is done
+        finally:
+            with self.lock:
+                self.in_flight -= 1
         if task.fails:
             return json_response(
                 200,

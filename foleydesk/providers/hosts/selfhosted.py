@@ -9,7 +9,10 @@ Plain http is allowed to the configured host (a LAN GPU box), keys are not neede
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import os
 import uuid
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,7 +40,7 @@ from foleydesk.providers.hosted import (
     json_or_none,
     offering_input,
 )
-from foleydesk.providers.http import error_text
+from foleydesk.providers.http import HostHttp, error_text
 from foleydesk.secrets import get_key
 from foleydesk.settings import Settings
 
@@ -70,6 +73,48 @@ OFFERINGS = tuple(
 )
 
 
+ENDPOINTS_ENV = "FOLEYDESK_SELFHOSTED_ENDPOINTS"  # "URL=MODEL*N, URL=MODEL*N"
+
+
+@dataclass
+class Endpoint:
+    """One GPU box: its address, the model its Cog image runs, how many predictions at once."""
+
+    url: str
+    model: str
+    concurrency: int = 1
+    busy: int = 0
+
+
+def configured_endpoints(settings: Settings) -> list[Endpoint]:
+    """The studio's boxes: FOLEYDESK_SELFHOSTED_ENDPOINTS ("URL=MODEL*N, ..."), else the
+    settings' providers.selfhosted.endpoints; [] when neither names any."""
+    found: list[Endpoint] = []
+    raw = os.environ.get(ENDPOINTS_ENV, "").strip()
+    if raw:
+        for item in filter(None, (part.strip() for part in raw.split(","))):
+            url, _, rest = item.partition("=")
+            model, _, count = rest.partition("*")
+            found.append(
+                Endpoint(url.strip().rstrip("/"), model.strip() or "mmaudio", _count(count))
+            )
+        return found
+    for entry in settings.provider("selfhosted").endpoints:
+        if isinstance(entry, dict) and isinstance(entry.get("url"), str):
+            model = str(entry.get("model") or "mmaudio")
+            found.append(
+                Endpoint(entry["url"].rstrip("/"), model, _count(entry.get("concurrency")))
+            )
+    return found
+
+
+def _count(value: object) -> int:
+    try:
+        return max(1, int(str(value).strip() or 1))
+    except ValueError:
+        return 1
+
+
 class SelfhostedProvider(HostedProvider):
     id = "selfhosted"
     name = "Self-hosted MMAudio (Cog)"
@@ -100,10 +145,47 @@ class SelfhostedProvider(HostedProvider):
     ) -> None:
         super().__init__(settings, client, offering)
         self._tasks: dict[str, asyncio.Task[TaskStatus]] = {}
+        model = self.offering.model
+        self.endpoints = [e for e in configured_endpoints(settings) if e.model == model] or [
+            Endpoint(self.base_url, model, self.capabilities.concurrency)
+        ]
+        self.capabilities = dataclasses.replace(
+            self.capabilities, concurrency=sum(e.concurrency for e in self.endpoints)
+        )
+        self._next = 0  # round-robin start
+        self._free: asyncio.Condition | None = None
+        self._endpoint_http: dict[str, HostHttp] = {}
 
     def allow_http_hosts(self) -> frozenset[str]:
-        host = urlsplit(self.base_url).hostname
-        return frozenset({host.lower()}) if host else frozenset()
+        hosts = {urlsplit(self.base_url).hostname}
+        hosts |= {urlsplit(e.url).hostname for e in getattr(self, "endpoints", [])}
+        return frozenset(h.lower() for h in hosts if h)
+
+    async def _take_endpoint(self) -> Endpoint:
+        """The next box in turn with a free slot (waits when every box is busy)."""
+        if self._free is None:
+            self._free = asyncio.Condition()
+        async with self._free:
+            await self._free.wait_for(lambda: any(e.busy < e.concurrency for e in self.endpoints))
+            count = len(self.endpoints)
+            for step in range(count):
+                endpoint = self.endpoints[(self._next + step) % count]
+                if endpoint.busy < endpoint.concurrency:
+                    self._next = (self._next + step + 1) % count
+                    endpoint.busy += 1
+                    return endpoint
+        raise AssertionError("a free endpoint was promised")
+
+    async def _give_back(self, endpoint: Endpoint) -> None:
+        assert self._free is not None
+        async with self._free:
+            endpoint.busy -= 1
+            self._free.notify_all()
+
+    async def _http_for(self, endpoint: Endpoint) -> HostHttp:
+        if endpoint.url not in self._endpoint_http:
+            self._endpoint_http[endpoint.url] = await self._host_http(endpoint.url)
+        return self._endpoint_http[endpoint.url]
 
     def key(self) -> str:
         """An optional bearer token, for a server that asks for one; no key is no error."""
@@ -116,9 +198,16 @@ class SelfhostedProvider(HostedProvider):
         return {"input": offering_input(request, self.capabilities, self.offering)}
 
     async def _predict(self, body: dict[str, Any]) -> TaskStatus:
+        endpoint = await self._take_endpoint()
+        try:
+            return await self._predict_on(endpoint, body)
+        finally:
+            await self._give_back(endpoint)
+
+    async def _predict_on(self, endpoint: Endpoint, body: dict[str, Any]) -> TaskStatus:
         for attempt in range(self.policy.attempts):
             try:
-                answer = await (await self.http()).submit_json(
+                answer = await (await self._http_for(endpoint)).submit_json(
                     PREDICT_PATH, body, timeout=httpx.Timeout(PREDICT_TIMEOUT, connect=15.0)
                 )
                 break
