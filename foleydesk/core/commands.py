@@ -30,7 +30,7 @@ CUE_FIELDS = {
     "ucs_cat_id",
     "model_id",
 }
-TAKE_FIELDS = {"gain_db", "offset_samples", "fade_in_samples", "fade_out_samples"}
+TAKE_FIELDS = {"gain_db", "pan", "offset_samples", "fade_in_samples", "fade_out_samples"}
 MARKER_FIELDS = {"frame", "label", "colour"}
 
 

@@ -125,6 +125,17 @@ class TakesPanel(QWidget):
         self.gain.setSingleStep(0.5)
         self.gain.setSuffix(" dB")
         form.addRow(self.tr("Gain"), self.gain)
+        self.pan = QDoubleSpinBox()
+        self.pan.setRange(-100.0, 100.0)
+        self.pan.setDecimals(0)
+        self.pan.setSingleStep(10)
+        self.pan.setToolTip(
+            self.tr(
+                "Where a mono take sits in the stereo mix (-100 left, 100 right); a stereo "
+                "take keeps its own image"
+            )
+        )
+        form.addRow(self.tr("Pan"), self.pan)
         nudge = QHBoxLayout()
         self.nudge_frames = QSpinBox()
         self.nudge_frames.setRange(-10_000, 10_000)
@@ -159,7 +170,7 @@ class TakesPanel(QWidget):
         self.audition_button.clicked.connect(self._on_audition)
         self.choose_button.clicked.connect(self._on_choose)
         self.delete_button.clicked.connect(self.delete_selected)
-        for spin in (self.gain, self.nudge_ms, self.fade_in, self.fade_out):
+        for spin in (self.gain, self.pan, self.nudge_ms, self.fade_in, self.fade_out):
             spin.editingFinished.connect(self._commit_take)
         self.nudge_frames.editingFinished.connect(self._commit_take)
         session.selection_changed.connect(lambda _id: self.reload())
@@ -256,6 +267,7 @@ class TakesPanel(QWidget):
         for widget in (
             self.choose_button,
             self.gain,
+            self.pan,
             self.nudge_frames,
             self.nudge_ms,
             self.fade_in,
@@ -273,7 +285,7 @@ class TakesPanel(QWidget):
             self._loading = True
             try:  # nothing of an earlier take stays in the (hidden) fields
                 self.choose_button.setText(self.tr("Choose"))
-                for spin in (self.gain, self.nudge_ms, self.fade_in, self.fade_out):
+                for spin in (self.gain, self.pan, self.nudge_ms, self.fade_in, self.fade_out):
                     spin.setValue(0.0)
                 self.nudge_frames.setValue(0)
             finally:
@@ -286,6 +298,7 @@ class TakesPanel(QWidget):
             self.choose_button.setText(self.tr("Chosen") if chosen else self.tr("Choose"))
             self.choose_button.setEnabled(ready and not chosen)
             self.gain.setValue(take.gain_db)
+            self.pan.setValue(round(take.pan * 100))
             frames, ms = split_offset(take.offset_samples, self.session.rate)
             self.nudge_frames.setValue(frames)
             self.nudge_ms.setValue(ms)
@@ -312,6 +325,7 @@ class TakesPanel(QWidget):
             return
         changes = {
             "gain_db": round(self.gain.value(), 2),
+            "pan": round(self.pan.value() / 100, 2),
             "offset_samples": join_offset(
                 self.nudge_frames.value(), self.nudge_ms.value(), self.session.rate
             ),

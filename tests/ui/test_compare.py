@@ -75,3 +75,9 @@ def test_compare_three_models_on_one_cue(
     qtbot.waitUntil(lambda: project.cues[cue_id].chosen_take_id is not None, timeout=3000)
     assert window.timeline._chosen_model(project.cues[cue_id]) == labels[-1]
     assert UsageLedger().spent("wavespeed", time.time()) > 0
+    mono_row = labels.index("MMAudio v2 @ wavespeed")
+    panel.table.selectRow(mono_row)
+    panel.pan.setValue(-100)
+    panel.pan.editingFinished.emit()
+    take_id = session.selected_take_id
+    qtbot.waitUntil(lambda: project.takes[take_id].pan == -1.0, timeout=3000)
