@@ -674,9 +674,8 @@ class TimelineWidget(QWidget):
         drag = self._drag
         if drag is None:
             return ""
-        return (
-            f"{self.session.timecode(drag.in_frame)} \u2192 {self.session.timecode(drag.out_frame)}"
-        )
+        tc = self.session.timecode  # Out as the NLEs show it: the last frame in the cue
+        return f"{tc(drag.in_frame)} \u2013 {tc(drag.out_frame - 1)}"
 
     def _paint_marks(self, p: QPainter) -> None:
         mark_in, mark_out = self.session.mark_in, self.session.mark_out

@@ -327,3 +327,25 @@ def test_o_makes_the_cue_when_the_setting_says_so(
         settings = load_settings()
         settings.o_makes_cue = False
         save_settings(settings)
+
+
+def test_the_drag_label_shows_out_as_the_last_frame(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    from PySide6.QtCore import QPoint
+
+    from foleydesk.ui.timeline import HEADER_W
+
+    session = opened(window, run, qtbot, fresh_video)
+    cue_id = add_cue(session, 10, 35)
+    timeline = window.timeline
+    timeline.snap = False
+    rect = timeline.cue_rect(session.project.cues[cue_id])
+    y = int(rect.center().y())
+    edge = QPoint(int(rect.right()) - 1, y)
+    qtbot.mousePress(timeline, Qt.MouseButton.LeftButton, pos=edge)
+    target = QPoint(round(HEADER_W + timeline.scale.x_of(40)), y)
+    qtbot.mouseMove(timeline, target)
+    assert timeline._drag_label() == "00:00:00:10 \u2013 00:00:01:14"  # out 40 exclusive
+    qtbot.mouseRelease(timeline, Qt.MouseButton.LeftButton, pos=target)
+    assert session.project.cues[cue_id].out_frame == 40
