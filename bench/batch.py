@@ -96,6 +96,9 @@ def run(folder: Path) -> None:
     cues = [c.id for c in project.sorted_cues()]
     plan = {o: cues[i :: len(OFFERINGS)] for i, o in enumerate(OFFERINGS)}
     settings = Settings()
+    if os.environ.get("BENCH_POLL_INITIAL"):  # the trade-off: faster notice, more GETs
+        settings.poll_initial_seconds = float(os.environ["BENCH_POLL_INITIAL"])
+        figure("poll_initial_seconds", settings.poll_initial_seconds, "s (default 1)")
     ideal = 0.0
     for (model, host), ids in plan.items():
         caps = get_provider(host, settings, None, model).capabilities

@@ -97,6 +97,8 @@ class HostedProvider:
         self.settings = settings
         self.client = client
         self.offering = offering or self.offerings[0]
+        if self.offering is not self.offerings[0]:  # messages name the model in use
+            self.name = f"{type(self).name.split(' (')[0]} ({self.offering.spec.name})"
         own = settings.provider(self.id)
         caps = self.capabilities = self.offering.capabilities(type(self).capabilities)
         if own.concurrency or own.per_minute or own.per_day or own.max_seconds:
