@@ -207,7 +207,7 @@ class PlaybackController(QObject):
         return self.engine is not None and bool(self.engine.playing)
 
     def _started(self) -> None:
-        self.window.transport.set_playing(self.playing)
+        self.window.set_playing(self.playing)
         if self.playing:
             self.timer.start()
 
@@ -328,7 +328,7 @@ class PlaybackController(QObject):
                 self.window.viewer.set_frame(video.index, rgb_to_qimage(video.rgb))
         else:
             self.timer.stop()
-            self.window.transport.set_playing(False)
+            self.window.set_playing(False)
             if self.window.loader is not None:
                 self.window.loader.request_frame(
                     self.session.position, self.window.viewer.wanted_size()

@@ -34,6 +34,7 @@ from foleydesk.core.commands import (
     DeleteMarker,
     EditMarker,
 )
+from foleydesk.core.events import Change, Entity
 from foleydesk.core.model import Marker
 from foleydesk.core.positions import start_timecode_change
 from foleydesk.core.project import OPENABLE_SUFFIXES, Project
@@ -157,6 +158,18 @@ class MainWindow(QMainWindow):
         self.proxy_status.setObjectName("Secondary")
         self.proxy_status.hide()
         self.status.addPermanentWidget(self.proxy_status)
+        self.peaks_status = QLabel()  # "Building waveform... N %"
+        self.peaks_status.setObjectName("Secondary")
+        self.peaks_status.hide()
+        self.status.addPermanentWidget(self.peaks_status)
+        self.jobs_status = QLabel()  # "N jobs running, M %": busy, never blocking
+        self.jobs_status.setObjectName("Secondary")
+        self.jobs_status.hide()
+        self.status.addPermanentWidget(self.jobs_status)
+        self._jobs_status_timer = QTimer(self)
+        self._jobs_status_timer.setSingleShot(True)
+        self._jobs_status_timer.setInterval(250)
+        self._jobs_status_timer.timeout.connect(self._update_jobs_status)
         self.engine_status = QLabel()
         self.engine_status.setObjectName("Secondary")
         self.status.addPermanentWidget(self.engine_status)
@@ -270,6 +283,7 @@ class MainWindow(QMainWindow):
         session.conformed_timecode = load_settings().conformed_timecode
         self.session = session
         self.loader = MediaLoader(project, self.tasks, self)
+        self.loader.waveform_progress.connect(self._on_peaks_progress)
         self.proxies = ProxyKeeper(project, self.tasks, self)
         self.proxies.ready.connect(self._on_proxy_ready)
         self.proxies.progress_changed.connect(self._on_proxy_progress)
@@ -401,6 +415,9 @@ class MainWindow(QMainWindow):
         if self.loader is not None:
             self.loader.close()
             self.loader = None
+        self._jobs_status_timer.stop()
+        self.jobs_status.hide()
+        self.peaks_status.hide()
         if self.session is not None:
             self.inspector.commit_text()  # what is being typed belongs to this project
             self.keep_view()
@@ -462,8 +479,36 @@ class MainWindow(QMainWindow):
 
         QTimer.singleShot(0, zoom)
 
-    def _on_model_changed(self, _change: object) -> None:
+    def _on_model_changed(self, change: object) -> None:
         self.edit_revision += 1
+        is_job = isinstance(change, Change) and change.entity is Entity.JOB
+        if is_job and not self._jobs_status_timer.isActive():
+            self._jobs_status_timer.start()  # progress arrives often: 4 updates a second
+
+    def _update_jobs_status(self) -> None:
+        running = (
+            [j for j in self.session.project.jobs.values() if not j.state.finished]
+            if self.session is not None
+            else []
+        )
+        if not running:
+            self.jobs_status.hide()
+            return
+        percent = round(100 * sum(j.progress for j in running) / len(running))
+        self.jobs_status.setText(
+            self.tr("{0} jobs running, {1} %").format(len(running), percent)
+            if len(running) > 1
+            else self.tr("1 job running, {0} %").format(percent)
+        )
+        self.jobs_status.show()
+
+    def _on_peaks_progress(self, fraction: float | None) -> None:
+        if fraction is None:
+            self.peaks_status.hide()
+            return
+        percent = min(99, int(fraction * 100))
+        self.peaks_status.setText(self.tr("Building waveform\u2026 {0} %").format(percent))
+        self.peaks_status.show()
 
     def _on_others_changed(self, other: int | None) -> None:
         """Say when the project is not ours alone: edits from there appear here as they land."""
@@ -493,7 +538,11 @@ class MainWindow(QMainWindow):
             self.proxy_status.hide()
             return
         percent = min(99, int(fraction * 100))
-        self.proxy_status.setText(self.tr("Building viewer proxy\u2026 {0} %").format(percent))
+        if self.proxies is not None and self.proxies.held:
+            text = self.tr("Viewer proxy {0} %, paused while playing").format(percent)
+        else:
+            text = self.tr("Building viewer proxy\u2026 {0} %").format(percent)
+        self.proxy_status.setText(text)
         self.proxy_status.show()
 
     def _on_proxy_ready(self, path: Path, built: bool) -> None:
@@ -895,6 +944,13 @@ class MainWindow(QMainWindow):
     def toggle_play(self) -> None:
         if self.player is not None:
             self.player.toggle()
+
+    def set_playing(self, playing: bool) -> None:
+        """The picture started or stopped: the transport shows it, and a viewer proxy build
+        holds while it plays (on two cores it takes the CPU the picture and the keys need)."""
+        self.transport.set_playing(playing)
+        if self.proxies is not None:
+            self.proxies.hold(playing)
 
     def key_j(self) -> None:
         """J: backwards (again: faster); with K held, one frame back."""

@@ -16,7 +16,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from foleydesk.core.project import Project
@@ -29,6 +29,7 @@ from foleydesk.ui.timeline import Waveform, WaveLevel
 
 log = logging.getLogger(__name__)
 SHORT_SOURCE = Fraction(300)  # seconds
+PROGRESS_MS = 250  # how often the status bar hears how far the peaks build is
 
 
 def rgb_to_qimage(rgb: np.ndarray) -> QImage:
@@ -82,6 +83,7 @@ class MediaLoader(QObject):
     frame_ready = Signal(int, QImage)  # frame index, picture
     thumbnail_ready = Signal(int, QImage)
     waveform_ready = Signal(object, str)  # Waveform | None, note
+    waveform_progress = Signal(object)  # float 0..1 while peaks are built, None when done
     failed = Signal(object)  # UserError
     display_size_ready = Signal(int, int)  # as shown: rotation and sample aspect applied
 
@@ -99,6 +101,10 @@ class MediaLoader(QObject):
         self._thumb_height = 46
         self._thumb_busy = False
         self._closed = False
+        self._peaks_fraction: float | None = None  # written by the peaks thread
+        self._peaks_timer = QTimer(self)
+        self._peaks_timer.setInterval(PROGRESS_MS)
+        self._peaks_timer.timeout.connect(self._report_peaks)
         source = project.source
         self.display_size = (source.width, source.height)  # until the decoder says otherwise
         if self.source_path is not None:
@@ -252,9 +258,10 @@ class MediaLoader(QObject):
 
     async def _load_waveform(self) -> None:
         loop = asyncio.get_running_loop()
+        self._peaks_fraction = 0.0
+        self._peaks_timer.start()  # a cached waveform is in before the first report
         try:
-            peaks = await loop.run_in_executor(None, source_waveform_peaks, self.project)
-            waveform = waveform_from_peaks(peaks, self.rate)
+            waveform = await loop.run_in_executor(None, self._waveform_in_thread)
         except UserError as exc:
             self.waveform_ready.emit(None, exc.message)
             return
@@ -262,8 +269,28 @@ class MediaLoader(QObject):
             log.exception("peaks failed")
             self.waveform_ready.emit(None, self.tr("No waveform ({0}).").format(exc))
             return
+        finally:
+            self._peaks_timer.stop()
+            self._peaks_fraction = None
+            if not self._closed:
+                self.waveform_progress.emit(None)
         if not self._closed:
             self.waveform_ready.emit(waveform, "")
+
+    def _waveform_in_thread(self) -> Waveform | None:
+        """The source's peaks (cached, or built with progress) made paintable, in a worker:
+        folding a 2-hour source's channels is milliseconds of numpy the loop need not wait."""
+        peaks = source_waveform_peaks(self.project, self._on_peaks_progress)
+        return waveform_from_peaks(peaks, self.rate)
+
+    def _on_peaks_progress(self, fraction: float) -> None:
+        """Called in the peaks thread: only stores the number (the timer reports it)."""
+        self._peaks_fraction = fraction
+
+    def _report_peaks(self) -> None:
+        fraction = self._peaks_fraction
+        if fraction is not None and not self._closed:
+            self.waveform_progress.emit(fraction)
 
 
 def waveform_from_peaks(peaks: Peaks | None, rate: Fraction) -> Waveform | None:

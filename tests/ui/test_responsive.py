@@ -138,3 +138,28 @@ def test_job_progress_rewrites_its_rows_and_keeps_the_lists_as_they_are(
     status = cues.proxy.index(0, 7)
     qtbot.waitUntil(lambda: status.data() == "downloading", timeout=3000)
     assert not resets  # the cue list updated a cell, it did not rebuild
+
+
+def test_the_status_bar_says_how_far_jobs_and_the_waveform_are(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    project = _open(window, run, qtbot, fresh_video)
+    qtbot.waitUntil(lambda: window.timeline.waveform is not None, timeout=5000)
+    assert not window.peaks_status.isVisible()  # the build is over: its progress went away
+    cue = _cue(project)
+    first = project.add_job(Job(0, cue.id, "offline", state=JobState.RUNNING))
+    second = project.add_job(Job(0, cue.id, "offline", state=JobState.UPLOADING))
+    project.update_job(first.id, progress=0.3)
+    project.update_job(second.id, progress=0.2)
+    label = window.jobs_status
+    qtbot.waitUntil(lambda: label.isVisible() and label.text() == "2 jobs running, 25 %")
+    project.update_job(first.id, state=JobState.DONE, progress=1.0)
+    qtbot.waitUntil(lambda: label.text() == "1 job running, 20 %")
+    project.update_job(second.id, state=JobState.FAILED)
+    qtbot.waitUntil(lambda: not label.isVisible())
+
+    window.loader.waveform_progress.emit(0.5)  # what the peaks thread's progress becomes
+    assert window.peaks_status.isVisible()
+    assert window.peaks_status.text() == "Building waveform\u2026 50 %"
+    window.loader.waveform_progress.emit(None)
+    assert not window.peaks_status.isVisible()

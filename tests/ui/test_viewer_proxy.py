@@ -146,6 +146,26 @@ def test_build_now_from_the_view_menu_when_the_setting_is_off(
     assert window.loader.reading_proxy == window.viewer_proxy
 
 
+def test_a_build_holds_while_the_picture_plays_and_goes_on_after(
+    window: Any, run: Any, qtbot: Any, clip: Path, proxy_setting: Any
+) -> None:
+    """Building a proxy takes a core; on two cores the playing picture stuttered (issue 17)."""
+    proxy_setting("off")
+    assert run(window.open_async(clip))
+    qtbot.waitUntil(lambda: window.player is not None and window.player.ready, timeout=10000)
+    qtbot.waitUntil(lambda: window.menu_actions.build_proxy.isEnabled(), timeout=5000)
+    window.toggle_play()  # Space: the picture plays
+    qtbot.waitUntil(lambda: window.player.playing, timeout=3000)
+    window.menu_actions.build_proxy.trigger()
+    qtbot.waitUntil(lambda: window.proxies.held, timeout=5000)
+    qtbot.waitUntil(lambda: "paused while playing" in window.proxy_status.text(), timeout=3000)
+    qtbot.wait(1000)
+    assert window.viewer_proxy is None and window.proxies.held  # nothing built while playing
+    window.toggle_play()  # stopped: the build goes on
+    qtbot.waitUntil(lambda: window.viewer_proxy is not None, timeout=20000)
+    assert window.proxy_status.isHidden()
+
+
 def test_settings_dialog_saves_the_proxy_choice(qtbot: Any, proxy_setting: Any) -> None:
     from foleydesk.ui.settings_dialog import SettingsDialog
 
