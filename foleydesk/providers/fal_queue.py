@@ -149,6 +149,8 @@ def read_result(
     body = json_or_none(response)
     if isinstance(body, dict) and not error_type:
         error_type = str(body.get("error_type") or "")
+    if status >= 500 and not error_type:  # the server in trouble, not the request failing
+        raise TransientError(f"fal's result could not be read ({status}: {error_text(response)})")
     if status >= 400:
         words = error_text(response)
         if error_type in CANCELLED_ERROR_TYPES:

@@ -657,3 +657,37 @@ def test_the_command_line_takes_the_model_inputs(
         )
         assert "makes 1 to 4 variations per request, not 9." in capsys.readouterr().err
         assert sum(server.creates.values()) == 1
+
+
+def test_a_fal_result_is_read_as_fal_means_it() -> None:
+    """COMPLETED, then the result GET: a failure carries an error type (or is a 4xx the model
+    answered); a bare 5xx is the server in trouble and is asked again, never a failed job."""
+    import httpx
+
+    from foleydesk.providers.base import TransientError
+    from foleydesk.providers.fal_queue import output_for, read_result
+
+    def answer(status: int, body: Any, headers: dict[str, str] | None = None) -> httpx.Response:
+        return httpx.Response(status, json=body, headers=headers or {})
+
+    with pytest.raises(TransientError):
+        read_result(answer(500, {"detail": "internal server error"}), output_for)
+    failed = read_result(
+        answer(500, {"detail": "Runner crashed", "error_type": "runner_server_error"}), output_for
+    )
+    assert failed.state is TaskState.FAILED and "Runner crashed" in failed.error
+    refused = read_result(
+        answer(422, {"detail": [{"loc": ["body", "video_url"], "msg": "too short"}]}), output_for
+    )
+    assert refused.state is TaskState.FAILED and "too short" in refused.error
+    cancelled = read_result(
+        answer(499, {"detail": "cancelled"}, {"X-Fal-Error-Type": "client_cancelled"}), output_for
+    )
+    assert cancelled.state is TaskState.CANCELLED
+    done = read_result(
+        answer(200, {"audio": [{"url": "https://x/a.wav"}, {"url": "https://x/b.wav"}]}),
+        output_for,
+    )
+    assert [o.suffix for o in done.outputs] == [".wav", ".wav"]
+    with pytest.raises(TransientError):  # a garbled answer: asked again
+        read_result(answer(200, {"unexpected": True}), output_for)
