@@ -72,6 +72,7 @@ class FakeTask:
     channels: int = 1
     rate: int = media.MODEL_RATE
     model: str = ""
+    samples: int = 1  # results per call (Mirelo's num_samples)
 
     def status(self, now: float) -> str:
         if self.cancelled:
@@ -821,6 +822,7 @@ class WavespeedHost(TaskHost):
             channels=spec.channels,
             rate=spec.rate,
             model=endpoint,
+            samples=int(body.get("num_samples", 2)) if "num_samples" in spec.fields else 1,
         )
         with self.lock:
             self.bodies.append({"endpoint": endpoint, **body})
@@ -833,7 +835,7 @@ class WavespeedHost(TaskHost):
             "id": task.id,
             "model": task.model or "wavespeed-ai/mmaudio-v2",
             "status": status,
-            "outputs": [self.result_url(task)] if status == "completed" else [],
+            "outputs": [self.result_url(task)] * task.samples if status == "completed" else [],
             "urls": {"get": f"{self.base_url}/api/v3/predictions/{task.id}/result"},
             "has_nsfw_contents": [],
             "created_at": "2026-01-01T00:00:00Z",

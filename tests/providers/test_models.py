@@ -64,6 +64,9 @@ def test_every_wavespeed_model_makes_a_synced_take(
     samples, rate = read_wav(long_cue.take_path(take))
     assert rate == SR and samples.shape[0] == 4 * SR
     assert_clicks_on_onsets(samples)
+    made = [t for t in long_cue.takes.values() if t.job_id == job_id]
+    variations = 2 if MODELS[model].max_variations > 1 else 1  # Mirelo: num_samples, default 2
+    assert len(made) == variations  # a take per variation the host returned
     channels = MODELS[model].channels
     assert samples.shape[1] == channels  # a stereo model's take stays stereo, mono stays mono
     if channels == 2:  # the host's image survives: the right channel at half the left

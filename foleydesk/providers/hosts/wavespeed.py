@@ -24,6 +24,7 @@ from foleydesk.providers.base import (
     Pricing,
     ProviderError,
     TaskState,
+    TaskStatus,
     TransientError,
 )
 from foleydesk.providers.catalog import Offering
@@ -34,6 +35,7 @@ from foleydesk.providers.hosted import (
     first_str,
     json_or_none,
     offering_input,
+    read_status,
     task_id_of,
 )
 from foleydesk.providers.hosts.piapi import envelope_data
@@ -213,6 +215,18 @@ class WavespeedProvider(HostedProvider):
 
     def body(self, request: GenerationRequest) -> dict[str, Any]:
         return offering_input(request, self.capabilities, self.offering)
+
+    async def poll(self, task_id: str) -> TaskStatus:
+        """As every host; a model that makes several variations per call (Mirelo returns
+        `num_samples` sounds) gives every URL in `outputs`: a take each."""
+        answer = await (await self.http()).get_json(self.task_path.format(task_id=task_id))
+        data = self.unwrap(answer)
+        status = read_status(self.name, data, self.words(), self.output_for)
+        if status.state is TaskState.COMPLETED and self.offering.spec.max_variations > 1:
+            urls = data.get("outputs")
+            if isinstance(urls, list) and len(urls) > 1:
+                status.outputs = [self.output_for(u) for u in urls if isinstance(u, str) and u]
+        return status
 
     def unwrap(self, answer: Any) -> Any:
         return envelope_data(answer, self.name)
