@@ -101,6 +101,15 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         help="text-to-sound models (ElevenLabs): how closely the sound follows the words",
     )
     p.add_argument("--wait", action="store_true", help="run the jobs to the end")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument(
+        "--new-part",
+        action="store_true",
+        help="only the part a trim made longer than the chosen take, joined onto it",
+    )
+    how.add_argument(
+        "--choose", action="store_true", help="the new take becomes the chosen one (regenerate)"
+    )
     add_json_flag(p)
     p.set_defaults(func=cmd_generate)
 
@@ -335,7 +344,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
         async def work(engine: JobEngine) -> list[Job]:
             jobs: list[Job] = []
             for (provider_id, model_id), ids in plan.items():
-                jobs += engine.enqueue(ids, provider_id, args.takes, args.seed, params, model_id)
+                if args.new_part:
+                    for cue_id in ids:
+                        jobs += engine.enqueue_new_part(
+                            cue_id, provider_id, args.seed, params, model_id
+                        )
+                    continue
+                jobs += engine.enqueue(
+                    ids, provider_id, args.takes, args.seed, params, model_id, choose=args.choose
+                )
             if args.wait:
                 total = sum(j.cost_estimate for j in jobs)
                 print(f"queued {len(jobs)} job(s), estimated ${total:.4f}", file=sys.stderr)

@@ -250,6 +250,16 @@ class Take:
     host_model: str = ""  # the host's id for that model (e.g. "wavespeed-ai/mmaudio-v2")
     model_version: str = ""  # the version the host reported, if it did
     pan: float = 0.0  # a mono take's place in the stereo mix (-1 left .. 1 right)
+    # The source frames [in, out) it was made for: its sample 0 sounds at anchor_in_frame
+    # (core/placement.py). -1: not known yet (placed on its cue's range).
+    anchor_in_frame: int = -1
+    anchor_out_frame: int = -1
+    moved_frames: int = 0  # how far moving its cue took it from its picture (0: on it)
+    problems: str = ""  # words, comma-separated: silent, clipped, short (never chosen by itself)
+
+    @property
+    def problem_list(self) -> list[str]:
+        return [word for word in self.problems.split(",") if word]
 
     def pan_gains(self) -> tuple[float, float]:
         """Left and right gains for a mono take (centre: both 1, as before pan existed); a

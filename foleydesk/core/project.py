@@ -28,6 +28,7 @@ from foleydesk.core.model import (
     SourceMedia,
     Take,
 )
+from foleydesk.core.placement import range_shift, take_after_range_change
 from foleydesk.core.store import ProjectStore
 from foleydesk.errors import UserError
 from foleydesk.loopguard import off_loop
@@ -432,7 +433,23 @@ class Project:
             self.check_range(in_frame, out_frame)
         if "lane_id" in changes and changes["lane_id"] not in self.lanes:
             raise UserError(f"There is no lane {changes['lane_id']} in this project.")
-        cue: Cue = self._update("cues", Entity.CUE, self.cues, cue_id, changes)
+        if not range_shift(current, in_frame, out_frame):
+            # A trim (or no change of range): the takes stay on their picture.
+            cue: Cue = self._update("cues", Entity.CUE, self.cues, cue_id, changes)
+            return cue
+        # A move: the takes go with the cue, and know how far they are from their picture.
+        with self.transaction():
+            for take in self.takes_for(cue_id):
+                moved = take_after_range_change(current, take, in_frame, out_frame)
+                fields = ("anchor_in_frame", "anchor_out_frame", "moved_frames")
+                self._update(
+                    "takes",
+                    Entity.TAKE,
+                    self.takes,
+                    take.id,
+                    {name: getattr(moved, name) for name in fields},
+                )
+            cue = self._update("cues", Entity.CUE, self.cues, cue_id, changes)
         return cue
 
     def remove_cue(self, cue_id: int) -> tuple[Cue, list[Take]]:
@@ -459,6 +476,9 @@ class Project:
             raise UserError(f"There is no cue {take.cue_id} for this take.")
         if not take.created_at:
             take.created_at = time.time()
+        if take.anchor_in_frame < 0:
+            cue = self.cues[take.cue_id]
+            take.anchor_in_frame, take.anchor_out_frame = cue.in_frame, cue.out_frame
         added: Take = self._add("takes", Entity.TAKE, self.takes, take)
         return added
 

@@ -22,7 +22,7 @@ from foleydesk.core.filelock import LockGuard
 from foleydesk.core.model import Cue, Job, Lane, Marker, SourceMedia, Take
 from foleydesk.errors import UserError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 BUSY_TIMEOUT_MS = 30_000  # another process's commit (an fsync behind a download) is waited for
 APPLICATION_ID = 0x466F6C79  # "Foly": marks the SQLite file as ours
 
@@ -115,11 +115,24 @@ def _create_leases(db: sqlite3.Connection) -> None:
     )
 
 
+def _anchor_takes_v5(db: sqlite3.Connection) -> None:
+    """Takes gain an anchor (the source range they sound over) and problem words; a take made
+    before anchors existed is anchored to its cue's range, where it sounded until now."""
+    add_missing_columns(db)
+    db.execute(
+        "UPDATE takes SET"
+        " anchor_in_frame = (SELECT in_frame FROM cues WHERE cues.id = takes.cue_id),"
+        " anchor_out_frame = (SELECT out_frame FROM cues WHERE cues.id = takes.cue_id)"
+        " WHERE anchor_in_frame < 0 AND cue_id IN (SELECT id FROM cues)"
+    )
+
+
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _create_v1,
     2: _create_leases,
     3: add_missing_columns,  # lane category and UCS CatID, cue UCS CatID and import key
     4: add_missing_columns,  # models: cue/job model_id, take model, host model, version, pan
+    5: _anchor_takes_v5,
 }
 
 

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import math
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +31,7 @@ import httpx
 
 from foleydesk.core.events import Signal
 from foleydesk.core.model import Cue, CueKind, Job, JobState, Take, TakeStatus
+from foleydesk.core.placement import anchor_range, file_time, not_generated
 from foleydesk.core.project import Project
 from foleydesk.core.timebase import PROJECT_SAMPLE_RATE
 from foleydesk.errors import UserError
@@ -54,6 +56,7 @@ from foleydesk.jobs.requests import (
     with_chunk,
 )
 from foleydesk.logs import redact
+from foleydesk.media.take_check import take_problems
 from foleydesk.providers.base import (
     GenerationRequest,
     Output,
@@ -80,6 +83,7 @@ UNCERTAIN_TEXT = (
 SUBMIT_ATTEMPTS = 8  # for answers that prove nothing was created (429, 503, refused connection)
 EXPIRED_REFRESHES = 2
 POLL_SHARE = 0.15  # the longest poll interval, as a share of the task's time so far
+JOIN_OVERLAP = Fraction(1, 4)  # seconds a new part reaches into its take, for the crossfade
 WARM_DEFAULT_THREADS = 4  # asyncio.to_thread users: file reads, base64, JSON, disk writes
 
 
@@ -128,6 +132,7 @@ class JobEngine:
         self._elsewhere: set[int] = set()
         self._segment_locks: dict[Path, asyncio.Lock] = {}
         self._versions: dict[int, str] = {}  # job -> the model version its host reported
+        self._join_lock = asyncio.Lock()  # new parts join their take one at a time
         self.policy = RetryPolicy(settings.retry_attempts, settings.retry_base_seconds)
 
     # -- providers and limits --
@@ -180,22 +185,85 @@ class JobEngine:
         seed: int | None = None,
         params: dict[str, Any] | None = None,
         model_id: str = "",
+        choose: bool = False,
     ) -> list[Job]:
         """Queue `takes` jobs per cue (seeds seed, seed+1, ...) on one offering: `model_id` on
         host `provider_id` ("": the cue's model when the cue names this host, else the host's
         default model for the cue's kind). Raises UserError listing every problem before
-        anything is queued."""
+        anything is queued. `choose`: the finished take becomes the chosen one (Regenerate
+        whole cue) unless it is flagged."""
+        spans: list[tuple[Cue, tuple[int, int] | None]] = [
+            (self.project.cue(cue_id), None) for cue_id in cue_ids
+        ]
+        extra = {"choose": True} if choose else {}
+        return self._queue(spans, provider_id, takes, seed, params, model_id, extra)
+
+    def enqueue_new_part(
+        self,
+        cue_id: int,
+        provider_id: str,
+        seed: int | None = None,
+        params: dict[str, Any] | None = None,
+        model_id: str = "",
+    ) -> list[Job]:
+        """Generate only the part of the cue its chosen take has no audio for (one job per side),
+        a little into the take, so the result joins it in a crossfade and becomes the chosen
+        take. Raises UserError when there is nothing to generate."""
+        cue = self.project.cue(cue_id)
+        base = self.project.chosen_take(cue)
+        if base is None or base.status is not TakeStatus.READY:
+            raise UserError(
+                f"{cue.display_name()} has no chosen take to extend.",
+                "Generate the whole cue instead.",
+            )
+        gaps = not_generated(cue, base)
+        if not gaps:
+            raise UserError(
+                f"Every frame of {cue.display_name()} is already generated.",
+                "Trim the cue longer first, or regenerate the whole cue.",
+            )
+        anchor_in, anchor_out = anchor_range(cue, base)
+        rate = self.project.source.frame_rate
+        overlap = max(1, math.ceil(JOIN_OVERLAP * rate))
+        model = model_id or self._cue_model(cue, provider_id)
+        shortest = math.ceil(self.provider(provider_id, model).capabilities.min_duration * rate)
+        last = self.project.source.frame_count or cue.out_frame
+        spans: list[tuple[Cue, tuple[int, int] | None]] = []
+        for lo, hi in gaps:
+            # Reach into the take for the crossfade, further when the host needs a longer
+            # range; if the take is too short for that, reach out past the cue (hidden audio).
+            if hi <= anchor_in:  # before the take
+                hi = min(anchor_out, max(hi + overlap, lo + shortest))
+                lo = max(0, min(lo, hi - shortest))
+            else:  # after it
+                lo = max(anchor_in, min(lo - overlap, hi - shortest))
+                hi = min(last, max(hi, lo + shortest))
+            spans.append((cue, (lo, hi)))
+        extra = {"join_take_id": base.id, "choose": True}
+        return self._queue(spans, provider_id, 1, seed, params, model_id, extra)
+
+    def _queue(
+        self,
+        spans: list[tuple[Cue, tuple[int, int] | None]],
+        provider_id: str,
+        takes: int,
+        seed: int | None,
+        params: dict[str, Any] | None,
+        model_id: str,
+        extra: dict[str, Any],
+    ) -> list[Job]:
         if takes < 1:
             raise UserError("Ask for at least one take.", "Use --takes 1 or more.")
         params = {k: v for k, v in (params or {}).items() if v is not None}
         plans: list[tuple[Cue, dict[str, Any], float, str]] = []
         problems: list[str] = []
-        for cue_id in cue_ids:
-            cue = self.project.cue(cue_id)
+        for cue, span in spans:
             model = model_id or self._cue_model(cue, provider_id)
             provider = self.provider(provider_id, model)
             for one_seed in seeds_for(seed, takes):
-                request = build_request(cue, one_seed, params)
+                request = {**build_request(cue, one_seed, params), **extra}
+                if span is not None:
+                    request["in_frame"], request["out_frame"] = span
                 job = Job(0, cue.id, provider_id, request=request, model_id=model)
                 generation = generation_request(job, self.project.source.frame_rate)
                 for problem in provider.validate(generation):
@@ -872,9 +940,20 @@ class JobEngine:
         }
 
     def _new_take(
-        self, job: Job, provider: Provider, task_id: str, file: Path, digest: str, **extra: Any
+        self,
+        job: Job,
+        provider: Provider,
+        task_id: str,
+        file: Path,
+        digest: str,
+        problems: list[str] | None = None,
+        anchor: tuple[int, int] | None = None,
+        **extra: Any,
     ) -> Take:
+        """The take record: anchored to the range the job was made for (or `anchor`, a
+        joined take's), with its problem words."""
         offering = provider.offering
+        anchor = anchor or (int(job.request["in_frame"]), int(job.request["out_frame"]))
         return Take(
             0,
             job.cue_id,
@@ -888,6 +967,9 @@ class JobEngine:
             model_id=offering.model,
             host_model=offering.endpoint,
             model_version=self._versions.get(job.id, ""),
+            anchor_in_frame=anchor[0],
+            anchor_out_frame=anchor[1],
+            problems=",".join(problems or []),
         )
 
     async def _finish_variations(
@@ -907,7 +989,8 @@ class JobEngine:
                 ".wav", f"-v{number}.wav"
             )
             digest = await self._cpu_call(write_take, final, samples)
-            take = self._new_take(job, provider, task_id, final, digest, variation=number)
+            problems = await self._cpu_call(take_problems, samples)
+            take = self._new_take(job, provider, task_id, final, digest, problems, variation=number)
             done: dict[str, Any] = {}
             if number == last:
                 done = {"state": JobState.DONE, "progress": 1.0, "finished_at": time.time()}
@@ -916,16 +999,71 @@ class JobEngine:
         self._versions.pop(job_id, None)
         self.events.emit(JobEvent(job_id, JobState.DONE, 1.0, "done"))
 
+    def _join(
+        self, base: Take, part: Any, part_range: tuple[int, int]
+    ) -> tuple[Any, tuple[int, int]]:
+        """The base take's samples with a new part crossfaded on (CPU; a worker thread)."""
+        from foleydesk.media.join import join_part
+        from foleydesk.media.takes import read_wav
+
+        cue = self.project.cue(base.cue_id)
+        audio, _rate = read_wav(self.project.take_path(base))
+        grid = file_time(self.project.source.frame_rate)
+        return join_part(audio, anchor_range(cue, base), part, part_range, grid)
+
+    def _join_target(self, job: Job) -> Take | None:
+        """The take a new part joins: the cue's chosen take when it grew out of the one the job
+        was asked to extend (the other side's part landed first), else that one."""
+        base = self.project.takes.get(int(job.request.get("join_take_id") or 0))
+        if base is None or base.status is not TakeStatus.READY:
+            return None
+        cue = self.project.cues.get(job.cue_id)
+        chosen = self.project.chosen_take(cue) if cue is not None else None
+        if chosen is not None and chosen.status is TakeStatus.READY and chosen.id != base.id:
+            b_in, b_out = anchor_range(cue, base) if cue is not None else (0, 0)
+            c_in, c_out = anchor_range(cue, chosen) if cue is not None else (0, 0)
+            if c_in <= b_in and b_out <= c_out and chosen.params.get("joined_to") is not None:
+                return chosen
+        return base
+
     async def _finish(self, job_id: int, provider: Provider, task_id: str, samples: Any) -> None:
-        """Write the take (WAV, atomically), record its sha256, mark the job done."""
+        """Write the take (WAV, atomically), record its sha256, mark the job done. A new part
+        is joined onto its take first (one join at a time: both sides may land together)."""
+        if self.project.job(job_id).request.get("join_take_id"):
+            async with self._join_lock:
+                await self._finish_one(job_id, provider, task_id, samples)
+        else:
+            await self._finish_one(job_id, provider, task_id, samples)
+
+    async def _finish_one(
+        self, job_id: int, provider: Provider, task_id: str, samples: Any
+    ) -> None:
         job = self.project.job(job_id)
         final = self.project.takes_dir / take_name(job, provider.id)
+        anchor = (int(job.request["in_frame"]), int(job.request["out_frame"]))
+        base = self._join_target(job)
+        joined: dict[str, Any] = {}
+        if base is not None:
+            samples, anchor = await self._cpu_call(self._join, base, samples, anchor)
+            joined = {
+                "joined_to": base.id,
+                "gain_db": base.gain_db,
+                "offset_samples": base.offset_samples,
+                "fade_in_samples": base.fade_in_samples,
+                "fade_out_samples": base.fade_out_samples,
+                "moved_frames": base.moved_frames,
+            }
         digest = await self._cpu_call(write_take, final, samples)
-        take = self._new_take(job, provider, task_id, final, digest)
+        problems = await self._cpu_call(take_problems, samples)
+        take = self._new_take(job, provider, task_id, final, digest, problems, anchor)
         self._versions.pop(job_id, None)
+        if joined:
+            take.params["joined_to"] = joined.pop("joined_to")
+            take = dataclasses.replace(take, **joined)
         await self._records.add_take(
             take,
             job_id,
+            choose=bool(job.request.get("choose")),
             state=JobState.DONE,
             progress=1.0,
             status_text="done",

@@ -52,9 +52,12 @@ class RecordWriter:
         future.add_done_callback(done)
         return future
 
-    async def add_take(self, take: Take, job_id: int, **job_changes: Any) -> Take:
+    async def add_take(
+        self, take: Take, job_id: int, choose: bool = False, **job_changes: Any
+    ) -> Take:
         """Insert the take and point the job at it in one transaction on the writer thread,
-        then show both in the live project. A cue with no chosen take gets this one."""
+        then show both in the live project. A cue with no chosen take gets this one (`choose`:
+        whatever it had), unless the take is flagged silent, clipped or short."""
         store = self.project.store
         job_changes.setdefault("updated_at", time.time())
         job = dataclasses.replace(self.project.job(job_id), **job_changes)
@@ -76,7 +79,7 @@ class RecordWriter:
         self.project.jobs[job_id] = done
         self.project.changed.emit(Change(Entity.JOB, job_id, Action.UPDATED))
         cue = self.project.cues.get(take.cue_id)
-        if cue is not None and cue.chosen_take_id is None:
+        if cue is not None and (choose or cue.chosen_take_id is None) and not take.problems:
             self.project.cues[cue.id] = dataclasses.replace(cue, chosen_take_id=take_id)
             self.project.changed.emit(Change(Entity.CUE, cue.id, Action.UPDATED))
             self._submit(self._write_chosen_take, cue.id)

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import av
 import numpy as np
 
+from foleydesk.core.placement import db_to_gain
 from foleydesk.core.project import Project
 from foleydesk.errors import UserError
 from foleydesk.media.atomic import atomic_output
@@ -28,7 +29,6 @@ from foleydesk.media.render import (
     Progress,
     RenderCancelled,
     chosen_placements,
-    db_to_gain,
     file_grid,
     lane_audible,
     mix_mixer,

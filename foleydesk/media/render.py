@@ -1,10 +1,11 @@
 """Rendering takes to audio: per-cue clips, per-lane full-length stems and the mix.
 
-Placement is sample-exact from rational time: a take's sample 0 lands at its cue's in point plus
-`offset_samples`. A render has a grid whose sample numbers count from a timecode origin, so a BWF
-file starting on a frame boundary carries the sub-frame part of every placement as leading
-silence. Renders stream in blocks (bounded memory on a two-hour source), report progress, stop
-on a cancel flag and never leave a half-written file under the final name.
+Placement is core.placement's rule, sample-exact from rational time: a take's sample 0 sounds at
+the frame it was generated for (plus its nudge) and only the cue's range of it is heard. A render
+has a grid whose sample numbers count from a timecode origin, so a BWF file starting on a frame
+boundary carries the sub-frame part of every placement as leading silence. Renders stream in
+blocks (bounded memory on a two-hour source), report progress, stop on a cancel flag and never
+leave a half-written file under the final name.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ import numpy.typing as npt
 
 from foleydesk.core.credits import sound_note
 from foleydesk.core.model import Cue, Lane, Take, TakeStatus
+from foleydesk.core.placement import TakePlacement, db_to_gain, place_take
 from foleydesk.core.project import Project
 from foleydesk.core.timebase import PROJECT_SAMPLE_RATE, frame_to_time, time_to_sample
 from foleydesk.errors import UserError
 from foleydesk.media.audio import AudioReader
 from foleydesk.media.bwf import BwfMeta, BwfWriter, Subtype
+from foleydesk.media.placed import heard_audio
 from foleydesk.media.probe import MediaError
 from foleydesk.media.takes import read_wav
 
@@ -43,10 +46,6 @@ class RenderCancelled(UserError):
 
     def __init__(self) -> None:
         super().__init__("The export was cancelled.", "No partial files were kept.")
-
-
-def db_to_gain(db: float) -> float:
-    return float(10.0 ** (db / 20.0))
 
 
 def check_cancel(cancel: threading.Event | None) -> None:
@@ -101,20 +100,36 @@ def original_settings(project: Project) -> tuple[float, bool]:
 
 @dataclass(frozen=True)
 class Placement:
-    """A chosen take placed on a grid: `start` is the grid sample of take sample 0."""
+    """A chosen take on a grid, placed by core.placement: `start` is the first grid sample it
+    may sound at (its cue's in point, less handles), which orders the mixer's list."""
 
     cue: Cue
     take: Take
     lane: Lane
-    start: int
-    gain: float  # take gain x lane gain, linear
+    grid: Grid
+    lane_gain: float  # linear; the take's own gain and fades come from the placement
+    handle_frames: int = 0
+
+    @property
+    def start(self) -> int:
+        return self.grid.sample_of_frame(self.cue.in_frame - self.handle_frames)
 
     def path(self, project: Project) -> Path:
         return project.take_path(self.take)
 
+    def place(self, length: int | None = None) -> TakePlacement:
+        """Where the take sounds on this placement's grid (the one rule: core.placement)."""
+        return place_take(
+            self.cue, self.take, self.grid.sample_of_frame, length, self.handle_frames
+        )
+
 
 def chosen_placements(
-    project: Project, grid: Grid, lanes: list[Lane] | None = None, audible_only: bool = True
+    project: Project,
+    grid: Grid,
+    lanes: list[Lane] | None = None,
+    audible_only: bool = True,
+    handle_frames: int = 0,
 ) -> list[Placement]:
     """Every cue with a ready chosen take on the given lanes (all lanes by default), by time."""
     wanted = {lane.id for lane in (lanes if lanes is not None else project.lanes.values())}
@@ -128,13 +143,13 @@ def chosen_placements(
             continue
         if audible_only and not lane_audible(project, lane):
             continue
-        start = grid.sample_of_frame(cue.in_frame) + take.offset_samples
-        out.append(Placement(cue, take, lane, start, db_to_gain(take.gain_db + lane.gain_db)))
+        out.append(Placement(cue, take, lane, grid, db_to_gain(lane.gain_db), handle_frames))
     return out
 
 
-def load_take_audio(project: Project, placement: Placement) -> Samples:
-    """The take as it sounds in the mix: stereo, gain and fades applied."""
+def read_take_audio(project: Project, placement: Placement) -> Samples:
+    """The take's file as stereo float32 at the project rate (a mono file panned; no gain or
+    fades yet)."""
     path = placement.path(project)
     if not path.is_file():
         raise MediaError(
@@ -157,21 +172,17 @@ def load_take_audio(project: Project, placement: Placement) -> Samples:
             audio *= np.array([left, right], np.float32)
     elif audio.shape[1] > CHANNELS:
         audio = audio[:, :CHANNELS]
-    audio = audio * np.float32(placement.gain)
-    take = placement.take
-    n = audio.shape[0]
-    # Linear fades sampled at mid-sample points, exactly as the playback mixer shapes them.
-    fade_in = min(max(take.fade_in_samples, 0), n)
-    if fade_in:
-        ramp = (np.arange(fade_in, dtype=np.float32) + 0.5) / np.float32(take.fade_in_samples)
-        audio[:fade_in] *= ramp[:, None]
-    fade_out = min(max(take.fade_out_samples, 0), n)
-    if fade_out:
-        ramp = (np.arange(fade_out, 0, -1, dtype=np.float32) - 0.5) / np.float32(
-            take.fade_out_samples
-        )
-        audio[n - fade_out :] *= ramp[:, None]
     return np.ascontiguousarray(audio, dtype=np.float32)
+
+
+def load_take_audio(project: Project, placement: Placement) -> tuple[int, Samples]:
+    """(grid sample, samples): the take as it sounds in the mix, only where it is heard, with
+    gain, fades and the lane's gain applied."""
+    audio = read_take_audio(project, placement)
+    start, heard = heard_audio(audio, placement.place(audio.shape[0]))
+    if placement.lane_gain != 1.0:
+        heard *= np.float32(placement.lane_gain)
+    return start, heard
 
 
 class Mixer:
@@ -187,7 +198,7 @@ class Mixer:
         self.project = project
         self.grid = grid
         self.placements = sorted(placements, key=lambda p: p.start)
-        self._cache: dict[int, Samples] = {}
+        self._cache: dict[int, tuple[int, Samples]] = {}
         self._done: set[int] = set()
         self._readers: list[AudioReader] = []
         self._original_gain = original_gain
@@ -204,14 +215,16 @@ class Mixer:
             ]
         self._source_zero = grid.sample_of_frame(0)
 
-    def _take(self, placement: Placement) -> Samples:
+    def _take(self, placement: Placement) -> tuple[int, Samples]:
         key = placement.cue.id
         if key not in self._cache:
             self._cache[key] = load_take_audio(self.project, placement)
         return self._cache[key]
 
     def extent(self, placement: Placement) -> tuple[int, int]:
-        return placement.start, placement.start + self._take(placement).shape[0]
+        """Grid samples [lo, hi) where the placement's take is heard."""
+        start, audio = self._take(placement)
+        return start, start + audio.shape[0]
 
     def rewind(self) -> None:
         """Allow blocks from the start again (blocks are otherwise read in order)."""
@@ -226,12 +239,12 @@ class Mixer:
                 break
             if placement.cue.id in self._done:
                 continue
-            audio = self._take(placement)
-            lo = max(start, placement.start)
-            hi = min(end, placement.start + audio.shape[0])
+            first, audio = self._take(placement)
+            lo = max(start, first)
+            hi = min(end, first + audio.shape[0])
             if hi > lo:
-                out[lo - start : hi - start] += audio[lo - placement.start : hi - placement.start]
-            if placement.start + audio.shape[0] <= end:
+                out[lo - start : hi - start] += audio[lo - first : hi - first]
+            if first + audio.shape[0] <= end:
                 # Blocks come in order: a take that ended is not needed again; free it.
                 self._done.add(placement.cue.id)
                 self._cache.pop(placement.cue.id, None)
@@ -326,7 +339,9 @@ def render_cue_clip(
     handles) with the sub-frame offset as leading silence; TimeReference at that timecode."""
     grid = stem_grid(project)
     placements = [
-        p for p in chosen_placements(project, grid, audible_only=False) if p.cue.id == cue.id
+        p
+        for p in chosen_placements(project, grid, audible_only=False, handle_frames=handle_frames)
+        if p.cue.id == cue.id
     ]
     if not placements:
         raise UserError(

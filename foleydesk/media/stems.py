@@ -147,6 +147,7 @@ def _placement_key(project: Project, p: Placement) -> dict[str, Any]:
     return {
         "cue": [p.cue.id, p.cue.in_frame, p.cue.out_frame],
         "take": [t.id, _take_identity(project, p), t.gain_db, t.offset_samples],
+        "anchor": [t.anchor_in_frame, t.anchor_out_frame],
         "fades": [t.fade_in_samples, t.fade_out_samples],
         "lane_gain": p.lane.gain_db,
     }

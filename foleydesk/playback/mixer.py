@@ -1,13 +1,14 @@
 """The mixer: source audio, lanes, chosen (or auditioned) takes, rendered chunk by chunk.
 
 A `MixPlan` is an immutable snapshot of what plays and how loud, built on the caller's thread from
-the project (takes are loaded there, with their gain and fades baked in). The feeder thread calls
-`Mixer.render`; a new plan is picked up at the next chunk and crossfaded in over a few
-milliseconds, so take switches, mutes and solos never click.
+the project (takes are loaded there and placed by core.placement, gain and fades baked in). The
+feeder thread calls `Mixer.render`; a new plan is picked up at the next chunk and crossfaded in
+over a few milliseconds, so take switches, mutes and solos never click.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,16 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
-from foleydesk.core.model import Take, TakeStatus
+from foleydesk.core.model import TakeStatus
+from foleydesk.core.placement import TakePlacement, db_to_gain, file_time, place_take
 from foleydesk.core.project import Project
-from foleydesk.core.timebase import PROJECT_SAMPLE_RATE, frame_to_sample
+from foleydesk.core.timebase import PROJECT_SAMPLE_RATE
+from foleydesk.media.placed import heard_audio
 from foleydesk.playback.ring import Samples
 
 CROSSFADE = 240  # samples (5 ms at 48 kHz) for plan changes
-
-
-def db_to_gain(db: float) -> float:
-    return float(10.0 ** (db / 20.0))
 
 
 @dataclass(frozen=True)
@@ -131,7 +130,7 @@ class TakeCache:
         self._loader = loader or _read_take
         self.channels = channels
         self._raw: dict[str, tuple[tuple[float, int], Samples]] = {}  # path -> (version, data)
-        self._shaped: dict[str, tuple[tuple[object, ...], Samples]] = {}
+        self._shaped: dict[str, tuple[tuple[object, ...], Clip]] = {}
         self._mono: set[str] = set()  # files that hold one channel: a take's pan applies
         # While a set: a take not read yet (or changed on disk) is not read but listed here,
         # and its last version read, if any, stands in (see PlaybackEngine.refresh_mix).
@@ -169,20 +168,24 @@ class TakeCache:
         else:
             self._mono.discard(str(path))
 
-    def shaped(self, path: Path, take: Take) -> Samples | None:
-        """The take as heard: its file's samples with its gain and fades applied."""
+    def heard(
+        self, path: Path, placement: TakePlacement, pan: tuple[float, float] | None = None
+    ) -> Clip | None:
+        """The take as heard where `placement` puts it (gain, fades, only the cue's range of
+        it, a mono file's `pan`): a clip for the plan, or None when its file is gone."""
         samples = self.get(path)
         if samples is None:
             return None
         version = self._raw[str(path)][0]
-        pan = take.pan_gains() if str(path) in self._mono and self.channels == 2 else None
-        key = (version, take.gain_db, take.fade_in_samples, take.fade_out_samples, pan)
+        pan = pan if str(path) in self._mono and self.channels == 2 else None
+        exact = dataclasses.replace(placement, length=len(samples))
+        key = (version, exact, pan)
         cached = self._shaped.get(str(path))
         if cached is None or cached[0] != key:
-            shaped = shaped_take(samples, take)
+            start, heard = heard_audio(samples, exact)
             if pan is not None and pan != (1.0, 1.0):
-                shaped *= np.array(pan, np.float32)
-            cached = (key, shaped)
+                heard *= np.array(pan, np.float32)
+            cached = (key, Clip(start, heard))
             self._shaped[str(path)] = cached
         return cached[1]
 
@@ -212,19 +215,6 @@ def _to_channels(samples: Samples, channels: int) -> Samples:
     return np.ascontiguousarray(data[:, :channels])
 
 
-def shaped_take(samples: Samples, take: Take) -> Samples:
-    """The take with its gain and linear fades applied (a new array)."""
-    out = samples * np.float32(db_to_gain(take.gain_db))
-    n = len(out)
-    fin = min(max(take.fade_in_samples, 0), n)
-    if fin:
-        out[:fin] *= ((np.arange(fin, dtype=np.float32) + 0.5) / fin)[:, None]
-    fout = min(max(take.fade_out_samples, 0), n)
-    if fout:
-        out[n - fout :] *= ((np.arange(fout, 0, -1, dtype=np.float32) - 0.5) / fout)[:, None]
-    return out
-
-
 @dataclass
 class MixSettings:
     """Mixer choices that are not in the project: the source strip and auditions."""
@@ -238,7 +228,7 @@ class MixSettings:
 
 def build_plan(project: Project, settings: MixSettings, takes: TakeCache) -> MixPlan:
     """What the project sounds like now: solo wins over everything not soloed."""
-    rate = project.source.frame_rate
+    grid = file_time(project.source.frame_rate)
     lanes = project.sorted_lanes()
     any_solo = settings.source_solo or any(lane.solo for lane in lanes)
     cues = project.sorted_cues()
@@ -253,11 +243,10 @@ def build_plan(project: Project, settings: MixSettings, takes: TakeCache) -> Mix
             take = project.takes.get(take_id) if take_id is not None else None
             if take is None or take.status is not TakeStatus.READY or not take.file:
                 continue
-            samples = takes.shaped(project.take_path(take), take)
-            if samples is None:
-                continue
-            start = frame_to_sample(cue.in_frame, rate) + take.offset_samples
-            clips.append(Clip(start, samples))
+            placement = place_take(cue, take, grid)
+            clip = takes.heard(project.take_path(take), placement, take.pan_gains())
+            if clip is not None and len(clip.samples):
+                clips.append(clip)
         gain = db_to_gain(lane.gain_db) * settings.volume if audible else 0.0
         strips.append(Strip(lane.id, gain, tuple(clips)))
     source_audible = not settings.source_mute and (settings.source_solo or not any_solo)

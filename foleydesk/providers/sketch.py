@@ -2,7 +2,8 @@
 
 Not a model: shaped transients (partials + a noise burst, coloured by the prompt's material words)
 whose attack lands on the onset's exact sample, over an optional bed (rain, wind, room tone,
-crowd, traffic). Deterministic for a seed. numpy only, FFT filtering, no per-sample loops.
+crowd, traffic); a still picture with none of its words gets a quiet bed shaped by the prompt, so
+a sketch is never silence. Deterministic for a seed. numpy only, FFT filtering, no per-sample loops.
 """
 
 from __future__ import annotations
@@ -169,6 +170,24 @@ def bed(kind: str, rng: np.random.Generator, n: int, sr: int) -> Array:
 
 
 BED_LEVEL = 0.06  # about -24 dBFS RMS: under the hits, audible on its own
+QUIET_BED_LEVEL = 0.02  # about -34 dBFS RMS: what a still picture with no known word gets
+
+
+def word_bed(prompt: str, rng: np.random.Generator, n: int, sr: int) -> Array:
+    """A quiet bed shaped by the prompt's words, for a still picture with no word the sketch
+    knows: each word adds a band whose centre comes from its letters (open vowels low, hissing
+    consonants high), so "White coupe" and "old clock" sound different and neither is silence."""
+    bands: list[tuple[float, float]] = []
+    for word in words(prompt) or ["room"]:
+        hiss = sum(word.count(c) for c in "sxzcfth") / len(word)
+        dark = sum(word.count(c) for c in "ouamb") / len(word)
+        centre = 220.0 * 2.0 ** (4.0 * hiss - 2.0 * dark + 1.0)
+        bands.append((max(40.0, centre / 2.0), min(sr / 2.5, centre * 2.0)))
+    out = np.zeros(n)
+    for low, high in bands:
+        out += band_noise(rng, n, low, high, sr) * slow_envelope(rng, n, 0.5, sr)
+    rms = float(np.sqrt(np.mean(out**2))) if n else 0.0
+    return np.asarray(out / (rms or 1.0))
 
 
 def synthesize(
@@ -197,6 +216,11 @@ def synthesize(
         right = 0.7 * left + 0.3 * bed(kind, rng, n, sample_rate)
         out[:, 0] += BED_LEVEL * left
         out[:, 1] += BED_LEVEL * right
+    if n and not out.any():  # nothing moved and no bed word: never hand back silence
+        left = word_bed(prompt, rng, n, sample_rate)
+        right = 0.7 * left + 0.3 * word_bed(prompt, rng, n, sample_rate)
+        out[:, 0] += QUIET_BED_LEVEL * left
+        out[:, 1] += QUIET_BED_LEVEL * right
     if n:
         fade = min(n, sample_rate // 200)  # 5 ms edges: no clicks where the take starts and ends
         ramp = np.linspace(0.0, 1.0, fade)[:, None]

@@ -11,7 +11,7 @@ import logging
 import time
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from PySide6.QtCore import QObject, QTimer
@@ -78,24 +78,25 @@ class JobController:
         if self._runner is None or self._runner.done():
             self._runner = self.window.tasks.spawn(self.engine.run_until_idle(), "jobs")
 
-    def generate(self, cue_id: int) -> None:
-        """Queue the cue's takes with the parameters stored on the cue (the inspector commits
-        its fields to the cue first)."""
-        project = self.session.project
-        cue = project.cue(cue_id)
+    def _cue_request(self, cue_id: int) -> tuple[str, int, int | None, dict[str, Any]]:
+        """(provider, takes, seed, params) from what is stored on the cue (the inspector
+        commits its fields to the cue first)."""
+        cue = self.session.project.cue(cue_id)
         provider_id = cue.provider_id or provider_list.default_provider_id(self.settings)
         params = dict(cue.params)
         takes = int(params.pop("takes", 1) or 1)
         seed = params.pop("seed", None)
         keep = ("steps", "cfg_strength", "mask_away_clip", "lyrics", "style_prompt", "chunking")
+        kept = {k: params[k] for k in keep if k in params}
+        return provider_id, takes, None if seed is None else int(seed), kept
+
+    def generate(self, cue_id: int, choose: bool = False) -> None:
+        """Queue the cue's takes; `choose`: the new take replaces the chosen one (Regenerate
+        whole cue)."""
+        cue = self.session.project.cue(cue_id)
+        provider_id, takes, seed, params = self._cue_request(cue_id)
         try:
-            jobs = self.engine.enqueue(
-                [cue_id],
-                provider_id,
-                takes,
-                None if seed is None else int(seed),
-                {k: params[k] for k in keep if k in params},
-            )
+            jobs = self.engine.enqueue([cue_id], provider_id, takes, seed, params, choose=choose)
         except UserError as exc:
             self.window.show_error(exc)
             return
@@ -125,6 +126,22 @@ class JobController:
             names = ", ".join(o.spec.name for o in offerings)
             self.window.status.showMessage(f"Queued {queued} job(s) on {names}.", 5000)
             self.ensure_running()
+
+    def generate_new_part(self, cue_id: int) -> None:
+        """Generate only what the chosen take lacks and join it on (the hatched part)."""
+        cue = self.session.project.cue(cue_id)
+        provider_id, _takes, seed, params = self._cue_request(cue_id)
+        try:
+            jobs = self.engine.enqueue_new_part(cue_id, provider_id, seed, params)
+        except UserError as exc:
+            self.window.show_error(exc)
+            return
+        self.window.status.showMessage(
+            f"Generating the new part of {cue.display_name()} on {provider_id} "
+            f"({len(jobs)} job(s)).",
+            5000,
+        )
+        self.ensure_running()
 
     def cancel(self, job_id: int) -> None:
         self.engine.cancel(job_id)

@@ -361,6 +361,8 @@ class MainWindow(QMainWindow):
         self.takes_panel = TakesPanel(session)
         self.takes_panel.error.connect(self.show_error)
         self.takes_panel.audition.connect(self.audition)
+        self.takes_panel.generate_new_part.connect(self.generate_new_part)
+        self.takes_panel.regenerate.connect(self.regenerate_whole)
         self.takes_panel.table.drag_file.connect(self.drag_take)
         self.jobs_panel = JobsPanel(session)
         self.jobs_panel.error_text.connect(lambda t: self.show_error(UserError(t)))
@@ -907,6 +909,30 @@ class MainWindow(QMainWindow):
             self.show_error(UserError(self.tr("Generating is not available."), self.jobs_blocker))
             return
         self.jobs.generate(cue_id)
+
+    def _cue_for_action(self, cue_id: int | None) -> int | None:
+        """The given cue, or the selected one (menus and context menus call without an id)."""
+        if cue_id is None and self.session is not None and self.session.selected_cue:
+            cue_id = self.session.selected_cue.id
+        if cue_id is None:
+            return None
+        if self.jobs is None:
+            self.show_error(UserError(self.tr("Generating is not available."), self.jobs_blocker))
+            return None
+        self.inspector.commit_text()
+        return cue_id
+
+    def generate_new_part(self, cue_id: int | None = None) -> None:
+        """Generate only the not-generated (hatched) part of a cue and join it to its take."""
+        cue_id = self._cue_for_action(cue_id)
+        if cue_id is not None and self.jobs is not None:
+            self.jobs.generate_new_part(cue_id)
+
+    def regenerate_whole(self, cue_id: int | None = None) -> None:
+        """Generate the whole cue again; the new take becomes the chosen one."""
+        cue_id = self._cue_for_action(cue_id)
+        if cue_id is not None and self.jobs is not None:
+            self.jobs.generate(cue_id, choose=True)
 
     def cancel_job(self, job_id: int) -> None:
         if self.jobs is not None:

@@ -42,6 +42,8 @@ class WindowActions:
     prompt: QAction
     make_cue: QAction
     generate: QAction
+    generate_new_part: QAction
+    regenerate: QAction
     choose: QAction
     build_proxy: QAction
 
@@ -56,6 +58,8 @@ class WindowActions:
             self.prompt,
             self.make_cue,
             self.generate,
+            self.generate_new_part,
+            self.regenerate,
             self.delete,
             self.export,
             self.import_markers,
@@ -166,6 +170,10 @@ def build_menus(w: MainWindow) -> WindowActions:
     _action(w, tr("Trim cue end to the playhead"), m.trim_end, "]", cue_menu)
     prompt = _action(w, tr("Edit &prompt"), w.edit_prompt, None, cue_menu)
     generate = _action(w, tr("&Generate"), w.generate_selected, "G", cue_menu)
+    generate_new_part = _action(
+        w, tr("Generate the &new part"), w.generate_new_part, None, cue_menu
+    )
+    regenerate = _action(w, tr("&Regenerate whole cue"), w.regenerate_whole, None, cue_menu)
     choose = _action(w, tr("&Choose take"), w.choose_take, "C", cue_menu)
     _action(w, tr("Compare &models..."), w.compare_selected, "Shift+G", cue_menu)
     _action(w, tr("Next take"), lambda: w.step_take(1), "Alt+Down", cue_menu)
@@ -230,6 +238,8 @@ def build_menus(w: MainWindow) -> WindowActions:
         prompt=prompt,
         make_cue=make_cue,
         generate=generate,
+        generate_new_part=generate_new_part,
+        regenerate=regenerate,
         choose=choose,
         build_proxy=build_proxy,
     )

@@ -1,4 +1,6 @@
-"""Takes of the selected cue: audition, choose, gain, nudge (frames and ms), fades, delete.
+"""Takes of the selected cue: audition, choose, gain, nudge (frames and ms), fades, delete; each
+row shows the take's waveform, prompt, model and seed, and says so when it is silent, clipped,
+much shorter than its cue or moved from its picture.
 
 Several takes compare quickly: select one and press Audition (or double-click) and it plays in
 place over the cue's range; choosing is one undoable edit.
@@ -10,7 +12,9 @@ import datetime
 from fractions import Fraction
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+import numpy as np
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDoubleSpinBox,
@@ -29,13 +33,19 @@ from PySide6.QtWidgets import (
 from foleydesk.core.commands import DeleteTake, EditTake, choose_take
 from foleydesk.core.events import Change, Entity
 from foleydesk.core.model import Take, TakeStatus
+from foleydesk.core.placement import not_generated
 from foleydesk.core.timebase import PROJECT_SAMPLE_RATE
 from foleydesk.errors import UserError
+from foleydesk.media.take_check import problems_text
+from foleydesk.media.take_peaks import TakePeaks
+from foleydesk.ui.cue_painter import TakePeaksCache, display_level, wave_mask_image
 from foleydesk.ui.elided import ElidedLabel
 from foleydesk.ui.focus import guard_wheel
 from foleydesk.ui.session import ProjectSession
 
-HEADERS = ("", "Take", "Model", "Seed", "Made", "Status")
+HEADERS = ("", "Take", "Model", "Sound", "Prompt", "Seed", "Made", "Status")
+WAVE_COL = 3
+WAVE_SIZE = (72, 22)
 
 
 def samples_per_frame(rate: Fraction) -> Fraction:
@@ -68,9 +78,27 @@ class TakeTable(QTableWidget):
             self.drag_file.emit(int(item.data(Qt.ItemDataRole.UserRole)))
 
 
+def take_wave_pixmap(
+    peaks: TakePeaks, take: Take, width: int, height: int, ratio: float
+) -> QPixmap:
+    """A small picture of the whole take (gain applied), for its row in the takes list."""
+    w, h = max(1, round(width * ratio)), max(4, round(height * ratio))
+    cols = peaks.columns(0.0, max(1.0, peaks.length / w), w) * 10 ** (take.gain_db / 20)
+    shown = display_level(cols.astype(np.float64))
+    mid, half = (h - 1) / 2, h / 2 - 1
+    top = np.floor(mid - shown[:, 1] * half).astype(np.int32)
+    bottom = np.ceil(mid - shown[:, 0] * half).astype(np.int32)
+    colour = QColor("#ef9a9a") if take.problems else QColor("#7fc8bf")
+    pixmap = QPixmap.fromImage(wave_mask_image(top, bottom, h, colour))
+    pixmap.setDevicePixelRatio(ratio)
+    return pixmap
+
+
 class TakesPanel(QWidget):
     audition = Signal(int)  # take id
     error = Signal(object)
+    generate_new_part = Signal(int)  # cue id
+    regenerate = Signal(int)  # cue id
 
     def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -100,7 +128,9 @@ class TakesPanel(QWidget):
         header.setMinimumSectionSize(20)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        for col, width in enumerate((22, 40, 170, 84, 46, 56)):
+        self.table.setIconSize(QSize(*WAVE_SIZE))
+        self.table.verticalHeader().setDefaultSectionSize(WAVE_SIZE[1] + 6)
+        for col, width in enumerate((22, 48, 150, WAVE_SIZE[0] + 8, 120, 72, 46)):
             self.table.setColumnWidth(col, width)
         layout.addWidget(self.table, 1)
 
@@ -118,6 +148,23 @@ class TakesPanel(QWidget):
             buttons.addWidget(b)
         buttons.addStretch(1)
         take_layout.addLayout(buttons)
+        regenerate = QHBoxLayout()
+        self.new_part_button = QPushButton(self.tr("Generate the new part"))
+        self.new_part_button.setToolTip(
+            self.tr("Generate only the hatched, not-generated part and join it to the chosen take")
+        )
+        self.regenerate_button = QPushButton(self.tr("Regenerate whole cue"))
+        self.regenerate_button.setToolTip(
+            self.tr("Generate the cue's whole range again; the new take becomes the chosen one")
+        )
+        regenerate.addWidget(self.new_part_button)
+        regenerate.addWidget(self.regenerate_button)
+        regenerate.addStretch(1)
+        take_layout.addLayout(regenerate)
+        self.placement_note = QLabel()
+        self.placement_note.setObjectName("Hint")
+        self.placement_note.setWordWrap(True)
+        take_layout.addWidget(self.placement_note)
 
         form = QFormLayout()
         self.gain = QDoubleSpinBox()
@@ -170,6 +217,10 @@ class TakesPanel(QWidget):
         self.audition_button.clicked.connect(self._on_audition)
         self.choose_button.clicked.connect(self._on_choose)
         self.delete_button.clicked.connect(self.delete_selected)
+        self.new_part_button.clicked.connect(self._on_new_part)
+        self.regenerate_button.clicked.connect(self._on_regenerate)
+        self.peaks = TakePeaksCache(session.project, self)
+        self.peaks.ready.connect(self._reload_timer.start)
         for spin in (self.gain, self.pan, self.nudge_ms, self.fade_in, self.fade_out):
             spin.editingFinished.connect(self._commit_take)
         self.nudge_frames.editingFinished.connect(self._commit_take)
@@ -226,20 +277,38 @@ class TakesPanel(QWidget):
                     if take.created_at
                     else ""
                 )
+                job = self.session.project.jobs.get(take.job_id or 0)
+                prompt = str(job.request.get("prompt", "")) if job is not None else ""
+                problems = problems_text(take.problem_list)
+                status = take.status.value
+                if take.moved_frames:
+                    status = self.tr("moved from its picture")
+                if problems:
+                    status = problems
                 values = [
                     "\u2713" if chosen else "",
                     f"#{row + 1}",
                     take_label(take.model_id, take.provider_id),
+                    "",
+                    prompt,
                     "" if take.seed is None else str(take.seed),
                     when,
-                    take.status.value,
+                    status,
                 ]
                 for col, value in enumerate(values):
                     item = QTableWidgetItem(value)
                     item.setData(Qt.ItemDataRole.UserRole, take.id)
-                    if col == 2:  # the model's full name when the column is narrow
+                    if value:
                         item.setToolTip(value)
+                    if problems and col == len(values) - 1:
+                        item.setForeground(QColor("#ef9a9a"))
                     self.table.setItem(row, col, item)
+                peaks = self.peaks.get(take)
+                if peaks is not None:
+                    icon = take_wave_pixmap(peaks, take, *WAVE_SIZE, self.devicePixelRatioF())
+                    wave_item = self.table.item(row, WAVE_COL)
+                    if wave_item is not None:
+                        wave_item.setIcon(QIcon(icon))
             rows = [i for i, t in enumerate(takes) if t.id == keep]
             if rows:
                 self.table.selectRow(rows[0])
@@ -275,6 +344,7 @@ class TakesPanel(QWidget):
         ):
             widget.setEnabled(ready)
         self.delete_button.setEnabled(take is not None)
+        self._update_regenerate()
         self.audition_button.setEnabled(ready and not self.audition_blocker)
         self.audition_button.setToolTip(
             self.audition_blocker
@@ -306,6 +376,39 @@ class TakesPanel(QWidget):
             self.fade_out.setValue(take.fade_out_samples * 1000 / PROJECT_SAMPLE_RATE)
         finally:
             self._loading = False
+
+    def _update_regenerate(self) -> None:
+        """Generate the new part: only when the chosen take leaves part of the cue empty."""
+        cue = self.session.selected_cue
+        chosen = self.session.project.chosen_take(cue) if cue is not None else None
+        ready = chosen is not None and chosen.status is TakeStatus.READY
+        gaps = not_generated(cue, chosen) if cue is not None and ready else []
+        self.new_part_button.setEnabled(bool(gaps))
+        self.regenerate_button.setEnabled(cue is not None)
+        notes: list[str] = []
+        if gaps and cue is not None:
+            frames = sum(hi - lo for lo, hi in gaps)
+            notes.append(
+                self.tr("{0} frame(s) of the cue have no sound yet (hatched).").format(frames)
+            )
+        if chosen is not None and chosen.moved_frames:
+            notes.append(
+                self.tr(
+                    "The chosen take was moved {0:+d} frame(s) from the picture it was made for."
+                ).format(chosen.moved_frames)
+            )
+        self.placement_note.setText(" ".join(notes))
+        self.placement_note.setVisible(bool(notes))
+
+    def _on_new_part(self) -> None:
+        cue = self.session.selected_cue
+        if cue is not None:
+            self.generate_new_part.emit(cue.id)
+
+    def _on_regenerate(self) -> None:
+        cue = self.session.selected_cue
+        if cue is not None:
+            self.regenerate.emit(cue.id)
 
     def set_audition_blocker(self, reason: str) -> None:
         self.audition_blocker = reason

@@ -6,6 +6,7 @@ are previewed as ghosts and committed as one undoable edit on release.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections import OrderedDict
@@ -33,8 +34,10 @@ from PySide6.QtWidgets import QMenu, QWidget
 from foleydesk.core.commands import EditCue
 from foleydesk.core.events import Change, Entity
 from foleydesk.core.model import Cue, LaneKind, Marker, TakeStatus
+from foleydesk.core.placement import take_after_range_change
 from foleydesk.errors import UserError
 from foleydesk.ui import session as session_words
+from foleydesk.ui.cue_painter import CuePainter, TakeDragger, TakePeaksCache, View
 from foleydesk.ui.session import ProjectSession
 from foleydesk.ui.timeline_band import band_rect, cues_in_band, paint_band
 from foleydesk.ui.timeline_scale import TimelineScale, ruler_step, snap_frame
@@ -206,6 +209,10 @@ class TimelineWidget(QWidget):
         self._repaint_timer.setSingleShot(True)
         self._repaint_timer.setInterval(40)
         self._repaint_timer.timeout.connect(self.invalidate)
+        self.take_peaks = TakePeaksCache(session.project, self)
+        self.take_peaks.ready.connect(self._on_take_peaks)
+        self.cue_painter = CuePainter(session.project, self.take_peaks)
+        self.take_drag = TakeDragger(session, self.cue_painter, self.cue_rect, self.view)
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.setMinimumHeight(self.content_height())
@@ -247,6 +254,11 @@ class TimelineWidget(QWidget):
         x1 = HEADER_W + self.scale.x_of(cue.out_frame if out_frame is None else out_frame)
         top = self.lanes_top() + lane_index * LANE_H + 3
         return QRectF(x0, top, max(3.0, x1 - x0), LANE_H - 6)
+
+    def view(self) -> View:
+        """The frame-to-x mapping cue blocks are painted with."""
+        scale = self.scale
+        return View(HEADER_W, scale.first_frame, scale.px_per_frame, self.session.rate)
 
     def lane_at(self, y: float) -> int | None:
         index = int((y - self.lanes_top()) // LANE_H)
@@ -347,6 +359,10 @@ class TimelineWidget(QWidget):
         if HEADER_W <= x <= self.width():
             strips.append(QRect(int(x) - 8, OVERVIEW_H, 17, self.height() - OVERVIEW_H))
         return strips
+
+    def _on_take_peaks(self) -> None:
+        if not self._repaint_timer.isActive():  # peaks arrive in bursts: one repaint per 40 ms
+            self._repaint_timer.start()
 
     # -- media data --
 
@@ -591,7 +607,11 @@ class TimelineWidget(QWidget):
         p.save()
         p.setClipRect(QRect(HEADER_W, self.lanes_top(), self.track_width(), LANE_H * len(lanes)))
         drag = self._drag
+        first, last = self.scale.first_frame, self.scale.last_frame
         for cue in project.sorted_cues():
+            dragged = drag is not None and drag.cue_id == cue.id
+            if not dragged and (cue.out_frame < first or cue.in_frame > last + 1):
+                continue  # off screen: nothing to paint
             if drag is not None and drag.cue_id == cue.id and drag.moved:
                 ghost = self.cue_rect(cue)
                 p.setPen(QPen(QColor(cue.colour), 1, Qt.PenStyle.DashLine))
@@ -633,6 +653,7 @@ class TimelineWidget(QWidget):
         p.drawRoundedRect(rect, 3, 3)
         p.setBrush(Qt.BrushStyle.NoBrush)
         self._badges[cue.id] = self.session.cue_status(cue)
+        self._paint_take(p, cue, rect, preview, selected)
         if rect.width() > 24:
             status, status_colour = self._cue_status(cue)
             text_rect = rect.adjusted(6, 0, -6, 0)
@@ -640,17 +661,30 @@ class TimelineWidget(QWidget):
             font = QFont(self.font())
             font.setBold(True)
             p.setFont(font)
-            label = cue.display_name() if not preview else self._drag_label()
+            take_drag = self.take_drag.drag
+            dragged = preview or (take_drag is not None and take_drag.cue_id == cue.id)
+            label = self._drag_label() if dragged else cue.display_name()
             maker = self._chosen_model(cue)
-            if maker and not preview:
+            if maker and not dragged:
                 label = f"{label}  \u00b7  {maker}"
-            p.drawText(
-                text_rect,
-                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                p.fontMetrics().elidedText(
-                    label, Qt.TextElideMode.ElideRight, int(text_rect.width()) - 28
-                ),
+            metrics = p.fontMetrics()
+            shown = metrics.elidedText(
+                label, Qt.TextElideMode.ElideRight, int(text_rect.width()) - 28
             )
+            if shown:  # a plate of the cue's colour keeps the name readable over the waveform
+                plate = QColor(colour)
+                plate.setAlpha(215)
+                height = metrics.height()
+                p.fillRect(
+                    QRectF(
+                        text_rect.left() - 3,
+                        rect.center().y() - height / 2,
+                        metrics.horizontalAdvance(shown) + 6,
+                        height,
+                    ),
+                    plate,
+                )
+            p.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, shown)
             if status:
                 badge = QRectF(rect.right() - 26, rect.top() + 5, 22, rect.height() - 10)
                 p.setPen(Qt.PenStyle.NoPen)
@@ -670,7 +704,24 @@ class TimelineWidget(QWidget):
 
         return take_label(take.model_id, take.provider_id)
 
+    def _paint_take(
+        self, p: QPainter, cue: Cue, rect: QRectF, preview: bool, selected: bool
+    ) -> None:
+        """The chosen take inside the block (cue_painter), as a drag would leave it."""
+        take = self.take_drag.chosen(cue)
+        drag = self._drag
+        if preview and drag is not None:
+            if take is not None:
+                take = take_after_range_change(cue, take, drag.in_frame, drag.out_frame)
+            cue = dataclasses.replace(cue, in_frame=drag.in_frame, out_frame=drag.out_frame)
+        if take is not None:
+            take = self.take_drag.preview(take)
+        clip = QRectF(HEADER_W, 0, self.track_width(), self.height())
+        self.cue_painter.paint(p, cue, take, rect, self.view(), clip, selected)
+
     def _drag_label(self) -> str:
+        if self.take_drag.drag is not None:
+            return self.take_drag.label()
         drag = self._drag
         if drag is None:
             return ""
@@ -787,6 +838,10 @@ class TimelineWidget(QWidget):
         if cue is not None and event.modifiers() & adding:
             self.session.toggle_selected(cue.id)  # Ctrl/Shift+click: add to the selection
             return
+        alt = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
+        if self.take_drag.press(pos, cue, alt):  # a fade handle, or Alt for the gain line
+            self.invalidate()
+            return
         if cue is not None:
             if not self.session.is_selected(cue.id):
                 self.session.select_cue(cue.id)
@@ -824,8 +879,20 @@ class TimelineWidget(QWidget):
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         pos = event.position()
         x = pos.x() - HEADER_W
+        if self.take_drag.drag is not None:
+            self.take_drag.move(pos)
+            self.invalidate()
+            return
         drag = self._drag
         if drag is None:
+            if self.take_drag.hover(pos) is not None:
+                self.setCursor(Qt.CursorShape.SizeHorCursor)
+                self.setToolTip(self.tr("Drag to set the fade"))
+                return
+            if self.take_drag.hover_gain(pos, self.cue_at(pos)[0]):
+                self.setCursor(Qt.CursorShape.SizeVerCursor)
+                self.setToolTip(self.tr("Drag to set the take's gain (or Alt-drag anywhere)"))
+                return
             marker = self.marker_at(pos)
             if marker is not None:
                 self.unsetCursor()
@@ -906,6 +973,12 @@ class TimelineWidget(QWidget):
         self.invalidate()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self.take_drag.drag is not None:
+            refused = self.take_drag.release()
+            if refused is not None:
+                self.error.emit(refused)
+            self.invalidate()
+            return
         drag, self._drag = self._drag, None
         if drag is not None and drag.mode is DragMode.BAND:
             self.update()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QMenu
 
 from foleydesk.core.commands import AddCue, Command, DeleteCue, EditCue
 from foleydesk.core.model import DEFAULT_CUE_COLOURS, Cue
+from foleydesk.core.placement import not_generated
 from foleydesk.core.project import Project
 from foleydesk.errors import UserError
 from foleydesk.ui.lane_post import add_post_entries
@@ -135,6 +136,11 @@ def cue_menu(window: MainWindow, cue_id: int) -> QMenu:
         tr("Regenerate (new takes)"), lambda: window.generate_cues([c.id for c in cues])
     )
     regenerate.setEnabled(has_takes)
+    chosen = session.project.chosen_take(cue)
+    new_part = menu.addAction(tr("Generate the new part"), lambda: window.generate_new_part(cue_id))
+    new_part.setEnabled(len(cues) == 1 and chosen is not None and bool(not_generated(cue, chosen)))
+    whole = menu.addAction(tr("Regenerate whole cue"), lambda: window.regenerate_whole(cue_id))
+    whole.setEnabled(len(cues) == 1)
     menu.addSeparator()
     duplicate_action = menu.addAction(tr("Duplicate"), lambda: duplicate(window, cue))
     duplicate_action.setEnabled(len(cues) == 1)

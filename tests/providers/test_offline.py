@@ -115,3 +115,24 @@ def test_provider_protocol_round_trip(clip: Path) -> None:
 def test_validate_speaks_plainly(clip: Path) -> None:
     problems = OfflineProvider().validate(_request(clip, ""))
     assert problems == ["The prompt is empty: say what the range should sound like."]
+
+
+def test_a_still_picture_with_no_known_word_is_never_silence(tmp_path: Path) -> None:
+    """The issue's "Today": "White coupe" on a still car gave 4 s of digital zero."""
+    from foleydesk.media.take_check import take_problems
+
+    still = make_clip(tmp_path / "car.mp4", frames=100, jumps=())
+    request = GenerationRequest(CueKind.FOLEY, "White coupe", Fraction(4), segment=still, seed=3)
+    audio = render(request)
+    assert audio.shape == (4 * SR, 2)
+    rms_db = 20 * np.log10(float(np.sqrt(np.mean(audio.astype(np.float64) ** 2))))
+    assert -45 < rms_db < -20  # a quiet bed, well above the -60 dBFS of "silent"
+    assert take_problems(audio) == []
+    hiss = render(GenerationRequest(CueKind.FOLEY, "hissing fizz", Fraction(4), segment=still))
+    boom = render(GenerationRequest(CueKind.FOLEY, "low boom", Fraction(4), segment=still))
+
+    def centroid(x: np.ndarray) -> float:
+        spectrum = np.abs(np.fft.rfft(x[:, 0])) ** 2
+        return float((spectrum * np.fft.rfftfreq(len(x), 1 / SR)).sum() / spectrum.sum())
+
+    assert centroid(hiss) > 2 * centroid(boom)  # shaped by its words

@@ -1,0 +1,69 @@
+"""What is wrong with a take, in words an editor reads: silent, clipped, or much shorter than its
+cue. A take with a problem is shown flagged and is never chosen automatically."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+SILENT_DBFS = -60.0  # RMS over the whole take below this is silence
+NOTHING_DBFS = -90.0  # a tail below this is nothing at all (padding of a short result)
+SHORT_FRACTION = 0.5  # sound in less than this share of the cue: "much shorter"
+_OVERSAMPLE = 4
+_TAPS = 12  # half-length of the windowed-sinc interpolator (per side)
+
+PROBLEM_TEXT = {
+    "silent": "silent (below -60 dBFS)",
+    "clipped": "clipped (true peak above 0 dBTP)",
+    "short": "much shorter than its cue",
+}
+
+
+def _db(value: float) -> float:
+    return 20.0 * float(np.log10(value)) if value > 0 else float("-inf")
+
+
+def _as_2d(samples: npt.ArrayLike) -> npt.NDArray[np.float32]:
+    data = np.asarray(samples, np.float32)
+    return data[:, None] if data.ndim == 1 else data
+
+
+def true_peak(samples: npt.ArrayLike) -> float:
+    """Peak of the signal between samples too (4x oversampled, as BS.1770 asks), linear."""
+    data = _as_2d(samples)
+    if data.size == 0:
+        return 0.0
+    peak = float(np.max(np.abs(data)))
+    if peak < 0.5:  # more than 6 dB under full scale cannot overshoot 0 dBTP in practice
+        return peak
+    n = np.arange(-_TAPS, _TAPS)
+    best = peak
+    for phase in range(1, _OVERSAMPLE):
+        x = n + phase / _OVERSAMPLE
+        kernel = (np.sinc(x) * np.hanning(2 * _TAPS + 2)[1:-1]).astype(np.float32)
+        for channel in data.T:
+            interpolated = np.convolve(channel, kernel[::-1], mode="same")
+            best = max(best, float(np.max(np.abs(interpolated))))
+    return best
+
+
+def take_problems(samples: npt.ArrayLike) -> list[str]:
+    """The problem words of a take's samples (float, full scale 1.0), in a fixed order."""
+    data = _as_2d(samples)
+    problems: list[str] = []
+    if data.shape[0] == 0:
+        return ["silent"]
+    rms = float(np.sqrt(np.mean(np.square(data, dtype=np.float64))))
+    if _db(rms) < SILENT_DBFS:
+        return ["silent"]
+    if _db(true_peak(data)) > 0.0:
+        problems.append("clipped")
+    loud = np.flatnonzero(np.max(np.abs(data), axis=1) > 10 ** (NOTHING_DBFS / 20))
+    if loud.size and (loud[-1] + 1) < SHORT_FRACTION * data.shape[0]:
+        problems.append("short")
+    return problems
+
+
+def problems_text(words: list[str]) -> str:
+    """'silent (below -60 dBFS)', joined for a tooltip or a list row."""
+    return "; ".join(PROBLEM_TEXT.get(word, word) for word in words)
