@@ -11,11 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from foleydesk.core.model import JobState
+from foleydesk.core.model import Cue, JobState, Take
+from foleydesk.core.placement import file_time, place_take
 from foleydesk.core.project import Project
 from foleydesk.errors import UserError
 from foleydesk.jobs.engine import JobEngine
-from foleydesk.media.render import Placement, load_take_audio
+from foleydesk.media.render import Placement, file_grid, load_take_audio
 from foleydesk.media.takes import read_wav
 from foleydesk.playback.mixer import TakeCache
 from foleydesk.providers.catalog import MODELS
@@ -74,6 +75,14 @@ def test_every_wavespeed_model_makes_a_synced_take(
         assert 0.4 < right / left < 0.6
 
 
+def _played(project: Project, cue: Cue, take: Take) -> np.ndarray:
+    """The take as the playback mixer has it (placed by core.placement, pan applied)."""
+    placement = place_take(cue, take, file_time(project.source.frame_rate))
+    clip = TakeCache().heard(project.take_path(take), placement, take.pan_gains())
+    assert clip is not None
+    return clip.samples
+
+
 def test_stereo_take_reaches_the_mix_as_stereo_and_a_mono_take_pans(
     long_cue: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -85,18 +94,19 @@ def test_stereo_take_reaches_the_mix_as_stereo_and_a_mono_take_pans(
     lane = long_cue.lanes[cue.lane_id]
     stereo = long_cue.takes[long_cue.job(stereo_job).take_id or 0]
     mono = long_cue.takes[long_cue.job(mono_job).take_id or 0]
-    mixed = load_take_audio(long_cue, Placement(cue, stereo, lane, 0, 1.0))
+    grid = file_grid(long_cue)
+    _, mixed = load_take_audio(long_cue, Placement(cue, stereo, lane, grid, 1.0))
     assert 0.4 < np.abs(mixed[:, 1]).max() / np.abs(mixed[:, 0]).max() < 0.6
     long_cue.update_take(mono.id, pan=-1.0)
     mono = long_cue.takes[mono.id]
-    mixed = load_take_audio(long_cue, Placement(cue, mono, lane, 0, 1.0))
+    _, mixed = load_take_audio(long_cue, Placement(cue, mono, lane, grid, 1.0))
     assert np.abs(mixed[:, 0]).max() > 0.3 and np.abs(mixed[:, 1]).max() == 0.0
-    heard = TakeCache().shaped(long_cue.take_path(mono), mono)  # playback: the same pan
-    assert heard is not None and np.abs(heard[:, 1]).max() == 0.0
+    heard = _played(long_cue, cue, mono)  # playback: the same pan
+    assert np.abs(heard[:, 1]).max() == 0.0
     long_cue.update_take(stereo.id, pan=-1.0)  # pan leaves a stereo take's image alone
     stereo = long_cue.takes[stereo.id]
-    heard = TakeCache().shaped(long_cue.take_path(stereo), stereo)
-    assert heard is not None and np.abs(heard[:, 1]).max() > 0.3
+    heard = _played(long_cue, cue, stereo)
+    assert np.abs(heard[:, 1]).max() > 0.3
 
 
 def test_chunks_are_cut_at_the_models_sweet_spot_and_never_past_its_maximum(
