@@ -37,8 +37,9 @@ from foleydesk.core.model import Cue, LaneKind, Marker, TakeStatus
 from foleydesk.core.placement import take_after_range_change
 from foleydesk.errors import UserError
 from foleydesk.ui import session as session_words
-from foleydesk.ui.cue_painter import CuePainter, TakeDragger, TakePeaksCache, View
+from foleydesk.ui.cue_painter import CuePainter, TakePeaksCache, View
 from foleydesk.ui.session import ProjectSession
+from foleydesk.ui.take_drag import TakeDragger
 from foleydesk.ui.timeline_band import band_rect, cues_in_band, paint_band
 from foleydesk.ui.timeline_scale import TimelineScale, ruler_step, snap_frame
 
