@@ -55,8 +55,13 @@ mark_cue 5 4; prompt "door slam, heavy wood"
 mark_cue 8 3; prompt "glass breaks on tiles"; shot 05-three-cues 0.3
 k question; shot 06-key-sheet 0.8; k Escape
 k ctrl+a; k g; sleep 6; shot 07-generated 0.5
-k Up Up Up; k d; k shift+space; shot 08-auditioning 0.7; sleep 2.5
+# choose each cue's take: Down to the cue's in point, D selects the cue, C chooses its take
+# (a take flagged "short" or "silent" is never chosen by itself)
+k Home
+for _ in 1 2 3; do k Down; k d c; k Down; done
+shot 08-chosen 0.5
+k Up Up Up; k d; k shift+space; shot 09-auditioning 0.7; sleep 2.5
 for _ in $(seq 10); do k Left; done
-k bracketright; shot 09-trimmed 0.4
-k ctrl+e; shot 10-export-dialog 1; k Return; sleep 8; shot 11-exported 0.5
+k bracketright; shot 10-trimmed 0.4
+k ctrl+e; shot 11-export-dialog 1; k Return; sleep 8; shot 12-exported 0.5
 echo "screenshots in $out/shots; the app is still running (pid $(cat "$out/app.pid"))"
