@@ -51,6 +51,7 @@ class VideoFrame:
     index: int
     duration: Fraction
     keyframe: bool = False
+    shown: Any = None  # the picture as the viewer draws it, made in the decoder's thread
 
     @property
     def width(self) -> int:

@@ -33,7 +33,7 @@ from foleydesk.core.timebase import (
     time_to_sample,
 )
 from foleydesk.errors import UserError
-from foleydesk.media.frames import VideoFrame
+from foleydesk.media.frames import RGB, VideoFrame
 from foleydesk.playback.clock import AudioClock, TimelineMap
 from foleydesk.playback.feeder import Feeder, FeedRange
 from foleydesk.playback.meter import LiveLoudness
@@ -121,7 +121,10 @@ class PlaybackEngine:
             source_audio = self._open_source_audio()
         self.mix_settings = MixSettings()
         self._takes = TakeCache()
-        self._take_reader: ThreadPoolExecutor | None = None  # started on the first miss
+        # Started here (the app builds the engine in a worker thread): a thread started on
+        # the loop makes it wait until the thread runs, tens of ms on a loaded machine.
+        self._take_reader = ThreadPoolExecutor(1, thread_name_prefix="playback-takes")
+        self._take_reader.submit(lambda: None)
         self._reading: set[Path] = set()
         self._closed = False
         self.mixer = Mixer(source_audio)
@@ -393,8 +396,6 @@ class PlaybackEngine:
             misses, self._takes.misses = self._takes.misses, None
         self.mixer.set_plan(plan)
         for path in misses - self._reading:
-            if self._take_reader is None:
-                self._take_reader = ThreadPoolExecutor(1, thread_name_prefix="playback-takes")
             self._reading.add(path)
             future = self._take_reader.submit(self._takes.read, path)
 
@@ -459,6 +460,11 @@ class PlaybackEngine:
 
     def _video_clock(self) -> Fraction | None:
         return self.position if self._playing else None
+
+    def prepare_frames(self, prepare: Callable[[RGB], object] | None) -> None:
+        """Have the decoder thread turn each frame into what the caller draws (its `shown`)."""
+        if self._video is not None:
+            self._video.prepare = prepare
 
     def current_frame(self, size: Size = None) -> VideoFrame | None:
         """The frame to show now at `size` (None until the first one is decoded)."""
@@ -561,8 +567,7 @@ class PlaybackEngine:
     def close(self) -> None:
         self.project.changed.disconnect(self._on_project_changed)
         self._closed = True
-        if self._take_reader is not None:
-            self._take_reader.shutdown(wait=False, cancel_futures=True)
+        self._take_reader.shutdown(wait=False, cancel_futures=True)
         self._playing = False
         self._feeder.close()
         self._output.close()

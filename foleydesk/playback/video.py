@@ -18,11 +18,12 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from foleydesk.media.frames import VideoFrame
+from foleydesk.media.frames import RGB, VideoFrame
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,9 @@ class VideoScheduler:
         self._at_end = False
         self._reopen = False  # replace_source was called: open the new source at the next request
         self.reading: Path | None = None  # the proxy the open source reads (None: the source)
+        # Turns a frame's RGB into what the viewer draws, in this thread, ahead of the clock:
+        # the UI's loop then only hands it over (a 1080p copy per frame is off the loop).
+        self.prepare: Callable[[RGB], Any] | None = None
         self._thread = threading.Thread(target=self._run, name="playback-video", daemon=True)
         self._thread.start()
 
@@ -221,7 +225,9 @@ class VideoScheduler:
         self, source: FrameIterating, t: Fraction, size: Size, generation: int, loop: Span | None
     ) -> bool:
         """Decode one lap into the queue; True when the loop wraps (decode the next lap)."""
-        for frame in source.iter_from(t, size):
+        for decoded in source.iter_from(t, size):
+            prepare = self.prepare
+            frame = decoded if prepare is None else replace(decoded, shown=prepare(decoded.rgb))
             with self._cond:
                 if self._stop or self._generation != generation:
                     return False

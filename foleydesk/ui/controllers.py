@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QImage
 
 from foleydesk.core.timebase import Rounding, frame_to_time, time_to_frame
 from foleydesk.errors import UserError
@@ -206,6 +207,7 @@ class PlaybackController(QObject):
             await loop.run_in_executor(None, engine.close)
             return
         self.engine = engine
+        engine.prepare_frames(rgb_to_qimage)  # each picture made in the decoder's thread
         engine.use_proxy(self.window.viewer_proxy)  # it may have finished while the engine opened
         engine.seek(frame_to_time(self.session.position, self.session.rate))
         engine.set_volume(self.window.transport.volume_level())
@@ -342,7 +344,9 @@ class PlaybackController(QObject):
             video = engine.current_frame(self.window.viewer.wanted_size())
             if video is not None and video.index != self._last_frame_index:
                 self._last_frame_index = video.index
-                self.window.viewer.set_frame(video.index, rgb_to_qimage(video.rgb))
+                shown = video.shown
+                image = shown if isinstance(shown, QImage) else rgb_to_qimage(video.rgb)
+                self.window.viewer.set_frame(video.index, image)
         else:
             self.timer.stop()
             self.window.set_playing(False)
