@@ -126,16 +126,11 @@ def cue_menu(window: MainWindow, cue_id: int) -> QMenu:
     menu = QMenu(window)
     title = cue.display_name() if len(cues) == 1 else tr("{0} cues").format(len(cues))
     menu.addSection(title)
-    has_takes = bool(session.project.takes_for(cue_id))
     menu.addAction(tr("Generate  (G)"), lambda: window.generate_cues([c.id for c in cues]))
     menu.addAction(
         tr("Compare models...  (Shift+G)"),
         lambda: window.compare_cues([c.id for c in cues]),
     )
-    regenerate = menu.addAction(
-        tr("Regenerate (new takes)"), lambda: window.generate_cues([c.id for c in cues])
-    )
-    regenerate.setEnabled(has_takes)
     chosen = session.project.chosen_take(cue)
     new_part = menu.addAction(tr("Generate the new part"), lambda: window.generate_new_part(cue_id))
     new_part.setEnabled(len(cues) == 1 and chosen is not None and bool(not_generated(cue, chosen)))
