@@ -119,6 +119,7 @@ def run(folder: Path) -> None:
             engine = JobEngine(project, client, settings, ledger=ledger)
             for (model, host), ids in plan.items():
                 engine.enqueue(ids, host, 1, 1, model_id=model)
+            asyncio.get_running_loop().slow_callback_duration = 0.03
             stop = asyncio.Event()
             control = start_control()
             beat = asyncio.ensure_future(heartbeat(stop))
@@ -131,7 +132,12 @@ def run(folder: Path) -> None:
             await engine.aclose()
             return elapsed, [float(v) for v in out.split()]
 
-    elapsed, control = asyncio.run(main())
+    debug = bool(os.environ.get("BENCH_DEBUG"))  # asyncio names callbacks slower than 30 ms
+    if debug:
+        import logging
+
+        logging.basicConfig(level=logging.WARNING)
+    elapsed, control = asyncio.run(main(), debug=debug)
     jobs = list(project.jobs.values())
     done = [j for j in jobs if j.state is JobState.DONE]
     for job in jobs:
