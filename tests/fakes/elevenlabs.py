@@ -41,7 +41,7 @@ def allowed(tier: str, fmt: str) -> bool:
 class ElevenlabsHost(TaskHost):
     name = "elevenlabs"
     output_format = "mp3"
-    tier = "free"
+    tier = "pro"  # takes the best format first (tests set "free" or "creator" to see the steps)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

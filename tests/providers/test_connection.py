@@ -19,6 +19,7 @@ from tests.fakes.harness import fast_settings, start_host
 from tests.fakes.hosts import SelfhostedHost, TaskHost
 
 HOSTED = ("piapi", "qubico", "eachlabs", "wavespeed", "selfhosted")
+ALL_HOSTED = (*HOSTED, "fal", "replicate", "elevenlabs")  # key words: test_fal_replicate_...
 
 
 def connect(provider_id: str) -> str:
@@ -65,7 +66,7 @@ def test_a_wrong_key_is_refused_in_the_hosts_words_without_showing_it(
     assert "wrong-key-5678" not in text and REDACTED in text
 
 
-@pytest.mark.parametrize("host", HOSTED)
+@pytest.mark.parametrize("host", ALL_HOSTED)
 def test_a_host_that_is_down_is_named_with_its_address(
     host: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -88,7 +89,7 @@ def silent_port() -> Iterator[int]:
         yield listener.getsockname()[1]
 
 
-@pytest.mark.parametrize("host", HOSTED)
+@pytest.mark.parametrize("host", ALL_HOSTED)
 def test_a_host_that_never_answers_times_out(
     host: str, silent_port: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -528,7 +528,7 @@ def connect(provider_id: str) -> str:
 
 @pytest.mark.parametrize(
     ("host", "detail"),
-    [("fal", ""), ("replicate", " (account editor)"), ("elevenlabs", " (plan: free)")],
+    [("fal", ""), ("replicate", " (account editor)"), ("elevenlabs", " (plan: pro)")],
 )
 def test_keys_test_accepts_a_good_key_and_creates_nothing(
     host: str, detail: str, monkeypatch: pytest.MonkeyPatch
