@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import importlib
 import logging
 import math
 import threading
@@ -85,6 +86,12 @@ EXPIRED_REFRESHES = 2
 POLL_SHARE = 0.15  # the longest poll interval, as a share of the task's time so far
 JOIN_OVERLAP = Fraction(1, 4)  # seconds a new part reaches into its take, for the crossfade
 WARM_DEFAULT_THREADS = 4  # asyncio.to_thread users: file reads, base64, JSON, disk writes
+HTTP_BACKEND = "anyio._backends._asyncio"  # imported lazily at httpx's first request
+
+
+def _import_quietly(name: str) -> None:
+    with contextlib.suppress(ImportError):
+        importlib.import_module(name)
 
 
 @dataclass(frozen=True)
@@ -362,6 +369,8 @@ class JobEngine:
                     barrier.wait(0.5)
 
             await asyncio.gather(*(loop.run_in_executor(pool, meet) for _ in range(count)))
+        # httpx's first request imports anyio's asyncio backend: ~35 ms of CPU on the loop.
+        await asyncio.to_thread(_import_quietly, HTTP_BACKEND)
 
     async def run_until_idle(self) -> None:
         """Run until no job is queued or running here (jobs queued meanwhile are picked up)."""
