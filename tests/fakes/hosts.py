@@ -13,7 +13,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -73,6 +73,7 @@ class FakeTask:
     rate: int = media.MODEL_RATE
     model: str = ""
     samples: int = 1  # results per call (Mirelo's num_samples)
+    making: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def status(self, now: float) -> str:
         if self.cancelled:
@@ -141,13 +142,14 @@ class TaskHost(FakeServer):
 
     def result_url(self, task: FakeTask) -> str:
         """The task's result URL; a fresh one when the last one expired."""
-        with self.lock:
+        with task.making:  # one task's media, made without holding up the whole host
             if task.output is None:
                 length = task.duration
                 if task.video is not None:
                     video_length = media.duration_of(task.video)
                     length = min(length, video_length) if length else video_length
                 task.output = media.generate(task.video, task.fmt, length, task.channels, task.rate)
+        with self.lock:
             if task.url is None or self.file_bytes(task.url) is None:
                 pad = self.pad_results if task.fmt == "mp4" else 0
                 task.url = self.add_file(task.output, task.fmt, CONTENT_TYPES[task.fmt], pad)
