@@ -57,7 +57,7 @@ from foleydesk.jobs.requests import (
     with_chunk,
 )
 from foleydesk.logs import redact
-from foleydesk.media.take_check import take_problems
+from foleydesk.media.take_check import cut_short, take_problems
 from foleydesk.providers.base import (
     GenerationRequest,
     Output,
@@ -139,6 +139,8 @@ class JobEngine:
         self._elsewhere: set[int] = set()
         self._segment_locks: dict[Path, asyncio.Lock] = {}
         self._versions: dict[int, str] = {}  # job -> the model version its host reported
+        # (job, output) -> the host's file was much shorter than asked (known before padding)
+        self._cut_short: dict[tuple[int, int], bool] = {}
         self._join_lock = asyncio.Lock()  # new parts join their take one at a time
         self.policy = RetryPolicy(settings.retry_attempts, settings.retry_base_seconds)
 
@@ -916,9 +918,7 @@ class JobEngine:
             audio = audio_outputs(outputs) or outputs[:1]
             output = audio[min(which, len(audio) - 1)]
             if output.samples is not None:
-                from foleydesk.media.takes import fit_length
-
-                samples = fit_length(output.samples, length)
+                samples = await self._fitted(job_id, which, output.samples, length)
                 break
             try:
                 tmp = await self._fetch(output, provider)
@@ -930,12 +930,23 @@ class JobEngine:
                 status = await provider.poll(task_id)
                 continue
             try:
-                from foleydesk.media.takes import decode_provider_output
+                from foleydesk.media.takes import decode_provider_audio
 
-                samples = await self._cpu_call(decode_provider_output, tmp, length)
+                raw = await self._cpu_call(decode_provider_audio, tmp)
+                samples = await self._fitted(job_id, which, raw, length)
             finally:  # removing 50 MB can take tens of ms: not on the loop
                 await asyncio.to_thread(tmp.unlink, missing_ok=True)
         return samples
+
+    async def _fitted(self, job_id: int, which: int, samples: Any, length: int) -> Any:
+        """`samples` trimmed or padded to the range's length, noting whether the host's file was
+        much shorter than asked (a chunked job is short when any of its chunks was)."""
+        from foleydesk.media.takes import fit_length
+
+        key = (job_id, which)
+        short = cut_short(int(samples.shape[0]), length)
+        self._cut_short[key] = self._cut_short.get(key, False) or short
+        return await self._cpu_call(fit_length, samples, length)
 
     def _take_params(self, job: Job, provider: Provider, task_id: str) -> dict[str, Any]:
         """What a take records of how it was made: the cue's parameters, our seed, the seed
@@ -998,7 +1009,8 @@ class JobEngine:
                 ".wav", f"-v{number}.wav"
             )
             digest = await self._cpu_call(write_take, final, samples)
-            problems = await self._cpu_call(take_problems, samples)
+            short = self._cut_short.pop((job_id, number - 1), False)
+            problems = await self._cpu_call(take_problems, samples, short)
             take = self._new_take(job, provider, task_id, final, digest, problems, variation=number)
             done: dict[str, Any] = {}
             if number == last:
@@ -1063,7 +1075,8 @@ class JobEngine:
                 "moved_frames": base.moved_frames,
             }
         digest = await self._cpu_call(write_take, final, samples)
-        problems = await self._cpu_call(take_problems, samples)
+        short = self._cut_short.pop((job_id, 0), False)
+        problems = await self._cpu_call(take_problems, samples, short)
         take = self._new_take(job, provider, task_id, final, digest, problems, anchor)
         self._versions.pop(job_id, None)
         if joined:

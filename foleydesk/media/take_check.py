@@ -7,8 +7,7 @@ import numpy as np
 import numpy.typing as npt
 
 SILENT_DBFS = -60.0  # RMS over the whole take below this is silence
-NOTHING_DBFS = -90.0  # a tail below this is nothing at all (padding of a short result)
-SHORT_FRACTION = 0.5  # sound in less than this share of the cue: "much shorter"
+SHORT_FRACTION = 0.5  # a host's file under this share of the cue's length: "much shorter"
 _OVERSAMPLE = 4
 _TAPS = 12  # half-length of the windowed-sinc interpolator (per side)
 
@@ -47,8 +46,16 @@ def true_peak(samples: npt.ArrayLike) -> float:
     return best
 
 
-def take_problems(samples: npt.ArrayLike) -> list[str]:
-    """The problem words of a take's samples (float, full scale 1.0), in a fixed order."""
+def cut_short(returned: int, length: int) -> bool:
+    """Whether the host's file (`returned` samples) is much shorter than the range it was asked
+    for. Judged on the file's length, not on where the sound ends: a door slam followed by
+    nothing is a good take, a 2 s file for a 10 s cue is not."""
+    return returned < SHORT_FRACTION * length
+
+
+def take_problems(samples: npt.ArrayLike, short: bool = False) -> list[str]:
+    """The problem words of a take's samples (float, full scale 1.0), in a fixed order; `short`
+    says the host's file was much shorter than the cue (see cut_short) before it was padded."""
     data = _as_2d(samples)
     problems: list[str] = []
     if data.shape[0] == 0:
@@ -58,8 +65,7 @@ def take_problems(samples: npt.ArrayLike) -> list[str]:
         return ["silent"]
     if _db(true_peak(data)) > 0.0:
         problems.append("clipped")
-    loud = np.flatnonzero(np.max(np.abs(data), axis=1) > 10 ** (NOTHING_DBFS / 20))
-    if loud.size and (loud[-1] + 1) < SHORT_FRACTION * data.shape[0]:
+    if short:
         problems.append("short")
     return problems
 

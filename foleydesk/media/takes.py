@@ -41,6 +41,13 @@ def decode_provider_output(
 
     `channels=None` keeps mono as mono and anything wider becomes stereo.
     """
+    return fit_length(decode_provider_audio(path, sample_rate, channels), length_samples)
+
+
+def decode_provider_audio(
+    path: Path, sample_rate: int = PROJECT_SAMPLE_RATE, channels: int | None = None
+) -> Samples:
+    """A provider's output as it came (its own length), float32 (samples, channels)."""
     off_loop("decoding a take")
     path = Path(path)
     with open_container(path) as container:
@@ -58,7 +65,7 @@ def decode_provider_output(
             f"The provider's file {path.name} holds no decodable audio.",
             "Retry the job; the download may have been cut short.",
         )
-    return fit_length(samples, length_samples)
+    return samples
 
 
 def fit_length(samples: Samples, length: int) -> Samples:

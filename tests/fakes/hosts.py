@@ -104,6 +104,8 @@ class TaskHost(FakeServer):
         self.pad_results = 0  # bytes of MP4 padding on every video result (the benchmark's 50 MB)
         self.latency_range: tuple[float, float] | None = None  # per task, fixed by its prompt
         self.precompute = False  # make each result while the task "runs", as a real host does
+        # a host that stops short of what was asked (a wrong duration field, a model's limit)
+        self.result_seconds: Fraction | None = None
 
     def guarded(self, fn: Callable[[], Response]) -> Callable[[], Response]:
         def run() -> Response:
@@ -148,6 +150,8 @@ class TaskHost(FakeServer):
                 if task.video is not None:
                     video_length = media.duration_of(task.video)
                     length = min(length, video_length) if length else video_length
+                if self.result_seconds is not None:
+                    length = min(length, self.result_seconds) if length else self.result_seconds
                 task.output = media.generate(task.video, task.fmt, length, task.channels, task.rate)
         with self.lock:
             if task.url is None or self.file_bytes(task.url) is None:

@@ -4,15 +4,21 @@ engine records the anchor (the range the job was made for) on every take."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
+import pytest
 
-from foleydesk.core.model import Job, JobState, Take, TakeStatus
+from foleydesk.core.model import Cue, CueKind, Job, JobState, Take, TakeStatus
 from foleydesk.core.project import Project
 from foleydesk.jobs.engine import JobEngine
 from foleydesk.jobs.records import RecordWriter
-from foleydesk.media.take_check import problems_text, take_problems, true_peak
-from tests.fakes.harness import generate
+from foleydesk.media.probe import probe, source_media_from_info
+from foleydesk.media.take_check import cut_short, problems_text, take_problems, true_peak
+from foleydesk.media.takes import read_wav
+from tests.fakes.harness import generate, start_host
 
 SR = 48_000
 
@@ -23,9 +29,12 @@ def test_problem_words() -> None:
     assert take_problems(noise) == []
     assert take_problems(np.zeros((SR, 2), np.float32)) == ["silent"]
     assert take_problems(noise * 0.005) == ["silent"]  # about -66 dBFS RMS
-    short = noise.copy()
-    short[SR // 2 :] = 0.0  # a quarter of the cue, then padding
-    assert take_problems(short) == ["short"]
+    # A sound that ends (a slam, then nothing) is a good take; a file cut short is not.
+    ends = noise.copy()
+    ends[SR // 2 :] = 0.0
+    assert take_problems(ends) == []
+    assert take_problems(ends, short=True) == ["short"]
+    assert cut_short(SR // 2, 2 * SR) and not cut_short(2 * SR - 1, 2 * SR)
     # Samples just under full scale whose waveform overshoots between them (a sine at fs/4
     # sampled at 45 degrees): sample peak 0.99, true peak 1.4.
     t = np.arange(SR)
@@ -112,3 +121,37 @@ def test_regenerate_whole_cue_chooses_the_new_take(project: Project) -> None:
     run_engine(project, fast_settings(), work)
     chosen = project.cue(cue.id).chosen_take_id
     assert chosen is not None and chosen != first
+
+
+def test_a_file_much_shorter_than_its_cue_is_flagged_and_not_chosen(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The host's file lasts 0.75 s for a 2 s cue: padded, flagged, not chosen."""
+    cue = project.sorted_cues()[0]
+    assert cue.duration(project.source.frame_rate) > 1
+    server = start_host(monkeypatch, "piapi")
+    server.result_seconds = Fraction(3, 4)  # the first click (0.4 s in) and no more
+    with server:
+        generate(project, "piapi")
+    (take,) = project.takes_for(cue.id)
+    assert take.problem_list == ["short"]
+    assert project.cue(cue.id).chosen_take_id is None
+
+
+def test_a_sketch_that_ends_in_silence_is_a_good_take(tmp_path: Path) -> None:
+    """Footsteps with one motion onset: a hit, then nothing. Today it was called 'much shorter
+    than its cue' and never chosen, so a headless generate-then-export wrote no clip for it."""
+    clip = tmp_path / "clip.mp4"
+    pattern = "testsrc2=size=320x240:rate=25"
+    command = ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", pattern, "-t", "6"]
+    subprocess.run([*command, "-c:v", "libx264", "-pix_fmt", "yuv420p", str(clip)], check=True)
+    source = source_media_from_info(probe(clip))
+    with Project.create(tmp_path / "p.foleydesk", source) as project:
+        lane = project.default_lane(CueKind.FOLEY)
+        project.add_cue(Cue(0, lane.id, 25, 75, prompt="footsteps on gravel"))
+        generate(project, "offline")
+        (take,) = project.takes_for(1)
+        audio, _ = read_wav(project.take_path(take))
+        assert np.abs(audio[-audio.shape[0] // 2 :]).max() == 0  # the sound ends early...
+        assert take.problems == ""  # ...and that is not a problem
+        assert project.cue(1).chosen_take_id == take.id
