@@ -408,7 +408,8 @@ class JobEngine:
             provider = self.job_provider(job)
             chunks = job.request.get("chunks") or []
             lost_chunk = any(c.get("sent") and not c.get("task_id") for c in chunks)
-            if (job.task_id or chunks) and provider.capabilities.resubmit_safe:
+            caught = job.task_id or chunks or job.state is JobState.SUBMITTING
+            if caught and provider.capabilities.resubmit_safe:  # free and local: run it again
                 self._set(
                     job.id,
                     state=JobState.QUEUED,

@@ -111,6 +111,23 @@ def test_resume_polls_a_known_task_and_never_submits_again(
     assert job.submit_attempts == 1
 
 
+def test_a_crash_mid_submit_on_a_free_local_host_just_runs_again(project: Project) -> None:
+    """The offline host bills nothing and keeps nothing: a job killed mid-submit starts over
+    instead of waiting for a decision (it made 'resume' exit 3 after a SIGKILL)."""
+
+    async def queue(engine: JobEngine) -> None:
+        engine.enqueue([1], "offline", seed=1)
+
+    run_engine(project, fast_settings(), queue)
+    project.update_job(1, state=JobState.SUBMITTING, submit_attempts=1)
+
+    async def resume(engine: JobEngine) -> list[int]:
+        return [j.id for j in await engine.resume()]
+
+    assert run_engine(project, fast_settings(), resume) == []
+    assert project.job(1).state is JobState.DONE
+
+
 def test_a_crash_mid_submit_waits_for_the_user(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
