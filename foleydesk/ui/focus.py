@@ -28,6 +28,19 @@ from PySide6.QtWidgets import (
 
 FIELD_TYPES = (QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox)
 LEAVE_KEYS = (Qt.Key.Key_Escape, Qt.Key.Key_Return, Qt.Key.Key_Enter)
+# What a combo box the editor clicked or tabbed into does with the arrows (choose the next item)
+# instead of the timeline (next edit point, a frame). Letters stay shortcuts: a provider box
+# holds paid hosts, and a letter jumping to one is not what G or I meant.
+COMBO_KEYS = (
+    Qt.Key.Key_Up,
+    Qt.Key.Key_Down,
+    Qt.Key.Key_Left,
+    Qt.Key.Key_Right,
+    Qt.Key.Key_PageUp,
+    Qt.Key.Key_PageDown,
+    Qt.Key.Key_Home,
+    Qt.Key.Key_End,
+)
 
 
 def is_field(widget: QObject | None) -> bool:
@@ -104,6 +117,9 @@ class FieldKeys(QObject):
         if kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
             if not isinstance(event, QKeyEvent) or not isinstance(watched, QWidget):
                 return False
+            if self._combo_key(watched, event):
+                event.accept()  # the combo gets the key press itself, not a shortcut
+                return kind is QEvent.Type.ShortcutOverride
             if not is_field(watched):
                 return self._question(watched, event)
             if not self._ours(watched) or not leaves_field(event):
@@ -116,6 +132,18 @@ class FieldKeys(QObject):
         if kind is QEvent.Type.MouseButtonPress and isinstance(watched, QWidget):
             self._on_press(watched)
         return False
+
+    def _combo_key(self, widget: QWidget, event: QKeyEvent) -> bool:
+        """An arrow (or Page/Home/End) for a focused combo box of this window."""
+        if not isinstance(widget, QComboBox) or not widget.hasFocus() or not self._ours(widget):
+            return False
+        other = (
+            Qt.KeyboardModifier.ControlModifier
+            | Qt.KeyboardModifier.AltModifier
+            | Qt.KeyboardModifier.MetaModifier
+            | Qt.KeyboardModifier.ShiftModifier
+        )
+        return event.key() in COMBO_KEYS and not event.modifiers() & other
 
     def _track_k(self, watched: QObject, event: QEvent) -> None:
         if not isinstance(event, QKeyEvent) or event.key() != Qt.Key.Key_K:

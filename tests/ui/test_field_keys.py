@@ -359,3 +359,29 @@ def test_the_keys_start_on_the_timeline_when_a_project_opens(
     press(qtbot, Qt.Key.Key_O)
     press(qtbot, Qt.Key.Key_Return)  # Make cue, not "go to the cue" of the list
     assert len(session.project.cues) == 1
+
+
+def test_arrows_choose_in_a_focused_combo_box_and_letters_stay_shortcuts(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    """Down in a combo box the editor tabbed into picks the next item (today it went to the
+    timeline as 'next edit point' and the box could not be driven from the keyboard)."""
+    session = opened(window, run, qtbot, fresh_video)
+    cue_id = add_cue(window, 5, 30, prompt="rain")
+    add_cue(window, 34, 44, prompt="wind")
+    session.select_cue(cue_id)
+    combo = window.inspector.kind_combo
+    assert combo.count() > 1
+    before = combo.currentIndex()
+    session.seek(0)  # Down on the timeline would go to the next edit point (frame 5)
+    combo.setFocus()
+    qtbot.waitUntil(combo.hasFocus, timeout=2000)
+    press(qtbot, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: combo.currentIndex() != before, timeout=2000)
+    assert session.position == 0
+    press(qtbot, Qt.Key.Key_Up)
+    qtbot.waitUntil(lambda: combo.currentIndex() == before, timeout=2000)
+    # A letter is still the window's: I sets the In mark, it does not pick an item.
+    press(qtbot, Qt.Key.Key_I)
+    assert combo.currentIndex() == before
+    assert session.mark_in == 0
