@@ -8,12 +8,13 @@ UserError that says so, rather than overwriting that process's work.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from foleydesk.core.events import Entity
 from foleydesk.core.model import Cue, Marker, Take
 from foleydesk.core.project import Project
+from foleydesk.errors import UserError
 
 CUE_FIELDS = {
     "lane_id",
@@ -185,6 +186,58 @@ class DeleteTake:
             project.restore_take(self.removed)
             if self.was_chosen:
                 project.update_cue(self.removed.cue_id, chosen_take_id=self.removed.id)
+
+
+@dataclass
+class SplitCue:
+    """Cut a cue in two at `frame`, as an NLE's razor cuts a clip: both halves go on sounding
+    as before. The right half gets a copy of the chosen take's record (the same file, anchored
+    to the same picture), so the cut is silent on no side; the fades stay at the outer ends."""
+
+    cue_id: int
+    frame: int
+    text: str = "Split cue"
+    right: AddCue | None = None
+    parts: list[Command] = field(default_factory=list)  # done in order, undone in reverse
+
+    def redo(self, project: Project) -> None:
+        with project.transaction():
+            if self.right is not None:  # redo after undo: the same records come back
+                for part in self.parts:
+                    part.redo(project)
+                self.right.redo(project)
+                return
+            cue = project.cue(self.cue_id)
+            if not cue.in_frame < self.frame < cue.out_frame:
+                raise UserError(
+                    "The playhead is not inside this cue.",
+                    "Put the playhead where the cue should split, then split it.",
+                )
+            chosen = project.chosen_take(cue)
+            self.parts = [EditCue(cue.id, {"out_frame": self.frame}, "")]
+            if chosen is not None and chosen.fade_out_samples:
+                self.parts.append(EditTake(chosen.id, {"fade_out_samples": 0}, ""))
+            for part in self.parts:
+                part.redo(project)
+            right = replace(cue, id=0, in_frame=self.frame, chosen_take_id=None)
+            right.label = f"{cue.display_name()} (2)"
+            self.right = AddCue(right, "")
+            self.right.redo(project)
+            assert self.right.created is not None
+            if chosen is not None:
+                copy = replace(chosen, id=0, cue_id=self.right.created.id, fade_in_samples=0)
+                copy.params = {**chosen.params, "split_from": chosen.id}
+                copied = project.add_take(copy)
+                self.right.created = project.update_cue(
+                    self.right.created.id, chosen_take_id=copied.id
+                )
+
+    def undo(self, project: Project) -> None:
+        assert self.right is not None
+        with project.transaction():
+            self.right.undo(project)  # the right half leaves with its copied take
+            for part in reversed(self.parts):
+                part.undo(project)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QColor, QDesktopServices, QIcon, QPixmap
 from PySide6.QtWidgets import QMenu
 
-from foleydesk.core.commands import AddCue, Command, DeleteCue, EditCue
+from foleydesk.core.commands import AddCue, Command, DeleteCue, EditCue, SplitCue
 from foleydesk.core.model import DEFAULT_CUE_COLOURS, Cue
 from foleydesk.core.placement import not_generated
 from foleydesk.core.project import Project
@@ -88,24 +88,10 @@ def duplicate(window: MainWindow, cue: Cue) -> None:
 
 
 def split_at_playhead(window: MainWindow, cue: Cue) -> None:
+    """The razor: both halves go on sounding as before (core SplitCue)."""
     session = window.session
     assert session is not None
-    here = session.position
-    if not cue.in_frame < here < cue.out_frame:
-        window.show_error(
-            UserError(
-                window.tr("The playhead is not inside this cue."),
-                window.tr("Put the playhead where the cue should split, then Split."),
-            )
-        )
-        return
-    right = replace(cue, id=0, in_frame=here, chosen_take_id=None)
-    right.label = f"{cue.display_name()} (2)"
-    push_all(
-        window,
-        [EditCue(cue.id, {"out_frame": here}, ""), AddCue(right, "")],
-        window.tr("Split cue"),
-    )
+    push_all(window, [SplitCue(cue.id, session.position, window.tr("Split cue"))], "")
 
 
 def open_takes_folder(window: MainWindow) -> None:

@@ -108,3 +108,43 @@ def test_opening_an_old_project_anchors_takes_to_their_cues(make_project: MakePr
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     db.close()
+
+
+def test_splitting_a_cue_keeps_every_sample_where_it_sounded(make_project: MakeProject) -> None:
+    """The razor: each half hears what the whole cue heard (today the right half had no take,
+    so the second half of the sound vanished); fades stay at the outer ends; one undo joins."""
+    from foleydesk.core.commands import SplitCue
+
+    project = make_project()
+    cue, take = _cue_with_take(project)
+    project.update_take(take.id, fade_in_samples=SPF, fade_out_samples=2 * SPF, gain_db=-3.0)
+    cue, take = project.cue(cue.id), project.takes[take.id]
+    grid = file_time(RATE)
+    whole = place_take(cue, take, grid)
+    before = [(whole.take_sample_at(g), whole.gain_at(g)) for g in range(50 * SPF, 100 * SPF, 97)]
+    stack = UndoStack(project)
+    stack.push(SplitCue(cue.id, 70))
+    left = project.cue(cue.id)
+    (right,) = [c for c in project.cues.values() if c.id != cue.id]
+    assert (left.in_frame, left.out_frame, right.in_frame, right.out_frame) == (50, 70, 70, 100)
+    copy = project.chosen_take(right)
+    assert copy is not None and copy.id != take.id
+    assert (copy.file, copy.anchor_in_frame, copy.anchor_out_frame) == (take.file, 50, 100)
+    halves = [
+        place_take(left, project.takes[take.id], grid),
+        place_take(right, copy, grid),
+    ]
+
+    def heard(g: int) -> tuple[int | None, float]:
+        part = halves[0] if g < 70 * SPF else halves[1]
+        return part.take_sample_at(g), part.gain_at(g)
+
+    assert [heard(g) for g in range(50 * SPF, 100 * SPF, 97)] == before
+    stack.undo()
+    assert len(project.cues) == 1 and project.cue(cue.id).out_frame == 100
+    assert project.takes_for(cue.id) == [project.takes[take.id]]
+    assert project.takes[take.id].fade_out_samples == 2 * SPF
+    stack.redo()
+    (again,) = [c for c in project.cues.values() if c.id != cue.id]
+    assert project.chosen_take(again) is not None
+    assert project.takes[take.id].fade_out_samples == 0
