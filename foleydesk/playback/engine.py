@@ -11,6 +11,7 @@ video only, paced by the monotonic clock.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import statistics
 import threading
@@ -400,7 +401,8 @@ class PlaybackEngine:
             future = self._take_reader.submit(self._takes.read, path)
 
             def landed(done: TakeRead, path: Path = path) -> None:
-                loop.call_soon_threadsafe(self._take_read, path, done)
+                with contextlib.suppress(RuntimeError):  # the loop closed: the app is gone
+                    loop.call_soon_threadsafe(self._take_read, path, done)
 
             future.add_done_callback(landed)
 
