@@ -116,7 +116,9 @@ class ElevenlabsHost(TaskHost):
         task = self.new_task(text, None, length)
         task.output = self.render(length, fmt)
         time.sleep(self.latency)  # the answer comes when the sound is made
-        if task.fails:
+        if task.fails:  # a sound that failed made nothing: no id answered, nothing kept
+            with self.lock:
+                self.tasks.pop(task.id, None)
             return self.refusal(500, "generation_failed", "Sound generation failed, please retry")
         content_type = "audio/mpeg" if fmt.startswith("mp3") else "application/octet-stream"
         return Response(200, task.output, {"Content-Type": content_type, "request-id": task.id})
