@@ -22,7 +22,6 @@ import logging
 import math
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -73,6 +72,7 @@ from foleydesk.providers.base import (
 from foleydesk.providers.http import RetryPolicy
 from foleydesk.providers.registry import default_offering, find_offering, get_provider
 from foleydesk.settings import Settings
+from foleydesk.threads import background_pool
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -130,7 +130,7 @@ class JobEngine:
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._cancel_requested: set[int] = set()
         self._wake = asyncio.Event()
-        self._cpu = ThreadPoolExecutor(cpu_workers, thread_name_prefix="foleydesk-job")
+        self._cpu = background_pool(cpu_workers, "foleydesk-job")
         self._cpu_workers = cpu_workers
         self._warm = False
         self._records = RecordWriter(project)

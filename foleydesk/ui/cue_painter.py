@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import OrderedDict
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from enum import Enum
 from fractions import Fraction
@@ -27,6 +27,7 @@ from foleydesk.core.placement import TakePlacement, file_time, not_generated, pl
 from foleydesk.core.project import Project
 from foleydesk.core.timebase import PROJECT_SAMPLE_RATE
 from foleydesk.media.take_peaks import TakePeaks, load_take_peaks
+from foleydesk.threads import background_pool
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ class TakePeaksCache(QObject):
         self.project = project
         self._peaks: OrderedDict[tuple[str, str], TakePeaks | None] = OrderedDict()
         self._pending: set[tuple[str, str]] = set()
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="foleydesk-take-peaks")
+        self._pool = background_pool(1, "foleydesk-take-peaks")
         self._arrived.connect(self._on_arrived)
 
     def key(self, take: Take) -> tuple[str, str]:
