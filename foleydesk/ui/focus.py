@@ -117,6 +117,9 @@ class FieldKeys(QObject):
         if kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
             if not isinstance(event, QKeyEvent) or not isinstance(watched, QWidget):
                 return False
+            if self._cell_key(watched, event):
+                event.accept()  # Enter/Esc commit or cancel the cell, not "Make cue"/"Clear"
+                return kind is QEvent.Type.ShortcutOverride
             if self._combo_key(watched, event):
                 event.accept()  # the combo gets the key press itself, not a shortcut
                 return kind is QEvent.Type.ShortcutOverride
@@ -132,6 +135,16 @@ class FieldKeys(QObject):
         if kind is QEvent.Type.MouseButtonPress and isinstance(watched, QWidget):
             self._on_press(watched)
         return False
+
+    def _cell_key(self, widget: QWidget, event: QKeyEvent) -> bool:
+        """Enter or Esc in a table cell's editor of this window (the view then closes the
+        editor, and the window gives the keys back to the timeline)."""
+        if event.key() not in LEAVE_KEYS or not isinstance(widget, FIELD_TYPES):
+            return False
+        parent = widget.parentWidget()
+        while parent is not None and not isinstance(parent, QAbstractItemView):
+            parent = parent.parentWidget()
+        return parent is not None and self._ours(widget)
 
     def _combo_key(self, widget: QWidget, event: QKeyEvent) -> bool:
         """An arrow (or Page/Home/End) for a focused combo box of this window."""

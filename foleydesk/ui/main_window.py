@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QImage
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QDockWidget,
     QFileDialog,
     QInputDialog,
@@ -380,11 +381,24 @@ class MainWindow(QMainWindow):
         self.cue_table.error.connect(self.show_error)
         self.cue_table.drag_cue.connect(self.drag_cue)
         self.cue_table.activated_cue.connect(self._go_to_cue)
+        self.cue_table.itemDelegate().closeEditor.connect(self._on_cell_edit_closed)
         old = self.cues_dock.widget()
         self.cues_dock.setWidget(self.cue_table)
         if old is not None:
             old.deleteLater()
         loader.load_waveform()
+
+    def _on_cell_edit_closed(
+        self, _editor: QWidget, hint: QAbstractItemDelegate.EndEditHint
+    ) -> None:
+        """Enter or Esc in a cue-list cell leaves it as they leave any field: the keys go back
+        to the timeline (Tab goes on to the next cell)."""
+        moving = (
+            QAbstractItemDelegate.EndEditHint.EditNextItem,
+            QAbstractItemDelegate.EndEditHint.EditPreviousItem,
+        )
+        if hint not in moving:
+            self.field_keys.give_back()
 
     def _attach_engines(self, session: ProjectSession) -> None:
         from foleydesk.ui.controllers import attach_engines

@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 
 from foleydesk.core.commands import AddCue
 from foleydesk.core.model import Cue, CueKind
@@ -385,3 +385,24 @@ def test_arrows_choose_in_a_focused_combo_box_and_letters_stay_shortcuts(
     press(qtbot, Qt.Key.Key_I)
     assert combo.currentIndex() == before
     assert session.mark_in == 0
+
+
+def test_enter_in_a_cue_list_cell_commits_and_gives_the_keys_back(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    """A label typed in the cue list: Enter keeps it (today Enter was taken by "Make cue" and
+    the label was lost) and the keys go back to the timeline."""
+    session = opened(window, run, qtbot, fresh_video)
+    first = add_cue(window, 5, 15, prompt="door creak")
+    table = window.cue_table
+    index = table.model().index(0, 0)
+    rect = table.visualRect(index)
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    editor = QApplication.focusWidget()
+    assert isinstance(editor, QLineEdit), type(editor)
+    editor.selectAll()
+    qtbot.keyClicks(editor, "door")
+    press(qtbot, Qt.Key.Key_Return)  # the view commits on its next pass of the loop
+    qtbot.waitUntil(lambda: session.project.cue(first).label == "door", timeout=2000)
+    qtbot.waitUntil(lambda: keys_on_timeline(window), timeout=2000)
