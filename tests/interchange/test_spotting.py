@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 import subprocess
 from fractions import Fraction
 from pathlib import Path
@@ -63,6 +64,10 @@ def test_csv_sheet(tmp_path: Path, project_path: Path) -> None:
     assert rows[0][11] == "no takes"
 
 
+@pytest.mark.skipif(
+    not (shutil.which("pdftotext") and shutil.which("pdfinfo")),
+    reason="poppler's pdftotext/pdfinfo not installed (Debian poppler-utils, brew poppler)",
+)
 def test_pdf_sheet_paginates_and_repeats_its_header(tmp_path: Path, project_path: Path) -> None:
     out = tmp_path / "spot.pdf"
     assert main(["export", str(project_path), "--spotting", str(out)]) == 0
