@@ -93,6 +93,25 @@ _FOLEY_INPUTS = frozenset(
 )
 _HOSTED_TERMS = "Hosted use is under the host's own terms."
 
+
+def _mirelo(model_id: str, name: str, max_seconds: int) -> Model:
+    """One Mirelo SFX version: the versions differ only in their longest range."""
+    return Model(
+        model_id,
+        name,
+        (Kind.FOLEY,),
+        VideoInput.REQUIRED,
+        frozenset({"video", "prompt", "seed", "duration", "variations"}),
+        best_seconds=Fraction(10),
+        max_seconds=Fraction(max_seconds),
+        sampled_fps=Fraction(25),
+        channels=2,
+        sample_rate=48_000,
+        max_variations=4,
+        licence="Commercial model (Mirelo); seeds are not deterministic. " + _HOSTED_TERMS,
+    )
+
+
 MODELS: Mapping[str, Model] = MappingProxyType(
     {
         m.id: m
@@ -153,48 +172,9 @@ MODELS: Mapping[str, Model] = MappingProxyType(
                 sample_rate=48_000,
                 licence="Commercial model (Kuaishou). " + _HOSTED_TERMS,
             ),
-            Model(
-                "mirelo-sfx",
-                "Mirelo SFX 2.0",
-                (Kind.FOLEY,),
-                VideoInput.REQUIRED,
-                frozenset({"video", "prompt", "seed", "duration", "variations"}),
-                best_seconds=Fraction(10),
-                max_seconds=Fraction(60),
-                sampled_fps=Fraction(25),
-                channels=2,
-                sample_rate=48_000,
-                max_variations=4,
-                licence="Commercial model (Mirelo); seeds are not deterministic. " + _HOSTED_TERMS,
-            ),
-            Model(
-                "mirelo-sfx-1.6",
-                "Mirelo SFX 1.6",
-                (Kind.FOLEY,),
-                VideoInput.REQUIRED,
-                frozenset({"video", "prompt", "seed", "duration", "variations"}),
-                best_seconds=Fraction(10),
-                max_seconds=Fraction(60),
-                sampled_fps=Fraction(25),
-                channels=2,
-                sample_rate=48_000,
-                max_variations=4,
-                licence="Commercial model (Mirelo); seeds are not deterministic. " + _HOSTED_TERMS,
-            ),
-            Model(
-                "mirelo-sfx-1.5",
-                "Mirelo SFX 1.5",
-                (Kind.FOLEY,),
-                VideoInput.REQUIRED,
-                frozenset({"video", "prompt", "seed", "duration", "variations"}),
-                best_seconds=Fraction(10),
-                max_seconds=Fraction(10),
-                sampled_fps=Fraction(25),
-                channels=2,
-                sample_rate=48_000,
-                max_variations=4,
-                licence="Commercial model (Mirelo); seeds are not deterministic. " + _HOSTED_TERMS,
-            ),
+            _mirelo("mirelo-sfx", "Mirelo SFX 2.0", max_seconds=60),
+            _mirelo("mirelo-sfx-1.6", "Mirelo SFX 1.6", max_seconds=60),
+            _mirelo("mirelo-sfx-1.5", "Mirelo SFX 1.5", max_seconds=10),
             Model(
                 "diffrhythm",
                 "DiffRhythm",

@@ -78,7 +78,8 @@ class HostedProvider:
     poll differs overrides that step."""
 
     id = ""
-    name = ""
+    name = ""  # with the host's default offering, as messages and lists name it
+    host_name = ""  # the company alone: "WaveSpeed"; another offering is "WaveSpeed (ThinkSound)"
     capabilities = Capabilities()
     default_base_url = ""
     default_upload_url = ""
@@ -98,7 +99,7 @@ class HostedProvider:
         self.client = client
         self.offering = offering or self.offerings[0]
         if self.offering is not self.offerings[0]:  # messages name the model in use
-            self.name = f"{type(self).name.split(' (')[0]} ({self.offering.spec.name})"
+            self.name = f"{self.host_name} ({self.offering.spec.name})"
         own = settings.provider(self.id)
         caps = self.capabilities = self.offering.capabilities(type(self).capabilities)
         if own.concurrency or own.per_minute or own.per_day or own.max_seconds:

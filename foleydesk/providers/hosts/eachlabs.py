@@ -94,6 +94,7 @@ OFFERINGS = (
 class EachlabsProvider(HostedProvider):
     id = "eachlabs"
     name = "Eachlabs (MMAudio)"
+    host_name = "Eachlabs"
     default_base_url = "https://api.eachlabs.ai"
     create_path, task_path, task_id_paths, status_words = CREATE_PATH, TASK_PATH, TASK_ID, WORDS
     offerings = OFFERINGS

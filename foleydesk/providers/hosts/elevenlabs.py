@@ -84,6 +84,7 @@ def results_dir() -> Path:
 class ElevenlabsProvider(HostedProvider):
     id = "elevenlabs"
     name = "ElevenLabs (sound effects)"
+    host_name = "ElevenLabs"
     default_base_url = BASE_URL
     offerings = OFFERINGS
     capabilities = Capabilities(

@@ -15,8 +15,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from foleydesk.core.model import CueKind
 from foleydesk.providers.base import (
     Capabilities,
@@ -33,7 +31,6 @@ from foleydesk.providers.fal_queue import QueueHandle, output_for, queue_status,
 from foleydesk.providers.hosted import HostedProvider, missing_task_id, offering_input
 from foleydesk.providers.http import error_text, key_refused
 from foleydesk.providers.upload_flows import check_size, signed_put
-from foleydesk.settings import Settings
 
 INITIATE_PATH = "/storage/upload/initiate?storage_type=fal-cdn-v3"
 UPLOAD_URLS = (("upload_url",), (("file_url",), ("url",)))
@@ -149,6 +146,8 @@ OFFERINGS = (
 
 class FalProvider(HostedProvider):
     id = "fal"
+    name = "fal.ai (MMAudio v2)"
+    host_name = "fal.ai"
     default_base_url = "https://queue.fal.run"
     default_upload_url = "https://rest.fal.ai"
     offerings = OFFERINGS
@@ -166,15 +165,6 @@ class FalProvider(HostedProvider):
         cancellable=True,
         terms_url="https://fal.ai/terms",
     )
-
-    def __init__(
-        self,
-        settings: Settings,
-        client: httpx.AsyncClient | None,
-        offering: Offering | None = None,
-    ) -> None:
-        super().__init__(settings, client, offering)
-        self.name = f"fal.ai ({self.offering.spec.name})"
 
     def auth_headers(self, key: str) -> dict[str, str]:
         return {"Authorization": f"Key {key}"}

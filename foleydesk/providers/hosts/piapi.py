@@ -118,6 +118,7 @@ OFFERINGS = (
 class PiapiProvider(HostedProvider):
     id = "piapi"
     name = "PiAPI (MMAudio, DiffRhythm)"
+    host_name = "PiAPI"
     default_base_url = "https://api.piapi.ai"
     default_upload_url = "https://upload.theapi.app"
     create_path, task_path, task_id_paths, status_words = CREATE_PATH, TASK_PATH, TASK_ID, WORDS

@@ -81,6 +81,7 @@ OFFERINGS = (
 class QubicoProvider(HostedProvider):
     id = "qubico"
     name = "Qubico (MMAudio)"
+    host_name = "Qubico"
     default_base_url = "https://api.qubico.ai"
     create_path, task_path, task_id_paths, status_words = CREATE_PATH, TASK_PATH, TASK_ID, WORDS
     offerings = OFFERINGS

@@ -76,6 +76,8 @@ def is_version(text: str) -> bool:
 
 class ReplicateProvider(HostedProvider):
     id = "replicate"
+    name = "Replicate (MMAudio v2)"
+    host_name = "Replicate"
     default_base_url = "https://api.replicate.com"
     offerings = OFFERINGS
     capabilities = Capabilities(
@@ -99,7 +101,6 @@ class ReplicateProvider(HostedProvider):
         offering: Offering | None = None,
     ) -> None:
         super().__init__(settings, client, offering)
-        self.name = f"Replicate ({self.offering.spec.name})"
         override = (settings.provider(self.id).model_version or "").strip().lower()
         self.version = override or PINNED_VERSIONS[self.offering.endpoint]
 

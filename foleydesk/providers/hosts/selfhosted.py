@@ -118,6 +118,7 @@ def _count(value: object) -> int:
 class SelfhostedProvider(HostedProvider):
     id = "selfhosted"
     name = "Self-hosted MMAudio (Cog)"
+    host_name = "Self-hosted"
     default_base_url = "http://localhost:5000"
     offerings = OFFERINGS
     capabilities = Capabilities(

@@ -141,6 +141,7 @@ OFFERINGS = (
 class WavespeedProvider(HostedProvider):
     id = "wavespeed"
     name = "WaveSpeed (MMAudio v2)"
+    host_name = "WaveSpeed"
     default_base_url = "https://api.wavespeed.ai"
     create_path, task_path, task_id_paths, status_words = CREATE_PATH, TASK_PATH, TASK_ID, WORDS
     offerings = OFFERINGS
