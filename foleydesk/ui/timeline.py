@@ -9,12 +9,12 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from enum import Enum
 
 import numpy as np
-from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QLineF, QPoint, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
@@ -41,6 +41,7 @@ from foleydesk.ui.cue_painter import CuePainter, TakePeaksCache, View
 from foleydesk.ui.session import ProjectSession
 from foleydesk.ui.take_drag import TakeDragger
 from foleydesk.ui.timeline_band import band_rect, cues_in_band, paint_band
+from foleydesk.ui.timeline_layers import ORDER, Layer, changed_rect, layer_rects
 from foleydesk.ui.timeline_scale import TimelineScale, ruler_step, snap_frame
 
 log = logging.getLogger(__name__)
@@ -201,6 +202,9 @@ class TimelineWidget(QWidget):
         self._band_from = self._band_to = QPointF()  # the rubber band while it is dragged
         self._band_keep: list[int] = []  # selected before the band: the band adds to it
         self._static: QPixmap | None = None
+        self._dirty = Layer.ALL  # layers of the cached picture to repaint before it is shown
+        self._pending = Layer.NONE  # layers the repaint timer will invalidate
+        self.layer_paints: Counter[Layer] = Counter()  # repaints of each cached layer so far
         self._badges: dict[int, str] = {}  # cue id -> status word its painted badge shows
         self._playhead_rects: list[QRect] = []  # where the playhead was last painted
         source = session.project.source
@@ -209,7 +213,7 @@ class TimelineWidget(QWidget):
         self._repaint_timer = QTimer(self)
         self._repaint_timer.setSingleShot(True)
         self._repaint_timer.setInterval(40)
-        self._repaint_timer.timeout.connect(self.invalidate)
+        self._repaint_timer.timeout.connect(self._repaint_pending)
         self.take_peaks = TakePeaksCache(session.project, self)
         self.take_peaks.ready.connect(self._on_take_peaks)
         self.cue_painter = CuePainter(session.project, self.take_peaks)
@@ -220,7 +224,7 @@ class TimelineWidget(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         session.changed.connect(self._on_model_changed)
         session.position_changed.connect(self._on_position_changed)
-        session.selection_changed.connect(lambda _id: self.invalidate())
+        session.selection_changed.connect(lambda _id: self.invalidate(Layer.LANES))
         session.marks_changed.connect(self.update)
 
     # -- geometry --
@@ -328,10 +332,16 @@ class TimelineWidget(QWidget):
         if change.entity is Entity.JOB:
             # Jobs report progress many times a second; the timeline shows only the cue's
             # status word as a badge: repaint (at most 25/s) when that word changes.
-            if not self._repaint_timer.isActive() and self._badge_stale(change.id):
-                self._repaint_timer.start()
+            if self._badge_stale(change.id):
+                self._repaint_soon(Layer.LANES)
             return
-        self.invalidate()
+        if change.entity is Entity.MARKER:
+            self.invalidate(Layer.RULER)
+            return
+        if change.entity in (Entity.CUE, Entity.TAKE, Entity.LANE):
+            self.invalidate(Layer.OVERVIEW | Layer.LANES)  # blocks, and cue ticks on the overview
+            return
+        self.invalidate()  # the project or its source: timecode, length, everything
 
     def _badge_stale(self, job_id: int) -> bool:
         job = self.session.project.jobs.get(job_id)
@@ -362,14 +372,24 @@ class TimelineWidget(QWidget):
         return strips
 
     def _on_take_peaks(self) -> None:
-        if not self._repaint_timer.isActive():  # peaks arrive in bursts: one repaint per 40 ms
+        self._repaint_soon(Layer.LANES)  # peaks arrive in bursts: one repaint per 40 ms
+
+    def _repaint_soon(self, layers: Layer) -> None:
+        """Invalidate `layers` within 40 ms, together with whatever else arrives meanwhile."""
+        self._pending |= layers
+        if not self._repaint_timer.isActive():
             self._repaint_timer.start()
+
+    def _repaint_pending(self) -> None:
+        layers, self._pending = self._pending, Layer.NONE
+        if layers:
+            self.invalidate(layers)
 
     # -- media data --
 
     def set_waveform(self, waveform: Waveform | None, note: str = "") -> None:
         self.waveform, self.waveform_note = waveform, note
-        self.invalidate()
+        self.invalidate(Layer.OVERVIEW | Layer.WAVE)
 
     def set_thumbnail(self, frame: int, image: QImage) -> None:
         self.thumbs[frame] = image
@@ -377,18 +397,17 @@ class TimelineWidget(QWidget):
         self._requested.discard(frame)
         while len(self.thumbs) > THUMB_CACHE:
             self.thumbs.popitem(last=False)
-        if not self._repaint_timer.isActive():  # thumbnails come in bursts: one repaint per 40 ms
-            self._repaint_timer.start()
+        self._repaint_soon(Layer.THUMBS)  # thumbnails come in bursts: one repaint per 40 ms
 
     def set_display_size(self, width: int, height: int) -> None:
         self.display_aspect = width / height
         self.thumbs.clear()
         self._requested.clear()
-        self.invalidate()
+        self.invalidate(Layer.THUMBS)
 
     def set_thumb_note(self, note: str) -> None:
         self.thumb_note = note
-        self.invalidate()
+        self.invalidate(Layer.THUMBS)
 
     def thumb_slots(self) -> tuple[list[tuple[int, float]], float]:
         """(frame, x) of each visible thumbnail slot on a grid stable under scrolling."""
@@ -404,29 +423,49 @@ class TimelineWidget(QWidget):
 
     # -- painting --
 
-    def invalidate(self) -> None:
-        """Something under the playhead changed: repaint the cached layers too."""
-        self._static = None
-        self.update()
+    def invalidate(self, layers: Layer = Layer.ALL) -> None:
+        """Something under the playhead changed: repaint those cached layers too (all of them
+        unless told which), and update only their strips of the widget."""
+        self._dirty |= layers
+        if layers == Layer.ALL:
+            self.update()
+        else:
+            self.update(changed_rect(layers, self._layer_rects()))
+
+    def _layer_rects(self) -> dict[Layer, QRect]:
+        return layer_rects((OVERVIEW_H, RULER_H, THUMB_H, WAVE_H), self.width(), self.height())
 
     def _static_layers(self) -> QPixmap:
-        """Everything but the playhead and marks, painted once per change (not per frame)."""
+        """Everything but the playhead and marks, painted once per change (not per frame),
+        and then only the layers that changed."""
         ratio = self.devicePixelRatioF()
         size = self.size()
         if self._static is None or self._static.size() != size * ratio:
-            pixmap = QPixmap(size * ratio)
-            pixmap.setDevicePixelRatio(ratio)
-            painter = QPainter(pixmap)
+            self._static = QPixmap(size * ratio)
+            self._static.setDevicePixelRatio(ratio)
+            self._dirty = Layer.ALL
+        if self._dirty:
+            painters = {
+                Layer.OVERVIEW: self._paint_overview,
+                Layer.RULER: self._paint_ruler,
+                Layer.THUMBS: self._paint_thumbs,
+                Layer.WAVE: self._paint_waveform,
+                Layer.LANES: self._paint_lanes,
+            }
+            rects = self._layer_rects()
+            painter = QPainter(self._static)
             try:
-                painter.fillRect(QRect(0, 0, size.width(), size.height()), BG)
-                self._paint_overview(painter)
-                self._paint_ruler(painter)
-                self._paint_thumbs(painter)
-                self._paint_waveform(painter)
-                self._paint_lanes(painter)
+                for layer in ORDER:
+                    if layer in self._dirty:
+                        painter.save()
+                        painter.setClipRect(rects[layer])
+                        painter.fillRect(rects[layer], BG)
+                        painters[layer](painter)
+                        painter.restore()
+                        self.layer_paints[layer] += 1
             finally:
                 painter.end()
-            self._static = pixmap
+            self._dirty = Layer.NONE
         return self._static
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -485,19 +524,27 @@ class TimelineWidget(QWidget):
         p.setFont(font)
         first = int(self.scale.first_frame // minor) * minor
         last = min(self.session.frame_count, int(self.scale.last_frame) + 1)
-        p.setPen(QPen(GRID, 1))
+        # Ticks gathered and drawn in two calls: a fitted 2-hour ruler has hundreds of them.
+        majors: list[QLineF] = []
+        minors: list[QLineF] = []
+        labels: list[tuple[float, int]] = []
+        bottom = top + RULER_H
         frame = first
         while frame <= last:
             x = HEADER_W + self.scale.x_of(frame)
             if x >= HEADER_W:
-                major = frame % step == 0
-                p.setPen(QPen(TEXT if major else DIM, 1))
-                p.drawLine(
-                    QPointF(x, top + RULER_H - (10 if major else 4)), QPointF(x, top + RULER_H)
-                )
-                if major:
-                    p.drawText(QPointF(x + 3, top + 12), self.session.timecode(frame))
+                if frame % step == 0:
+                    majors.append(QLineF(x, bottom - 10, x, bottom))
+                    labels.append((x, frame))
+                else:
+                    minors.append(QLineF(x, bottom - 4, x, bottom))
             frame += minor
+        p.setPen(QPen(DIM, 1))
+        p.drawLines(minors)
+        p.setPen(QPen(TEXT, 1))
+        p.drawLines(majors)
+        for x, frame in labels:
+            p.drawText(QPointF(x + 3, top + 12), self.session.timecode(frame))
         # Markers live on the ruler.
         for marker in self.session.project.markers.values():
             x = HEADER_W + self.scale.x_of(marker.frame)
@@ -841,7 +888,7 @@ class TimelineWidget(QWidget):
             return
         alt = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
         if self.take_drag.press(pos, cue, alt):  # a fade handle, or Alt for the gain line
-            self.invalidate()
+            self.invalidate(Layer.LANES)
             return
         if cue is not None:
             if not self.session.is_selected(cue.id):
@@ -882,7 +929,7 @@ class TimelineWidget(QWidget):
         x = pos.x() - HEADER_W
         if self.take_drag.drag is not None:
             self.take_drag.move(pos)
-            self.invalidate()
+            self.invalidate(Layer.LANES)
             return
         drag = self._drag
         if drag is None:
@@ -971,14 +1018,14 @@ class TimelineWidget(QWidget):
             cue.out_frame,
             cue.lane_id,
         )
-        self.invalidate()
+        self.invalidate(Layer.LANES)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self.take_drag.drag is not None:
             refused = self.take_drag.release()
             if refused is not None:
                 self.error.emit(refused)
-            self.invalidate()
+            self.invalidate(Layer.LANES)
             return
         drag, self._drag = self._drag, None
         if drag is not None and drag.mode is DragMode.BAND:
@@ -990,7 +1037,7 @@ class TimelineWidget(QWidget):
             self.range_released.emit()
             return
         if drag is None or drag.cue_id is None or not drag.moved or drag.mode is DragMode.LANE:
-            self.invalidate()
+            self.invalidate(Layer.LANES)
             return
         cue = self.session.project.cues.get(drag.cue_id)
         if cue is None:
@@ -1011,7 +1058,7 @@ class TimelineWidget(QWidget):
             self.session.push(EditCue(cue.id, changes, self.tr(text)))
         except UserError as exc:
             self.error.emit(exc)
-        self.invalidate()
+        self.invalidate(Layer.LANES)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         marker = self.marker_at(event.position())

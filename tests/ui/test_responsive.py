@@ -3,15 +3,18 @@ read off the loop, and each change repaints what it changed, not whole views."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QRect
+from PySide6.QtGui import QImage
 
 from foleydesk import loopguard
-from foleydesk.core.model import Cue, Job, JobState, Take, TakeStatus
+from foleydesk.core.model import Cue, Job, JobState, Marker, Take, TakeStatus
 from foleydesk.media.takes import write_wav
+from foleydesk.ui.timeline_layers import Layer
 
 
 def _open(window: Any, run: Any, qtbot: Any, video: Path) -> Any:
@@ -62,12 +65,12 @@ class _Paints(QObject):
 
 
 def _settled(qtbot: Any, timeline: Any) -> None:
-    """Wait until thumbnails and the waveform are in (each repaints the cached layers)."""
+    """Wait until thumbnails and the waveform are in (each repaints a cached layer)."""
     qtbot.waitUntil(lambda: timeline.waveform is not None and timeline._static is not None)
     while True:
-        static = timeline._static
+        painted = timeline.layer_paints.total()
         qtbot.wait(300)
-        if timeline._static is static:
+        if timeline.layer_paints.total() == painted:
             return
 
 
@@ -79,7 +82,7 @@ def test_a_moving_playhead_repaints_two_strips_not_the_timeline(
     _settled(qtbot, timeline)
     paints = _Paints()
     timeline.installEventFilter(paints)
-    static = timeline._static
+    painted = timeline.layer_paints.copy()
     whole = timeline.width() * timeline.height()
     for frame in (10, 11, 12, 30):
         window.session.seek(frame)
@@ -87,7 +90,7 @@ def test_a_moving_playhead_repaints_two_strips_not_the_timeline(
         # the strips the playhead left and entered, a few per cent of the widget
         assert sum(paints.areas) < whole * 0.1, (paints.areas, whole)
         paints.areas.clear()
-    assert timeline._static is static  # the cached layers were not painted again
+    assert timeline.layer_paints == painted  # the cached layers were not painted again
     timeline.removeEventFilter(paints)
 
 
@@ -100,13 +103,67 @@ def test_job_progress_repaints_a_badge_only_when_the_status_word_changes(
     timeline = window.timeline
     qtbot.waitUntil(lambda: timeline._badges.get(cue.id) == "running", timeout=3000)
     _settled(qtbot, timeline)
-    static = timeline._static
+    painted = timeline.layer_paints.copy()
     for percent in range(1, 20):
         project.update_job(job.id, progress=percent / 100, status_text=f"{percent}%")
     qtbot.wait(150)
-    assert timeline._static is static  # progress alone: nothing on the timeline changed
+    assert timeline.layer_paints == painted  # progress alone: nothing on the timeline changed
     project.update_job(job.id, state=JobState.DOWNLOADING)
     qtbot.waitUntil(lambda: timeline._badges.get(cue.id) == "downloading", timeout=3000)
+    # The new word repainted the lanes' strip, not the ruler, thumbnails or waveform above.
+    assert timeline.layer_paints - painted == Counter({Layer.LANES: 1})
+
+
+def test_each_change_repaints_its_own_strip_and_the_others_keep_their_pixels(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path
+) -> None:
+    """Strips repainted alone must still show every change: a marker on the ruler, a cue's
+    block on its lane and its tick on the overview, a zoom everywhere."""
+    project = _open(window, run, qtbot, fresh_video)
+    timeline = window.timeline
+    _settled(qtbot, timeline)
+    tops = _strip_tops(timeline)
+
+    def strip(layer: Layer) -> Any:
+        image = timeline.grab().toImage()
+        top, height = tops[layer]
+        return _pixels(image.copy(0, top, image.width(), height))
+
+    before = {layer: strip(layer) for layer in tops}
+    painted = timeline.layer_paints.copy()
+    project.add_marker(Marker(0, 40, label="door", colour="#ff00ff"))
+    qtbot.waitUntil(lambda: timeline.layer_paints[Layer.RULER] > painted[Layer.RULER])
+    assert not np.array_equal(strip(Layer.RULER), before[Layer.RULER])  # the marker shows
+    for layer in (Layer.THUMBS, Layer.WAVE, Layer.LANES):
+        assert np.array_equal(strip(layer), before[layer]), layer
+    assert (timeline.layer_paints - painted).keys() == {Layer.RULER}
+
+    painted = timeline.layer_paints.copy()
+    _cue(project, "slam")
+    qtbot.waitUntil(lambda: timeline.layer_paints[Layer.LANES] > painted[Layer.LANES])
+    assert not np.array_equal(strip(Layer.LANES), before[Layer.LANES])  # the block shows
+    assert not np.array_equal(strip(Layer.OVERVIEW), before[Layer.OVERVIEW])  # and its tick
+    assert (timeline.layer_paints - painted).keys() == {Layer.LANES, Layer.OVERVIEW}
+
+    painted = timeline.layer_paints.copy()
+    timeline.zoom(2.0)
+    qtbot.waitUntil(lambda: timeline.layer_paints[Layer.RULER] > painted[Layer.RULER])
+    assert (timeline.layer_paints - painted).keys() == set(Layer.ALL)
+
+
+def _strip_tops(timeline: Any) -> dict[Layer, tuple[int, int]]:
+    ratio = timeline.devicePixelRatioF()
+    rects = timeline._layer_rects()
+    return {
+        layer: (int(rect.top() * ratio), int(rect.height() * ratio))
+        for layer, rect in rects.items()
+    }
+
+
+def _pixels(image: Any) -> Any:
+    image = image.convertToFormat(QImage.Format.Format_RGB32)
+    data = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes())
+    return data.copy()
 
 
 def test_job_progress_rewrites_its_rows_and_keeps_the_lists_as_they_are(
