@@ -24,6 +24,7 @@ from foleydesk.core.timebase import frame_to_time
 from foleydesk.errors import UserError
 from foleydesk.media.frames import FrameSource
 from foleydesk.media.peaks import Peaks, source_waveform_peaks
+from foleydesk.threads import background_pool
 from foleydesk.ui.compat import TaskKeeper
 from foleydesk.ui.timeline import Waveform, WaveLevel
 
@@ -48,11 +49,15 @@ def rgb_to_qimage(rgb: np.ndarray) -> QImage:
 class _SourceThread:
     """A single worker thread with its own FrameSource, opened lazily in that thread."""
 
-    def __init__(self, path: Path, name: str) -> None:
+    def __init__(self, path: Path, name: str, background: bool = False) -> None:
         self.path = path
         self.proxy: Path | None = None  # set from the event loop, read in the worker thread
         self.reading: Path | None = None  # the proxy the open FrameSource reads (None: source)
-        self.executor = ThreadPoolExecutor(1, thread_name_prefix=name)
+        self.executor = (
+            background_pool(1, name)
+            if background
+            else ThreadPoolExecutor(1, thread_name_prefix=name)
+        )
         self._local = threading.local()
 
     def source(self) -> FrameSource:
@@ -109,7 +114,8 @@ class MediaLoader(QObject):
         self.display_size = (source.width, source.height)  # until the decoder says otherwise
         if self.source_path is not None:
             self._viewer = _SourceThread(self.source_path, "viewer")
-            self._thumbs = _SourceThread(self.source_path, "thumbs")
+            # Thumbnails wait for the picture and the loop: nobody waits on one at once.
+            self._thumbs = _SourceThread(self.source_path, "thumbs", background=True)
             tasks.spawn(self._learn_display_size(), "display-size")
 
     @property
@@ -260,8 +266,11 @@ class MediaLoader(QObject):
         loop = asyncio.get_running_loop()
         self._peaks_fraction = 0.0
         self._peaks_timer.start()  # a cached waveform is in before the first report
+        # Built at background priority: a first open reads the whole soundtrack while the
+        # editor may already be playing the picture.
+        pool = background_pool(1, "foleydesk-source-peaks")
         try:
-            waveform = await loop.run_in_executor(None, self._waveform_in_thread)
+            waveform = await loop.run_in_executor(pool, self._waveform_in_thread)
         except UserError as exc:
             self.waveform_ready.emit(None, exc.message)
             return
@@ -270,6 +279,7 @@ class MediaLoader(QObject):
             self.waveform_ready.emit(None, self.tr("No waveform ({0}).").format(exc))
             return
         finally:
+            pool.shutdown(wait=False)
             self._peaks_timer.stop()
             self._peaks_fraction = None
             if not self._closed:

@@ -25,6 +25,7 @@ from foleydesk.media.proxy import (
     proxy_path,
     should_build_proxy,
 )
+from foleydesk.threads import background_pool
 from foleydesk.ui.compat import TaskKeeper
 
 log = logging.getLogger(__name__)
@@ -131,7 +132,11 @@ class ProxyKeeper(QObject):
         self._fraction = 0.0
         target = proxy_path(self.project)
         self._idle.clear()
-        self._build = loop.run_in_executor(None, self._build_in_thread, source, target)
+        # Encoding a proxy is the heaviest thing the app does, and nobody waits on it at once:
+        # its threads (the encoder's too) run at background priority, behind loop and picture.
+        pool = background_pool(1, "foleydesk-proxy")
+        self._build = loop.run_in_executor(pool, self._build_in_thread, source, target)
+        pool.shutdown(wait=False)  # the pool's one thread ends with the build
         self.state_changed.emit()
         self._report()
         self._timer.start()

@@ -3,17 +3,25 @@ read off the loop, and each change repaints what it changed, not whole views."""
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QEvent, QObject, QRect
 from PySide6.QtGui import QImage
 
 from foleydesk import loopguard
 from foleydesk.core.model import Cue, Job, JobState, Marker, Take, TakeStatus
+from foleydesk.media.peaks import source_waveform_peaks
 from foleydesk.media.takes import write_wav
+from foleydesk.threads import BACKGROUND_NICE
+from foleydesk.ui import media_loader
+from foleydesk.ui.media_loader import MediaLoader
 from foleydesk.ui.timeline_layers import Layer
 
 
@@ -220,3 +228,32 @@ def test_the_status_bar_says_how_far_jobs_and_the_waveform_are(
     assert window.peaks_status.text() == "Building waveform\u2026 50 %"
     window.loader.waveform_progress.emit(None)
     assert not window.peaks_status.isVisible()
+
+
+def _nice_here() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priority is Linux's")
+def test_the_source_waveform_and_thumbnails_are_made_at_background_priority(
+    window: Any, run: Any, qtbot: Any, fresh_video: Path, monkeypatch: Any
+) -> None:
+    """Opening reads the whole soundtrack and decodes a strip of pictures: on two busy cores
+    that work waits for the loop and the playing picture, not the other way round."""
+    seen: dict[str, int] = {}
+    real_thumb = MediaLoader._decode_thumb
+
+    def peaks(*args: Any, **kwargs: Any) -> Any:
+        seen["peaks"] = _nice_here()
+        return source_waveform_peaks(*args, **kwargs)
+
+    def thumb(*args: Any, **kwargs: Any) -> Any:
+        seen["thumbnail"] = _nice_here()
+        return real_thumb(*args, **kwargs)
+
+    monkeypatch.setattr(media_loader, "source_waveform_peaks", peaks)
+    monkeypatch.setattr(MediaLoader, "_decode_thumb", thumb)
+    _open(window, run, qtbot, fresh_video)
+    qtbot.waitUntil(lambda: window.timeline.waveform is not None and "thumbnail" in seen)
+    background = max(_nice_here(), BACKGROUND_NICE)
+    assert seen == {"peaks": background, "thumbnail": background}

@@ -4,7 +4,10 @@ closes mid-build."""
 
 from __future__ import annotations
 
+import os
 import re
+import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,8 +16,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from foleydesk.media.proxy import load_proxy, proxy_path
+from foleydesk.media.proxy import build_proxy, load_proxy, proxy_path
 from foleydesk.settings import load_settings, save_settings
+from foleydesk.threads import BACKGROUND_NICE
+from foleydesk.ui import proxy_builder
 from tests.media.mediagen import make_video, read_code
 
 WIDTH, HEIGHT = 640, 360
@@ -176,3 +181,25 @@ def test_settings_dialog_saves_the_proxy_choice(qtbot: Any, proxy_setting: Any) 
     with qtbot.waitSignal(dialog.saved, timeout=3000):
         dialog._save()
     assert load_settings().viewer_proxy == "always"
+
+
+def _nice_here() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priority is Linux's")
+def test_the_proxy_is_encoded_at_background_priority(
+    window: Any, run: Any, qtbot: Any, clip: Path, proxy_setting: Any, monkeypatch: Any
+) -> None:
+    """The heaviest work the app does yields the CPU to the loop and the picture."""
+    seen: list[int] = []
+
+    def build_and_note(*args: Any, **kwargs: Any) -> Any:
+        seen.append(_nice_here())
+        return build_proxy(*args, **kwargs)
+
+    monkeypatch.setattr(proxy_builder, "build_proxy", build_and_note)
+    proxy_setting("always")
+    assert run(window.open_async(clip))
+    qtbot.waitUntil(lambda: window.viewer_proxy is not None, timeout=20000)
+    assert seen == [max(_nice_here(), BACKGROUND_NICE)]
