@@ -5,7 +5,8 @@ and then corrected where the adapter falls short for Premiere:
 - timecode labels and DF/NDF from our SMPTE counting (the adapter infers drop-frame from the
   rate alone and mislabels the start timecode);
 - the source's audio gets its own clipitem (the adapter back-references the video clipitem);
-- audio clipitems name their source track, and WAV files say they are 48 kHz stereo.
+- audio clipitems name their source track, and WAV files say they are 48 kHz with the channels
+  each file holds (a mono cue clip is a mono clipitem, `premiereChannelType="mono"`).
 """
 
 from __future__ import annotations
@@ -52,10 +53,27 @@ def _fix_timecodes(root: ElementTree.Element, tc: TimecodeFormat) -> None:
         display.text = "DF" if tc.drop_frame else "NDF"
 
 
+def _file_channels(timeline: otio.schema.Timeline) -> dict[str, int]:
+    """Channels of each rendered file by its xmeml pathurl, as the render recorded them."""
+    out: dict[str, int] = {}
+    for clip in timeline.find_clips():
+        ref = clip.media_reference
+        meta = clip.metadata.get(META, {})
+        if isinstance(ref, otio.schema.ExternalReference) and "channels" in meta:
+            out[xmeml_pathurl(ref.target_url)] = int(meta["channels"])
+    return out
+
+
 def _fix_audio(root: ElementTree.Element, timeline: otio.schema.Timeline) -> None:
     audio = root.find("./project/children/sequence/media/audio")
     if audio is None:
         return
+    by_url = _file_channels(timeline)
+    by_id = {
+        file_e.get("id", ""): by_url[url]
+        for file_e in root.iter("file")
+        if (url := file_e.findtext("pathurl") or "") in by_url
+    }
     ours = [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Audio]
     for index, track in enumerate(audio.findall("track")):
         meta = ours[index].metadata.get(META, {}) if index < len(ours) else {}
@@ -71,7 +89,12 @@ def _fix_audio(root: ElementTree.Element, timeline: otio.schema.Timeline) -> Non
             if index_e is not None:
                 # The production stream this track plays (A3 Source plays the file's third).
                 index_e.text = str(source_track)
-            item.set("premiereChannelType", channel_type)
+            file_ref = item.find("file")
+            own = by_id.get(file_ref.get("id", "")) if file_ref is not None else None
+            if own is not None:  # a rendered file: what it holds
+                item.set("premiereChannelType", "mono" if own == 1 else "stereo")
+            else:
+                item.set("premiereChannelType", channel_type)
     for file_e in root.iter("file"):
         media = file_e.find("media")
         path = file_e.findtext("pathurl") or ""
@@ -84,7 +107,10 @@ def _fix_audio(root: ElementTree.Element, timeline: otio.schema.Timeline) -> Non
             chars = ElementTree.SubElement(audio_e, "samplecharacteristics")
             ElementTree.SubElement(chars, "depth").text = "24"
             ElementTree.SubElement(chars, "samplerate").text = "48000"
-            ElementTree.SubElement(audio_e, "channelcount").text = "2"
+        count = audio_e.find("channelcount")
+        if count is None:
+            count = ElementTree.SubElement(audio_e, "channelcount")
+        count.text = str(by_url.get(path, 2))
 
 
 _FIELDS = {"tt": "upper", "tb": "upper", "bb": "lower", "bt": "lower"}

@@ -8,7 +8,8 @@ exact rational (frames x 1001/30000 s).
 
 Layout: the source is one asset-clip on the spine (picture and production audio); each lane's
 takes are connected clips on their own audio lane (-1, -2, ...) with roles; cues without takes
-are markers. audioLayout is stereo (FCPXML has no mono sequence layout).
+are markers. audioLayout is stereo (FCPXML has no mono sequence layout); each take's asset declares
+the channels its file holds (1 for a mono take at centre pan).
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ class _Writer:
             "hasVideo": "1" if video else "0",
             "hasAudio": "1",
             "audioSources": "1",
-            "audioChannels": "2",
+            "audioChannels": str(clip.metadata.get(META, {}).get("channels", 2)),
             "audioRate": "48000",
         }
         if video:

@@ -127,6 +127,7 @@ def _stem_clip(project: Project, exported: ExportedFile, grid: _Grid) -> otio.sc
         "out_frame": cue.out_frame,
         "handle_before": rendered.handle_before,
         "handle_after": rendered.handle_after,
+        "channels": rendered.channels,  # the file's own: 1 for a mono take at centre pan
     }
     # Premiere shows these in the clip's Description, Log Note and Comment columns.
     clip.metadata["fcp_xml"] = {

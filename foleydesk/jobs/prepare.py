@@ -36,7 +36,10 @@ def segment_path(project: Project, job: Job, caps: Capabilities, piece: Piece | 
     span = f"{job.request['in_frame']}-{job.request['out_frame']}"
     if piece is not None:
         span += f"-chunk{float(piece[0]):.3f}-{float(piece[1]):.3f}"
+    fps = caps.segment_fps  # models sampling other rates get their own cut, never a 25 fps one
+    rate = str(fps.numerator) if fps.denominator == 1 else f"{fps.numerator}_{fps.denominator}"
     name = f"cue{job.cue_id}-{span}-{caps.segment_short_side}p{caps.max_upload_bytes // 1024}k"
+    name += f"-{rate}fps"
     return project.segments_dir / f"{name}.mp4"
 
 

@@ -2,8 +2,9 @@
 
 No re-encode of the picture (identical packets, identical timestamps), so the file conforms
 exactly to the original. Audio is the mix as one track, or separate tracks (mix, original, each
-lane): AAC in MP4, 24-bit PCM in MOV. Audio and video are interleaved as they are written (about
-half a second apart), so memory stays flat on a long source.
+lane): AAC in MP4, 24-bit PCM in MOV. The mix and the original are stereo; a lane's track is mono
+when its stem is (every take on it mono at centre pan). Audio and video are interleaved as they
+are written (about half a second apart), so memory stays flat on a long source.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from foleydesk.media.render import (
     lane_audible,
     mix_mixer,
     original_settings,
+    render_channels,
     source_length_samples,
 )
 
@@ -123,7 +125,8 @@ def _tracks(project: Project, audio: AudioMode, include_original: bool) -> list[
     for lane in project.sorted_lanes():
         placements = chosen_placements(project, grid, [lane], audible_only=False)
         if placements and lane_audible(project, lane):
-            tracks.append((lane.name, Mixer(project, grid, placements)))
+            channels = render_channels(project, placements)
+            tracks.append((lane.name, Mixer(project, grid, placements, channels=channels)))
     return tracks
 
 
@@ -205,7 +208,7 @@ def _write(
                 out_video.metadata["timecode"] = timecode
             tracks = []
             for title, mixer in mixers:
-                stream: Any = output.add_stream(codec, rate=48000, layout="stereo")
+                stream: Any = output.add_stream(codec, rate=48000, layout=_layout(mixer.channels))
                 if codec == "aac":
                     stream.bit_rate = _AAC_BITRATE
                 stream.metadata["title"] = title
@@ -257,6 +260,10 @@ def _copy_audio_streams(source: Any, output: Any, fmt: str) -> dict[int, Any]:
     return copies
 
 
+def _layout(channels: int) -> str:
+    return "mono" if channels == 1 else "stereo"
+
+
 def _fill_audio(output: Any, tracks: list[_Track], total: int, first_pts: int, until: int) -> None:
     """Encode every track up to sample `until` (capped at the source's length)."""
     until = min(until, total)
@@ -267,7 +274,7 @@ def _fill_audio(output: Any, tracks: list[_Track], total: int, first_pts: int, u
             frame = av.AudioFrame.from_ndarray(
                 np.ascontiguousarray(np.clip(block, -1.0, 1.0).T, dtype=np.float32),
                 format="fltp",
-                layout="stereo",
+                layout=_layout(track.mixer.channels),
             )
             frame.sample_rate = 48000
             frame.pts = first_pts + track.written

@@ -6,6 +6,12 @@ has a grid whose sample numbers count from a timecode origin, so a BWF file star
 boundary carries the sub-frame part of every placement as leading silence. Renders stream in
 blocks (bounded memory on a two-hour source), report progress, stop on a cancel flag and never
 leave a half-written file under the final name.
+
+Channels follow the takes (Foley is mostly mono): a cue clip of a mono take at centre pan is a
+mono file, a stereo take or a panned mono take a stereo one; a lane stem is mono only when every
+take on it is mono at centre. The mix and the group stems (D/M/E, M&E) are deliverables and stay
+stereo. Each RenderedFile says how many channels it holds, so the timeline writers agree with the
+files without opening them.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from foleydesk.media.audio import AudioReader
 from foleydesk.media.bwf import BwfMeta, BwfWriter, Subtype
 from foleydesk.media.placed import heard_audio
 from foleydesk.media.probe import MediaError
-from foleydesk.media.takes import read_wav
+from foleydesk.media.takes import read_wav, wav_channels
 
 Samples = npt.NDArray[np.float32]
 Progress = Callable[[float], None]
@@ -147,15 +153,38 @@ def chosen_placements(
     return out
 
 
-def read_take_audio(project: Project, placement: Placement) -> Samples:
-    """The take's file as stereo float32 at the project rate (a mono file panned; no gain or
-    fades yet)."""
+def _take_file(project: Project, placement: Placement) -> Path:
     path = placement.path(project)
     if not path.is_file():
         raise MediaError(
             f"The take file for {placement.cue.display_name()} is missing ({path.name}).",
             "Regenerate the take or choose another one.",
         )
+    return path
+
+
+def placement_channels(project: Project, placement: Placement) -> int:
+    """1 for a mono take file at centre pan (it can stay mono), else 2. Reads the WAV header
+    only."""
+    if wav_channels(_take_file(project, placement)) != 1:
+        return 2
+    return 1 if placement.take.pan_gains() == (1.0, 1.0) else 2
+
+
+def render_channels(project: Project, placements: list[Placement]) -> int:
+    """Channels of a render of these placements: mono when every one is a mono take at centre
+    pan. No placement at all (an empty lane) gives stereo: with no take to say otherwise, a
+    silent stem keeps the layout of the mix and of the stems before channels followed takes."""
+    if not placements:
+        return CHANNELS
+    return max(placement_channels(project, p) for p in placements)
+
+
+def read_take_audio(project: Project, placement: Placement, channels: int = CHANNELS) -> Samples:
+    """The take's file as float32 (n, channels) at the project rate, no gain or fades yet.
+    Stereo: a mono file panned, a stereo file as it is. Mono: a mono file as it is (a wider
+    file, which a mono render should never be given, is folded down)."""
+    path = _take_file(project, placement)
     samples, rate = read_wav(path)
     if rate != PROJECT_SAMPLE_RATE:
         raise MediaError(
@@ -165,7 +194,10 @@ def read_take_audio(project: Project, placement: Placement) -> Samples:
     audio = np.asarray(samples, dtype=np.float32)
     if audio.ndim == 1:
         audio = audio[:, None]
-    if audio.shape[1] == 1:
+    if channels == 1:
+        if audio.shape[1] > 1:
+            audio = audio[:, :CHANNELS].mean(axis=1, keepdims=True)
+    elif audio.shape[1] == 1:
         audio = np.repeat(audio, CHANNELS, axis=1)
         left, right = placement.take.pan_gains()
         if (left, right) != (1.0, 1.0):
@@ -175,10 +207,12 @@ def read_take_audio(project: Project, placement: Placement) -> Samples:
     return np.ascontiguousarray(audio, dtype=np.float32)
 
 
-def load_take_audio(project: Project, placement: Placement) -> tuple[int, Samples]:
+def load_take_audio(
+    project: Project, placement: Placement, channels: int = CHANNELS
+) -> tuple[int, Samples]:
     """(grid sample, samples): the take as it sounds in the mix, only where it is heard, with
     gain, fades and the lane's gain applied."""
-    audio = read_take_audio(project, placement)
+    audio = read_take_audio(project, placement, channels)
     start, heard = heard_audio(audio, placement.place(audio.shape[0]))
     if placement.lane_gain != 1.0:
         heard *= np.float32(placement.lane_gain)
@@ -186,7 +220,8 @@ def load_take_audio(project: Project, placement: Placement) -> tuple[int, Sample
 
 
 class Mixer:
-    """Sums placements (and optionally the source's audio) into blocks of a grid range."""
+    """Sums placements (and optionally the source's audio) into blocks of a grid range, in
+    `channels` channels (2 unless every placement can stay mono: render_channels)."""
 
     def __init__(
         self,
@@ -194,9 +229,11 @@ class Mixer:
         grid: Grid,
         placements: list[Placement],
         original_gain: float | None = None,
+        channels: int = CHANNELS,
     ) -> None:
         self.project = project
         self.grid = grid
+        self.channels = channels
         self.placements = sorted(placements, key=lambda p: p.start)
         self._cache: dict[int, tuple[int, Samples]] = {}
         self._done: set[int] = set()
@@ -211,14 +248,14 @@ class Mixer:
                 int(source.audio_streams[i]["index"]) for i in source.production
             ] or ([None] if not source.audio_streams else [])
             self._readers = [
-                AudioReader(path, PROJECT_SAMPLE_RATE, CHANNELS, index) for index in indexes
+                AudioReader(path, PROJECT_SAMPLE_RATE, channels, index) for index in indexes
             ]
         self._source_zero = grid.sample_of_frame(0)
 
     def _take(self, placement: Placement) -> tuple[int, Samples]:
         key = placement.cue.id
         if key not in self._cache:
-            self._cache[key] = load_take_audio(self.project, placement)
+            self._cache[key] = load_take_audio(self.project, placement, self.channels)
         return self._cache[key]
 
     def extent(self, placement: Placement) -> tuple[int, int]:
@@ -231,8 +268,8 @@ class Mixer:
         self._done.clear()
 
     def block(self, start: int, count: int) -> Samples:
-        """Grid samples [start, start + count) as float32 (count, 2)."""
-        out = np.zeros((count, CHANNELS), np.float32)
+        """Grid samples [start, start + count) as float32 (count, channels)."""
+        out = np.zeros((count, self.channels), np.float32)
         end = start + count
         for placement in self.placements:
             if placement.start >= end:
@@ -262,7 +299,8 @@ class Mixer:
 
 @dataclass(frozen=True)
 class RenderedFile:
-    """A written BWF: where it starts on the source's frame grid and how long it is."""
+    """A written BWF: where it starts on the source's frame grid, how long it is and how many
+    channels it holds (1 or 2)."""
 
     path: Path
     start_frame: int  # source frame (0 = first frame) of file sample 0
@@ -271,6 +309,7 @@ class RenderedFile:
     time_reference: int
     handle_before: int = 0  # frames of handle before the cue's in point
     handle_after: int = 0
+    channels: int = CHANNELS
 
 
 def _write_range(
@@ -290,7 +329,7 @@ def _write_range(
     time_reference = time_to_sample(source.start_time + source.frame_time(start_frame))
     with BwfWriter(
         path,
-        CHANNELS,
+        mixer.channels,
         PROJECT_SAMPLE_RATE,
         time_reference,
         source.timecode_rate,
@@ -307,7 +346,14 @@ def _write_range(
             done += count
             if progress is not None:
                 progress(done / total)
-    return RenderedFile(path, start_frame, end_frame - start_frame, total, time_reference)
+    return RenderedFile(
+        path,
+        start_frame,
+        end_frame - start_frame,
+        total,
+        time_reference,
+        channels=mixer.channels,
+    )
 
 
 def clip_range(mixer: Mixer, placement: Placement, handle_frames: int) -> tuple[int, int, int, int]:
@@ -349,7 +395,8 @@ def render_cue_clip(
             "Choose a take for the cue first.",
         )
     placement = placements[0]
-    mixer = Mixer(project, grid, placements)
+    channels = render_channels(project, placements)
+    mixer = Mixer(project, grid, placements, channels=channels)
     try:
         start, end, before, after = clip_range(mixer, placement, handle_frames)
         rendered = _write_range(
@@ -362,7 +409,7 @@ def render_cue_clip(
                 description=f"{cue.display_name()}: {cue.prompt}"[:256],
                 project=project.name,
                 note=sound_note(cue, placement.take),
-                track_names=(f"{cue.display_name()} L", f"{cue.display_name()} R"),
+                track_names=track_names(cue.display_name(), channels),
             ),
             progress,
             cancel,
@@ -377,7 +424,13 @@ def render_cue_clip(
         rendered.time_reference,
         before,
         after,
+        rendered.channels,
     )
+
+
+def track_names(name: str, channels: int) -> tuple[str, ...]:
+    """iXML track names: the name alone for a mono file, "<name> L" and "<name> R" for stereo."""
+    return (name,) if channels == 1 else (f"{name} L", f"{name} R")
 
 
 def _full_length(project: Project) -> int:
@@ -394,9 +447,13 @@ def render_lane_stem(
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> RenderedFile:
-    """A full-length stem of one lane from the source's first frame (its start timecode)."""
+    """A full-length stem of one lane from the source's first frame (its start timecode):
+    mono when every chosen take on it is a mono file at centre pan, else stereo (an empty lane:
+    stereo, see render_channels)."""
     grid = stem_grid(project)
-    mixer = Mixer(project, grid, chosen_placements(project, grid, [lane], audible_only=False))
+    placements = chosen_placements(project, grid, [lane], audible_only=False)
+    channels = render_channels(project, placements)
+    mixer = Mixer(project, grid, placements, channels=channels)
     try:
         return _write_range(
             mixer,
@@ -408,7 +465,7 @@ def render_lane_stem(
                 description=f"{lane.name} stem",
                 project=project.name,
                 note=f"lane {lane.name}: every chosen take",
-                track_names=(f"{lane.name} L", f"{lane.name} R"),
+                track_names=track_names(lane.name, channels),
             ),
             progress,
             cancel,

@@ -34,6 +34,7 @@ from foleydesk.media.render import (
     render_lane_stem,
     render_mix,
     stem_grid,
+    track_names,
 )
 from foleydesk.media.stem_groups import check_ucs_ready, clip_stem_ucs, group_plan
 from foleydesk.media.stem_loudness import (
@@ -146,7 +147,8 @@ def _placement_key(project: Project, p: Placement) -> dict[str, Any]:
     t = p.take
     return {
         "cue": [p.cue.id, p.cue.in_frame, p.cue.out_frame],
-        "take": [t.id, _take_identity(project, p), t.gain_db, t.offset_samples],
+        # Pan decides a mono take's channels and its place in them.
+        "take": [t.id, _take_identity(project, p), t.gain_db, t.offset_samples, t.pan],
         "anchor": [t.anchor_in_frame, t.anchor_out_frame],
         "fades": [t.fade_in_samples, t.fade_out_samples],
         "lane_gain": p.lane.gain_db,
@@ -185,6 +187,7 @@ class _Manifest:
             r["time_reference"],
             r["handle_before"],
             r["handle_after"],
+            int(r.get("channels", 2)),  # entries from before channels followed the takes
         )
 
     def record(self, name: str, key: str, rendered: RenderedFile, loudness: dict[str, Any]) -> None:
@@ -316,7 +319,7 @@ def export_stems(
                             description=f"{subject.category} stem",
                             project=project.name,
                             note=f"{subject.name}: " + ", ".join(x.name for x in subject.lanes),
-                            track_names=(f"{subject.name} L", f"{subject.name} R"),
+                            track_names=track_names(subject.name, 2),
                         ),
                         include_original=subject.include_original,
                         subtype=options.subtype,

@@ -149,6 +149,35 @@ def write_wav(
     return path
 
 
+def wav_channels(path: Path) -> int:
+    """The channel count a WAV's `fmt ` chunk declares, reading only the chunk headers (a
+    stem decides mono or stereo from its takes without loading them)."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(12)
+            if len(head) < 12 or head[:4] not in (b"RIFF", b"RF64") or head[8:12] != b"WAVE":
+                raise MediaError(
+                    f"{path.name} is not a WAV file.", "Regenerate or re-import the take."
+                )
+            while True:
+                chunk = fh.read(8)
+                if len(chunk) < 8:
+                    break
+                cid, size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+                if cid == b"fmt ":
+                    body = fh.read(4)
+                    if len(body) == 4:
+                        return int(struct.unpack("<H", body[2:])[0]) or 1
+                    break
+                if cid == b"data":
+                    break
+                fh.seek(size + (size & 1), os.SEEK_CUR)
+    except OSError as exc:
+        raise MediaError(f"{path.name} cannot be read ({exc}).", "Check the file.") from exc
+    raise MediaError(f"{path.name} is a damaged WAV file.", "Regenerate or re-import the take.")
+
+
 def read_wav(path: Path) -> tuple[Samples, int]:
     """float32 (n, channels) and the sample rate of a PCM (8/16/24/32-bit) or float WAV."""
     off_loop("reading a WAV")
