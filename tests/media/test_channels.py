@@ -15,9 +15,12 @@ import pytest
 
 from foleydesk.core.project import Project
 from foleydesk.media.bwf import read_bwf_info, read_bwf_samples
+from foleydesk.media.loudness import measure_file
 from foleydesk.media.mux import mux_video
+from foleydesk.media.normalize import PRESETS
+from foleydesk.media.probe import MediaError
 from foleydesk.media.render import render_cue_clip, render_lane_stem, render_mix
-from foleydesk.media.stem_loudness import REPORT_JSON
+from foleydesk.media.stem_loudness import REPORT_JSON, LoudnessPlan
 from foleydesk.media.stems import StemOptions, export_stems
 from tests.interchange.sources import CLICK, SR, add_cue_with_take, make_project, make_source
 
@@ -223,3 +226,37 @@ def test_muxed_video_lane_tracks_follow_their_stems(tmp_path: Path) -> None:
     lane = np.concatenate(frames).astype(np.float64) / 2**31
     hits = np.flatnonzero(np.abs(lane) > 0.8).tolist()
     assert hits == [10 * FRAME + 700]
+
+
+def test_mono_lane_stem_normalised_to_a_target_stays_mono(tmp_path: Path, source: Path) -> None:
+    project = make_project(tmp_path, source)
+    length = 50 * FRAME
+    tone = 0.05 * np.sin(2 * np.pi * 1000 * np.arange(length) / SR).astype(np.float32)
+    add_cue_with_take(project, 1, 20, 70, 0, samples=tone[:, None])
+    target = PRESETS["ebu-r128"]
+    out = export_stems(
+        project, tmp_path / "stems", StemOptions(loudness=LoudnessPlan(target, "lanes"))
+    )
+    stem = out.lane_stems[project.lane_by_number(1).id]
+    assert ffprobe_channels(stem.path) == [1] and stem.rendered.channels == 1
+    measured = measure_file(stem.path)
+    assert measured.integrated is not None and abs(measured.integrated - target.integrated) < 0.5
+    assert stem.loudness["applied"] != "none"
+    samples = read_bwf_samples(stem.path)
+    assert not samples[: 20 * FRAME].any() and samples[20 * FRAME + 10 :, 0].any()
+
+
+def test_damaged_take_file_is_a_clear_error_before_anything_is_written(
+    tmp_path: Path, source: Path
+) -> None:
+    project = make_project(tmp_path, source)
+    cue_id = add_take(project, 1, 10, 20, {0: 100}, channels=1)
+    take = project.takes[project.cue(cue_id).chosen_take_id or 0]
+    project.take_path(take).write_bytes(b"RIFF\x04\x00\x00\x00WAVE")  # a header, no fmt chunk
+    with pytest.raises(MediaError, match="damaged WAV"):
+        render_lane_stem(project, project.lane_by_number(1), tmp_path / "lane.wav")
+    assert not (tmp_path / "lane.wav").exists()
+    project.take_path(take).write_bytes(b"not audio at all")
+    with pytest.raises(MediaError, match="not a WAV file"):
+        render_cue_clip(project, project.cue(cue_id), tmp_path / "clip.wav")
+    assert not (tmp_path / "clip.wav").exists()
