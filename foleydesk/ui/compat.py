@@ -25,6 +25,8 @@ from PySide6.QtWidgets import QApplication, QDialog
 # isort: split
 import qasync
 
+from foleydesk.threads import favour_the_loop
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -78,11 +80,13 @@ def _plain_executor(loop: asyncio.AbstractEventLoop) -> asyncio.AbstractEventLoo
 
 def new_loop(app: QApplication | None = None) -> asyncio.AbstractEventLoop:
     """A qasync loop for `asyncio.Runner(loop_factory=new_loop)`."""
+    favour_the_loop()
     return _plain_executor(qasync.QEventLoop(app or QApplication.instance()))
 
 
 def attach_running_loop(app: QApplication) -> asyncio.AbstractEventLoop:
     """A loop driven by a Qt event loop someone else runs (pytest-qt's qtbot.wait*)."""
+    favour_the_loop()
     return _plain_executor(qasync.QEventLoop(app, already_running=True))
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from foleydesk.core.project import Project
 from foleydesk.jobs.engine import JobEngine
-from foleydesk.threads import BACKGROUND_NICE, background_pool
+from foleydesk.threads import BACKGROUND_NICE, LOOP_SWITCH_INTERVAL, background_pool
 from tests.fakes.harness import fast_settings, run_engine
 
 pytestmark = pytest.mark.skipif(
@@ -35,3 +35,15 @@ def test_the_job_engines_cpu_work_runs_at_background_priority(project: Project) 
         return int(await engine._cpu_call(nice_here))
 
     assert run_engine(project, fast_settings(), work) == max(nice_here(), BACKGROUND_NICE)
+
+
+def test_background_work_hands_the_gil_back_to_the_loop_within_a_millisecond() -> None:
+    """A worker holding the GIL makes the loop wait up to the switch interval each time it
+    takes the GIL back (Python's default is 5 ms)."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)
+    try:
+        with background_pool(1, "test-switch"):
+            assert sys.getswitchinterval() <= LOOP_SWITCH_INTERVAL
+    finally:
+        sys.setswitchinterval(before)
