@@ -113,7 +113,7 @@ def run(folder: Path) -> None:
             await asyncio.sleep(0.005)
             stalls.append(loop.time() - start - 0.005)
 
-    async def main() -> tuple[float, list[float]]:
+    async def main() -> tuple[float, list[float], int]:
         async with make_client(trust_env=False) as client:
             ledger = UsageLedger(folder / "usage.json")
             engine = JobEngine(project, client, settings, ledger=ledger)
@@ -130,14 +130,14 @@ def run(folder: Path) -> None:
             await beat
             out, _ = control.communicate("", timeout=30)
             await engine.aclose()
-            return elapsed, [float(v) for v in out.split()]
+            return elapsed, [float(v) for v in out.split()], engine.polls
 
     debug = bool(os.environ.get("BENCH_DEBUG"))  # asyncio names callbacks slower than 30 ms
     if debug:
         import logging
 
         logging.basicConfig(level=logging.WARNING)
-    elapsed, control = asyncio.run(main(), debug=debug)
+    elapsed, control, polls = asyncio.run(main(), debug=debug)
     jobs = list(project.jobs.values())
     done = [j for j in jobs if j.state is JobState.DONE]
     for job in jobs:
@@ -149,6 +149,7 @@ def run(folder: Path) -> None:
     figure("batch wall time", elapsed, "s")
     figure("ideal under the hosts' limits", ideal, "s")
     figure("wall / ideal", elapsed / ideal, "x (target <= 1.15)")
+    figure("polls per task", polls / max(1, len(jobs)), "(GETs; the price of noticing early)")
     ordered = sorted(stalls)
     figure("event loop stall max", ordered[-1] * 1000, "ms (target <= 30)")
     figure("event loop stall p99", ordered[int(len(ordered) * 0.99)] * 1000, "ms")

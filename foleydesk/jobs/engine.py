@@ -22,6 +22,7 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -37,7 +38,14 @@ from foleydesk.core.timebase import PROJECT_SAMPLE_RATE
 from foleydesk.errors import UserError
 from foleydesk.jobs.download import ResultExpired, decode_data_uri, download, save_data
 from foleydesk.jobs.lease import JobLeases
-from foleydesk.jobs.limits import ProviderGate, UsageLedger
+from foleydesk.jobs.limits import POLLS_PER_MINUTE, ProviderGate, UsageLedger
+from foleydesk.jobs.poll_schedule import (
+    Pace,
+    PollSchedule,
+    TaskTimes,
+    eta_from_progress,
+    finished_at,
+)
 from foleydesk.jobs.prepare import (
     cut_job_segment,
     segment_path,
@@ -83,7 +91,7 @@ UNCERTAIN_TEXT = (
 )
 SUBMIT_ATTEMPTS = 8  # for answers that prove nothing was created (429, 503, refused connection)
 EXPIRED_REFRESHES = 2
-POLL_SHARE = 0.15  # the longest poll interval, as a share of the task's time so far
+CANCEL_CHECK_SECONDS = 1.0  # how often a polled job looks for another process's cancel
 JOIN_OVERLAP = Fraction(1, 4)  # seconds a new part reaches into its take, for the crossfade
 WARM_DEFAULT_THREADS = 4  # asyncio.to_thread users: file reads, base64, JSON, disk writes
 HTTP_BACKEND = "anyio._backends._asyncio"  # imported lazily at httpx's first request
@@ -142,6 +150,8 @@ class JobEngine:
         # (job, output) -> the host's file was much shorter than asked (known before padding)
         self._cut_short: dict[tuple[int, int], bool] = {}
         self._join_lock = asyncio.Lock()  # new parts join their take one at a time
+        self._task_times = TaskTimes()  # how long each offering's tasks took here (polling)
+        self.polls = 0  # polls sent (the batch benchmark reports polls per task)
         self.policy = RetryPolicy(settings.retry_attempts, settings.retry_base_seconds)
 
     # -- providers and limits --
@@ -178,6 +188,7 @@ class JobEngine:
                 own.per_minute or caps.per_minute,
                 own.per_day or caps.per_day,
                 self._ledger,
+                polls_per_minute=POLLS_PER_MINUTE.get(provider.id),
             )
         return self._gates[provider.id]
 
@@ -664,21 +675,33 @@ class JobEngine:
             piece = (start, end)
         # The host's slot is held from the submit until the task ends there: cutting and
         # uploading before it, and downloading after it, do not count against the host's
-        # limit (a slot spent on local work is a slot the host leaves idle).
+        # limit (a slot spent on local work is a slot the host leaves idle). It is handed on
+        # the moment a poll sees the task end, before anything else is done.
         holding = False
+
+        async def task_ended() -> None:
+            nonlocal holding
+            if holding:
+                holding = False
+                await gate.release()
+
+        def note(_seconds: float, text: str) -> None:
+            self._set(job_id, status_text=text)
+
+        fresh = task_id is None  # submitted here: its time teaches the poll schedule
         try:
             if task_id is None:
-                request = await self._prepare(job, provider, piece)
-                await gate.acquire(lambda _s, text: self._set(job_id, status_text=text))
-                holding = True
-                task_id = await self._submit(job_id, provider, gate, request, index)
+                async with gate.turn_to_prepare(note):
+                    request = await self._prepare(job, provider, piece)
+                    await gate.acquire(note)
+                    holding = True
+                    task_id = await self._submit(job_id, provider, gate, request, index)
             else:
                 gate.occupy()  # already running at the host
                 holding = True
-            status = await self._wait(job_id, provider, task_id)
+            status = await self._wait(job_id, provider, gate, task_id, fresh, task_ended)
         finally:
-            if holding:
-                await gate.release()
+            await task_ended()
         if status.state is TaskState.COMPLETED:
             if status.version:
                 self._versions[job_id] = status.version
@@ -831,12 +854,18 @@ class JobEngine:
             return task_id
         raise TransientError("the provider stayed busy")
 
-    def _note_status(self, job_id: int, status: TaskStatus) -> None:
+    def _status_changes(self, job_id: int, status: TaskStatus) -> dict[str, Any]:
+        """What a poll's answer changes in the job's record ({} when nothing)."""
         job = self.project.job(job_id)
         text = redact(status.text or status.state.value)[:200]
         progress = job.progress if status.progress is None else max(0.0, min(1.0, status.progress))
         if text != job.status_text or progress != job.progress:
-            self._set(job_id, status_text=text, progress=progress)
+            return {"status_text": text, "progress": progress}
+        return {}
+
+    def _note_status(self, job_id: int, status: TaskStatus) -> None:
+        if changes := self._status_changes(job_id, status):
+            self._set(job_id, **changes)
 
     async def _check_external_cancel(self, job_id: int) -> None:
         """Another process (`foleydesk cancel`) may have cancelled the job in the file. Read in
@@ -846,36 +875,81 @@ class JobEngine:
             self.project.jobs[job_id] = row
             raise _Cancelled()
 
-    async def _wait(self, job_id: int, provider: Provider, task_id: str) -> TaskStatus:
-        initial = provider.capabilities.first_poll_seconds or self.settings.poll_initial_seconds
-        delay = initial
-        started = time.monotonic()
+    async def _wait(
+        self,
+        job_id: int,
+        provider: Provider,
+        gate: ProviderGate,
+        task_id: str,
+        fresh: bool = False,
+        ended: Callable[[], Awaitable[None]] | None = None,
+    ) -> TaskStatus:
+        """Poll until the task ends, on the offering's learned schedule (poll_schedule.py);
+        `ended` runs the moment a poll sees the end (the slot goes to the next task)."""
+        settings = self.settings
+        initial = provider.capabilities.first_poll_seconds or settings.poll_initial_seconds
+        offering = f"{provider.offering.model}@{provider.id}"
+        schedule = PollSchedule(
+            Pace(initial, settings.poll_factor, settings.poll_max_seconds),
+            self._task_times.recent(offering),
+        )
+        started = time.monotonic() - self._age(job_id)
+        pending_at: float | None = None  # the last poll that saw the task still running
+        checked = -math.inf  # when another process's cancel was last looked for
         trouble_since: float | None = None
         while True:
-            await self._check_external_cancel(job_id)
+            await self._nap(job_id, schedule.next_delay(time.monotonic() - started))
+            if time.monotonic() - checked >= CANCEL_CHECK_SECONDS:
+                await self._check_external_cancel(job_id)
+                checked = time.monotonic()
+            await gate.pace_poll()
+            sent_at = time.monotonic() - started
+            self.polls += 1
             try:
                 status = await provider.poll(task_id)
             except TransientError as exc:
                 now = time.monotonic()
                 trouble_since = trouble_since or now
-                if now - trouble_since > self.settings.poll_give_up_seconds:
+                if now - trouble_since > settings.poll_give_up_seconds:
                     raise ProviderError(
                         f"No readable answer from {provider.name} for "
-                        f"{self.settings.poll_give_up_seconds / 60:.0f} minutes ({exc}).",
+                        f"{settings.poll_give_up_seconds / 60:.0f} minutes ({exc}).",
                         f"Its task id is {task_id}, in case its support can find the result.",
                     ) from None
                 self._set(job_id, status_text=f"cannot reach {provider.name}: {exc}; still trying")
-            else:
-                trouble_since = None
+                continue
+            trouble_since = None
+            if status.state.terminal:
+                if ended is not None:
+                    await ended()
+                if fresh and status.state is TaskState.COMPLETED:
+                    answered = time.monotonic() - started
+                    self._task_times.record(offering, finished_at(pending_at, answered))
+            if status.state.terminal or self._status_changes(job_id, status):
                 await self._check_external_cancel(job_id)  # never write over another's cancel
+                checked = time.monotonic()
                 self._note_status(job_id, status)
-                if status.state.terminal:
-                    return status
+            if status.state.terminal:
+                return status
+            pending_at = sent_at
+            schedule.tell_eta(eta_from_progress(sent_at, status.progress))
+
+    def _age(self, job_id: int) -> float:
+        """Seconds since the job's current task was submitted (a resumed task is not new)."""
+        submitted = self.project.job(job_id).submitted_at
+        if not submitted:
+            return 0.0
+        return min(max(0.0, time.time() - submitted), 86_400.0)
+
+    async def _nap(self, job_id: int, delay: float) -> None:
+        """Sleep until the next poll, looking for another process's cancel on long sleeps."""
+        longest = max(1.0, self.settings.poll_max_seconds)
+        while delay > longest:
+            await asyncio.sleep(longest)
+            delay -= longest
+            await self._check_external_cancel(job_id)
+        if delay > 0:
             await asyncio.sleep(delay)
-            # Back off, but never wait longer than a share of the time the task has taken so
-            # far: a result is noticed within ~15% of its latency, not up to 50% late.
-            share = max(initial, POLL_SHARE * (time.monotonic() - started))
-            delay = min(delay * self.settings.poll_factor, self.settings.poll_max_seconds, share)
 
     async def _fetch(self, output: Output, provider: Provider) -> Path:
         folder = self.project.takes_dir

@@ -1,4 +1,5 @@
-"""Per-provider admission: tasks at the host at once, submits per minute and per day.
+"""Per-provider admission: tasks at the host at once, submits per minute and per day, polls
+per minute where a host limits them, and how many tasks are prepared ahead of a free slot.
 
 The counts of submits are kept in a small ledger file in the config folder so that a restart (or
 a CLI run beside the app) does not forget today's usage. The limits are respected up front, so
@@ -8,10 +9,12 @@ the host's 429s are the exception, not the pacing mechanism.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,12 @@ from foleydesk.paths import config_dir
 MINUTE = 60.0
 DAY = 86_400.0
 
+
+# Hosts that document a limit on their GET requests (a poll is one), per key. Replicate: 600
+# creates and 3000 other requests a minute (replicate.com/docs/topics/predictions/rate-limits).
+# fal limits concurrency, not requests, on its model APIs; the others document create limits
+# only (PROVIDERS.md).
+POLLS_PER_MINUTE: dict[str, int] = {"replicate": 3000}
 
 SPEND = "$spend"  # {host: [[time, dollars], ...]} beside the submit times
 SPEND_DAYS = 31
@@ -114,7 +123,8 @@ WaitNotice = Callable[[float, str], object]
 
 
 class ProviderGate:
-    """A slot per task at the host (held from submit to the end) plus submit pacing."""
+    """A slot per task at the host (held from submit to the end), submit pacing, poll pacing,
+    and turns to prepare the next tasks."""
 
     def __init__(
         self,
@@ -124,6 +134,7 @@ class ProviderGate:
         per_day: int | None,
         ledger: UsageLedger,
         clock: Callable[[], float] = time.time,
+        polls_per_minute: int | None = None,
     ) -> None:
         self.provider_id = provider_id
         self.concurrency = max(1, concurrency)
@@ -132,8 +143,30 @@ class ProviderGate:
         self.ledger = ledger
         self.clock = clock
         self.active = 0
+        self.preparing = 0  # tasks being cut/uploaded or ready, not yet holding a slot
+        self.polls_per_minute = polls_per_minute
+        self._polls: deque[float] = deque()  # this process's recent polls (monotonic)
         self._cond = asyncio.Condition()
         self._pacing = asyncio.Lock()  # one pacing decision at a time per provider
+
+    @contextlib.asynccontextmanager
+    async def turn_to_prepare(self, on_wait: WaitNotice | None = None) -> AsyncIterator[None]:
+        """Held while a task is cut, uploaded and waits for its slot, until it is submitted:
+        at most `concurrency` of a host's tasks at once. Each slot then has its next task
+        ready when it frees, and a long batch does not cut and upload everything up front
+        (one host's hundred segments ahead of another host's first, uploads that the host
+        may delete before their turn comes)."""
+        async with self._cond:
+            if self.preparing >= self.concurrency and on_wait:
+                on_wait(0.0, f"queued ({self.concurrency} at once)")
+            await self._cond.wait_for(lambda: self.preparing < self.concurrency)
+            self.preparing += 1
+        try:
+            yield
+        finally:
+            async with self._cond:
+                self.preparing = max(0, self.preparing - 1)
+                self._cond.notify_all()
 
     async def acquire(self, on_wait: WaitNotice | None = None) -> None:
         """Wait for a free slot."""
@@ -152,11 +185,27 @@ class ProviderGate:
             self.active = max(0, self.active - 1)
             self._cond.notify_all()
 
+    async def pace_poll(self) -> None:
+        """Wait until one more poll fits the host's documented per-minute limit on requests
+        (only where it has one; counted in this process)."""
+        limit = self.polls_per_minute
+        while limit:
+            now = time.monotonic()
+            while self._polls and now - self._polls[0] >= MINUTE:
+                self._polls.popleft()
+            if len(self._polls) < limit:
+                self._polls.append(now)
+                return
+            await asyncio.sleep(self._polls[0] + MINUTE - now)
+
     async def pace_submit(self, on_wait: WaitNotice | None = None) -> None:
         """Wait until one more submit fits the per-minute and per-day limits, then record it."""
         while True:
             async with self._pacing:  # the ledger is a file: read and write it off the loop
                 now = self.clock()
+                if not (self.per_minute or self.per_day):  # nothing to wait for: just count
+                    await asyncio.to_thread(self.ledger.record, self.provider_id, now)
+                    return
                 times = await asyncio.to_thread(self.ledger.times, self.provider_id, now)
                 wait = rate_wait(times, now, self.per_minute, self.per_day)
                 if wait <= 0:
