@@ -38,7 +38,7 @@ from foleydesk.core.timebase import PROJECT_SAMPLE_RATE
 from foleydesk.errors import UserError
 from foleydesk.jobs.download import ResultExpired, decode_data_uri, download, save_data
 from foleydesk.jobs.lease import JobLeases
-from foleydesk.jobs.limits import POLLS_PER_MINUTE, ProviderGate, UsageLedger
+from foleydesk.jobs.limits import ProviderGate, UsageLedger
 from foleydesk.jobs.poll_schedule import (
     Pace,
     PollSchedule,
@@ -188,7 +188,7 @@ class JobEngine:
                 own.per_minute or caps.per_minute,
                 own.per_day or caps.per_day,
                 self._ledger,
-                polls_per_minute=POLLS_PER_MINUTE.get(provider.id),
+                polls_per_minute=caps.polls_per_minute,
             )
         return self._gates[provider.id]
 

@@ -25,12 +25,6 @@ MINUTE = 60.0
 DAY = 86_400.0
 
 
-# Hosts that document a limit on their GET requests (a poll is one), per key. Replicate: 600
-# creates and 3000 other requests a minute (replicate.com/docs/topics/predictions/rate-limits).
-# fal limits concurrency, not requests, on its model APIs; the others document create limits
-# only (PROVIDERS.md).
-POLLS_PER_MINUTE: dict[str, int] = {"replicate": 3000}
-
 SPEND = "$spend"  # {host: [[time, dollars], ...]} beside the submit times
 SPEND_DAYS = 31
 

@@ -99,6 +99,7 @@ class Capabilities:
     concurrency: int = 3
     per_minute: int | None = None
     per_day: int | None = None
+    polls_per_minute: int | None = None  # a host's documented cap on status requests, per key
     pricing: Pricing = field(default_factory=Pricing)
     output: OutputKind = OutputKind.AUDIO
     needs_upload: bool = False

@@ -89,6 +89,10 @@ class ReplicateProvider(HostedProvider):
         default_steps=25,
         max_upload_bytes=100 * 1024 * 1024,
         concurrency=4,
+        # 600 creates and 3000 other requests (a poll is one) a minute per key
+        # (replicate.com/docs/topics/predictions/rate-limits); fal caps concurrency, not
+        # requests; the other hosts document create limits only (PROVIDERS.md).
+        polls_per_minute=3000,
         needs_upload=True,
         cancellable=True,
         terms_url="https://replicate.com/terms",
