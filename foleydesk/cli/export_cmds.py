@@ -175,6 +175,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                             "start_frame": f.rendered.start_frame,
                             "frames": f.rendered.frames,
                             "time_reference": f.rendered.time_reference,
+                            "channels": f.rendered.channels,
                         }
                         for cue_id, f in (stems.clips.items() if stems else [])
                     },

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from foleydesk.cli import main
 from foleydesk.core.project import Project
 from foleydesk.media.bwf import read_bwf_info, read_bwf_samples
 from foleydesk.media.loudness import measure_file
@@ -260,3 +261,24 @@ def test_damaged_take_file_is_a_clear_error_before_anything_is_written(
     with pytest.raises(MediaError, match="not a WAV file"):
         render_cue_clip(project, project.cue(cue_id), tmp_path / "clip.wav")
     assert not (tmp_path / "clip.wav").exists()
+
+
+def test_export_json_says_each_clips_channels_as_the_files_hold_them(
+    tmp_path: Path, source: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A sound editor's script reads `export --json` to know which clips are mono."""
+    project = make_project(tmp_path, source)
+    mono = add_take(project, 1, 10, 30, {0: 100}, 1, label="step")
+    stereo = add_take(project, 2, 40, 60, {0: 100, 1: 300}, 2, label="pass")
+    path = project.path
+    project.close()
+    stems = tmp_path / "stems"
+    for state, other in (("written", "unchanged"), ("unchanged", "written")):
+        # the second run renders nothing: the channels come back from the stems' manifest
+        assert main(["export", str(path), "--stems", str(stems), "--json"]) == 0
+        data = json.loads(capsys.readouterr().out)
+        clips = data["clips"]
+        assert {int(k): v["channels"] for k, v in clips.items()} == {mono: 1, stereo: 2}
+        for clip in clips.values():
+            assert ffprobe_channels(Path(clip["file"])) == [clip["channels"]]
+        assert data[state] and not data[other]
