@@ -20,52 +20,17 @@ import os
 import random
 import resource
 import shutil
-import sys
 import tempfile
-import time
 from fractions import Fraction
 from pathlib import Path
 
 from bench.common import figure, work_dir
-from bench.jobs import KEY, start_control
+from bench.engine_load import LoopRun, emulators, run_measured
 
 CUES = int(os.environ.get("BENCH_BATCH_CUES", "200"))
 OFFERINGS = (("mmaudio", "eachlabs"), ("hunyuan-foley", "wavespeed"), ("mmaudio", "piapi"))
 LATENCY = (2.0, 6.0)
 FPS = 25
-
-
-def _lower_priority() -> None:
-    os.nice(int(os.environ.get("BENCH_HOSTS_NICE", "10")))
-
-
-def start_emulator(host: str) -> tuple[object, str]:
-    import subprocess
-
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.fakes",
-            host,
-            "--key",
-            KEY,
-            "--latency-range",
-            str(LATENCY[0]),
-            str(LATENCY[1]),
-            "--precompute",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).resolve().parent.parent,
-        # A host does its work on its own machines: here it makes its answers at background
-        # priority, so that work does not take this machine's two cores from the app as an
-        # equal (BENCH_HOSTS_NICE=0 runs them as equals).
-        preexec_fn=_lower_priority if hasattr(os, "nice") else None,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    return process, line.rsplit(" ", 1)[-1].strip()
 
 
 def ideal_seconds(latencies: list[float], concurrency: int, per_minute: int | None) -> float:
@@ -118,40 +83,24 @@ def run(folder: Path) -> None:
         caps = get_provider(host, settings, None, model).capabilities
         latencies = [spread_latency(project.cue(i).prompt, *LATENCY) for i in ids]
         ideal = max(ideal, ideal_seconds(latencies, caps.concurrency, caps.per_minute))
-    stalls: list[float] = []
 
-    async def heartbeat(stop: asyncio.Event) -> None:
-        loop = asyncio.get_running_loop()
-        while not stop.is_set():
-            start = loop.time()
-            await asyncio.sleep(0.005)
-            stalls.append(loop.time() - start - 0.005)
-
-    async def main() -> tuple[float, list[float], int]:
+    async def main() -> tuple[LoopRun, int]:
         async with make_client(trust_env=False) as client:
             ledger = UsageLedger(folder / "usage.json")
             engine = JobEngine(project, client, settings, ledger=ledger)
             for (model, host), ids in plan.items():
                 engine.enqueue(ids, host, 1, 1, model_id=model)
-            asyncio.get_running_loop().slow_callback_duration = 0.03
-            stop = asyncio.Event()
-            control = start_control()
-            beat = asyncio.ensure_future(heartbeat(stop))
-            start = time.perf_counter()
-            await engine.run_until_idle()
-            elapsed = time.perf_counter() - start
-            stop.set()
-            await beat
-            out, _ = control.communicate("", timeout=30)
+            measured = await run_measured(engine, slow_callback=0.03)
             await engine.aclose()
-            return elapsed, [float(v) for v in out.split()], engine.polls
+            return measured, engine.polls
 
     debug = bool(os.environ.get("BENCH_DEBUG"))  # asyncio names callbacks slower than 30 ms
     if debug:
         import logging
 
         logging.basicConfig(level=logging.WARNING)
-    elapsed, control, polls = asyncio.run(main(), debug=debug)
+    measured, polls = asyncio.run(main(), debug=debug)
+    elapsed = measured.elapsed
     jobs = list(project.jobs.values())
     done = [j for j in jobs if j.state is JobState.DONE]
     for job in jobs:
@@ -164,11 +113,7 @@ def run(folder: Path) -> None:
     figure("ideal under the hosts' limits", ideal, "s")
     figure("wall / ideal", elapsed / ideal, "x (target <= 1.15)")
     figure("polls per task", polls / max(1, len(jobs)), "(GETs; the price of noticing early)")
-    ordered = sorted(stalls)
-    figure("event loop stall max", ordered[-1] * 1000, "ms (target <= 30)")
-    figure("event loop stall p99", ordered[int(len(ordered) * 0.99)] * 1000, "ms")
-    if control:
-        figure("control: idle process stall max (machine noise)", control[0], "ms")
+    measured.report(target_ms=30)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     figure("peak memory (this process)", peak, "MB")
     project.close()
@@ -178,18 +123,11 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="batch-", dir=work_dir("batch")))
     os.environ["FOLEYDESK_CONFIG_DIR"] = str(folder / "config")
     hosts = sorted({host for _, host in OFFERINGS})
-    emulators = [start_emulator(host) for host in hosts]
-    try:
-        for (_process, url), host in zip(emulators, hosts, strict=True):
-            name = host.upper()
-            os.environ[f"FOLEYDESK_{name}_BASE_URL"] = url
-            os.environ[f"FOLEYDESK_{name}_UPLOAD_URL"] = url
-            os.environ[f"FOLEYDESK_{name}_API_KEY"] = KEY
+    flags = ["--latency-range", str(LATENCY[0]), str(LATENCY[1]), "--precompute"]
+    # A host does its work on its own machines: here it makes its answers at background
+    # priority, so that work does not take this machine's cores from the app as an equal.
+    with emulators(hosts, flags, nice=int(os.environ.get("BENCH_HOSTS_NICE", "10"))):
         run(folder)
-    finally:
-        for process, _ in emulators:
-            process.terminate()  # type: ignore[attr-defined]
-            process.wait(10)  # type: ignore[attr-defined]
     shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -11,67 +11,18 @@ import asyncio
 import os
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from fractions import Fraction
 from pathlib import Path
 
 from bench.common import ffmpeg, figure, timed, work_dir
+from bench.engine_load import LoopRun, emulators, run_measured
 
 JOBS_PER_HOST = 10
 HOSTS = ("eachlabs", "wavespeed")
 PAD_MB = 50
 LATENCY = 1.0
-KEY = "bench-key-0000"
-
-
-def start_emulator(host: str) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.fakes",
-            host,
-            "--key",
-            KEY,
-            "--latency",
-            str(LATENCY),
-            "--pad-mb",
-            str(PAD_MB),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()  # "<host> emulator at http://127.0.0.1:PORT"
-    return process, line.rsplit(" ", 1)[-1].strip()
-
-
-CONTROL = """
-import asyncio, sys, threading
-stalls = []
-done = threading.Event()
-threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
-async def beat():
-    loop = asyncio.get_running_loop()
-    while not done.is_set():
-        start = loop.time()
-        await asyncio.sleep(0.005)
-        stalls.append(loop.time() - start - 0.005)
-asyncio.run(beat())
-stalls.sort()
-print(stalls[-1] * 1000, stalls[int(len(stalls) * 0.99)] * 1000)
-"""
-
-
-def start_control() -> subprocess.Popen[str]:
-    """An idle process with the same heartbeat: what this machine's scheduler alone costs."""
-    return subprocess.Popen(
-        [sys.executable, "-c", CONTROL], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
 
 
 def padded_copy(segment: Path, target: Path, megabytes: int) -> None:
@@ -112,24 +63,13 @@ def run_load(folder: Path) -> None:
     real = cut_segment(clip, Fraction(0), Fraction(2), SegmentSpec(), folder / "real.mp4")
 
     events: dict[int, dict[str, float]] = {}
-    stalls: list[float] = []
-    busy: list[float] = []  # the loop thread's own CPU time across each beat
-    control_stalls: list[float] = []
 
     def on_event(event: JobEvent) -> None:
         stamps = events.setdefault(event.job_id, {})
         key = event.state.value if event.text != "submitted" else "submitted"
         stamps.setdefault(key, time.perf_counter())
 
-    async def heartbeat(stop: asyncio.Event) -> None:
-        loop = asyncio.get_running_loop()
-        while not stop.is_set():
-            start, cpu = loop.time(), time.thread_time()
-            await asyncio.sleep(0.005)
-            stalls.append(loop.time() - start - 0.005)
-            busy.append(time.thread_time() - cpu)
-
-    async def main() -> float:
+    async def main() -> LoopRun:
         async with make_client(trust_env=False) as client:
             engine = JobEngine(project, client, Settings(), ledger=UsageLedger(folder / "u.json"))
             engine.events.connect(on_event)
@@ -141,38 +81,18 @@ def run_load(folder: Path) -> None:
                 padded_copy(
                     real, engine.segment_path(job, engine.provider(job.provider_id)), PAD_MB
                 )
-            asyncio.get_running_loop().slow_callback_duration = 0.02
-            stop = asyncio.Event()
-            control = start_control()
-            beat = asyncio.ensure_future(heartbeat(stop))
-            start = time.perf_counter()
-            await engine.run_until_idle()
-            elapsed = time.perf_counter() - start
-            stop.set()
-            await beat
-            control_out, _ = control.communicate("", timeout=30)
-            control_stalls.extend(float(v) for v in control_out.split())
+            measured = await run_measured(engine, slow_callback=0.02)
             await engine.aclose()
-            return elapsed
+            return measured
 
-    elapsed = asyncio.run(main(), debug=bool(os.environ.get("BENCH_DEBUG")))
+    measured = asyncio.run(main(), debug=bool(os.environ.get("BENCH_DEBUG")))
     done = [j for j in project.jobs.values() if j.state is JobState.DONE]
     for job in project.jobs.values():
         if job.state is not JobState.DONE:
             print(f"# job {job.id} {job.provider_id}: {job.state.value} {job.error}")
     figure("jobs done", len(done), f"of {len(project.jobs)}")
-    figure("jobs wall time", elapsed, "s")
-    ordered = sorted(stalls)
-    figure("event loop stall max", ordered[-1] * 1000, "ms (target < 30)")
-    figure("event loop stall p99", ordered[int(len(ordered) * 0.99)] * 1000, "ms")
-    # The loop thread's own CPU between two beats: our work on the loop, which other processes
-    # on a loaded machine do not inflate (a long stall with little CPU was spent waiting).
-    spent = sorted(busy)
-    figure("event loop CPU per beat max", spent[-1] * 1000, "ms")
-    figure("event loop CPU per beat p99", spent[int(len(spent) * 0.99)] * 1000, "ms")
-    if control_stalls:
-        figure("control: idle process stall max (machine noise)", control_stalls[0], "ms")
-        figure("control: idle process stall p99 (machine noise)", control_stalls[1], "ms")
+    figure("jobs wall time", measured.elapsed, "s")
+    measured.report(target_ms=30)
     uploads, notices, fetches = [], [], []
     for stamps in events.values():
         if {"uploading", "submitting", "submitted", "downloading", "done"} <= set(stamps):
@@ -228,16 +148,8 @@ def segment_vs_ffmpeg(folder: Path) -> None:
 def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="jobs-", dir=work_dir("jobs")))
     os.environ.setdefault("FOLEYDESK_CONFIG_DIR", str(folder / "config"))
-    emulators = [start_emulator(host) for host in HOSTS]
-    try:
-        for (_process, url), host in zip(emulators, HOSTS, strict=True):
-            os.environ[f"FOLEYDESK_{host.upper()}_BASE_URL"] = url
-            os.environ[f"FOLEYDESK_{host.upper()}_API_KEY"] = KEY
+    with emulators(list(HOSTS), ["--latency", str(LATENCY), "--pad-mb", str(PAD_MB)]):
         run_load(folder)
-    finally:
-        for process, _ in emulators:
-            process.terminate()
-            process.wait(10)
     segment_vs_ffmpeg(folder)
     offline_render_speed(folder)
     shutil.rmtree(folder, ignore_errors=True)
