@@ -888,7 +888,7 @@ class JobEngine:
         `ended` runs the moment a poll sees the end (the slot goes to the next task)."""
         settings = self.settings
         initial = provider.capabilities.first_poll_seconds or settings.poll_initial_seconds
-        offering = f"{provider.offering.model}@{provider.id}"
+        offering = provider.offering.key  # "model@host"
         schedule = PollSchedule(
             Pace(initial, settings.poll_factor, settings.poll_max_seconds),
             self._task_times.recent(offering),
@@ -925,10 +925,12 @@ class JobEngine:
                 if fresh and status.state is TaskState.COMPLETED:
                     answered = time.monotonic() - started
                     self._task_times.record(offering, finished_at(pending_at, answered))
-            if status.state.terminal or self._status_changes(job_id, status):
+            changes = self._status_changes(job_id, status)
+            if status.state.terminal or changes:
                 await self._check_external_cancel(job_id)  # never write over another's cancel
                 checked = time.monotonic()
-                self._note_status(job_id, status)
+                if changes:
+                    self._set(job_id, **changes)
             if status.state.terminal:
                 return status
             pending_at = sent_at

@@ -25,7 +25,7 @@ import numpy.typing as npt
 from foleydesk.core.timebase import frame_to_time, time_to_sample
 from foleydesk.core.timecode import TimecodeFormat
 from foleydesk.media.probe import MediaError
-from foleydesk.media.takes import WavSubtype, read_wav, wav_data
+from foleydesk.media.takes import Chunks, WavSubtype, read_wav, wav_chunks, wav_data
 
 Subtype = WavSubtype  # the same two sample formats as a take
 
@@ -336,21 +336,9 @@ def write_bwf(
     return Path(path)
 
 
-def _chunks(path: Path) -> dict[bytes, tuple[int, int]]:
+def _chunks(path: Path) -> Chunks:
     """Offsets and sizes of the top-level RIFF chunks."""
-    found: dict[bytes, tuple[int, int]] = {}
-    with open(path, "rb") as fh:
-        head = fh.read(12)
-        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
-            raise MediaError(f"{Path(path).name} is not a WAV file.", "Export the stems again.")
-        while True:
-            header = fh.read(8)
-            if len(header) < 8:
-                break
-            tag, size = header[:4], struct.unpack("<I", header[4:])[0]
-            found.setdefault(tag, (fh.tell(), size))
-            fh.seek(size + (size % 2), os.SEEK_CUR)
-    return found
+    return wav_chunks(path, "Export the stems again.", kinds=(b"RIFF",))
 
 
 def read_bwf_info(path: Path) -> BwfInfo:

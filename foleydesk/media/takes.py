@@ -21,6 +21,8 @@ from foleydesk.media.atomic import atomic_output
 from foleydesk.media.audio import Samples, decode_audio, open_container
 from foleydesk.media.probe import MediaError
 
+Chunks = dict[bytes, tuple[int, int]]  # chunk id -> (offset of its body, its size)
+
 WavSubtype = Literal["float32", "pcm24", "pcm16"]  # pcm16: compact uploads only
 
 _FORMAT_PCM = 1
@@ -149,33 +151,40 @@ def write_wav(
     return path
 
 
-def wav_channels(path: Path) -> int:
-    """The channel count a WAV's `fmt ` chunk declares, reading only the chunk headers (a
-    stem decides mono or stereo from its takes without loading them)."""
+def wav_chunks(path: Path, advice: str, kinds: tuple[bytes, ...] = (b"RIFF", b"RF64")) -> Chunks:
+    """Offset and size of each top-level chunk of a WAV, read from the chunk headers alone
+    (the first of each kind). MediaError with `advice` when the file is not a WAV of `kinds`."""
     path = Path(path)
+    found: Chunks = {}
     try:
         with open(path, "rb") as fh:
             head = fh.read(12)
-            if len(head) < 12 or head[:4] not in (b"RIFF", b"RF64") or head[8:12] != b"WAVE":
-                raise MediaError(
-                    f"{path.name} is not a WAV file.", "Regenerate or re-import the take."
-                )
+            if len(head) < 12 or head[:4] not in kinds or head[8:12] != b"WAVE":
+                raise MediaError(f"{path.name} is not a WAV file.", advice)
             while True:
-                chunk = fh.read(8)
-                if len(chunk) < 8:
+                header = fh.read(8)
+                if len(header) < 8:
                     break
-                cid, size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
-                if cid == b"fmt ":
-                    body = fh.read(4)
-                    if len(body) == 4:
-                        return int(struct.unpack("<H", body[2:])[0]) or 1
-                    break
-                if cid == b"data":
-                    break
+                tag, size = header[:4], struct.unpack("<I", header[4:])[0]
+                found.setdefault(tag, (fh.tell(), size))
                 fh.seek(size + (size & 1), os.SEEK_CUR)
     except OSError as exc:
         raise MediaError(f"{path.name} cannot be read ({exc}).", "Check the file.") from exc
-    raise MediaError(f"{path.name} is a damaged WAV file.", "Regenerate or re-import the take.")
+    return found
+
+
+def wav_channels(path: Path) -> int:
+    """The channel count a WAV's `fmt ` chunk declares, reading only the chunk headers (a
+    stem decides mono or stereo from its takes without loading them)."""
+    advice = "Regenerate or re-import the take."
+    fmt = wav_chunks(path, advice).get(b"fmt ")
+    if fmt is not None and fmt[1] >= 4:
+        with open(path, "rb") as fh:
+            fh.seek(fmt[0] + 2)
+            body = fh.read(2)
+        if len(body) == 2:
+            return int(struct.unpack("<H", body)[0]) or 1
+    raise MediaError(f"{Path(path).name} is a damaged WAV file.", advice)
 
 
 def read_wav(path: Path) -> tuple[Samples, int]:
